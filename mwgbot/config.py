@@ -1,0 +1,247 @@
+"""Settings: the one place that reads the environment and `.env`."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_DURATION_PART = re.compile(r"(\d+)([smhdw])")
+_DURATION_WHOLE = re.compile(r"(?:\d+[smhdw])+")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse `90s`, `45m`, `72h`, `7d`, `2w` or combinations such as `1d12h`."""
+    cleaned = text.strip().lower()
+    if not _DURATION_WHOLE.fullmatch(cleaned):
+        raise ValueError(f"{text!r} is not a duration like 90s, 45m, 72h, 7d, 2w or 1d12h")
+    seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(cleaned))
+    if seconds <= 0:
+        raise ValueError(f"{text!r} must be longer than zero")
+    return timedelta(seconds=seconds)
+
+
+def _split_csv(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list | tuple):
+        return [str(part).strip() for part in value if str(part).strip()]
+    raise ValueError("expected a comma-separated list")
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept `postgres://` (the common hosted form) and pick psycopg 3 for PostgreSQL."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+# What each variable expects, in the operator's words; used for one-line errors.
+EXPECTATIONS: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "put the bot token (xoxb-…) in .env or the environment",
+    "SLACK_APP_TOKEN": "put the app-level token (xapp-…) in .env or the environment; "
+    "Socket Mode needs it",
+    "SLACK_SIGNING_SECRET": "put the app's signing secret (Basic Information page) "
+    "in .env or the environment; HTTP mode needs it",
+    "SLACK_API_URL": "an http(s) URL ending in /, e.g. https://slack.com/api/",
+    "DATABASE_URL": "a SQLAlchemy URL such as sqlite:///mwgbot.db or postgresql://user@host/db",
+    "MWG_CHANNEL": "the channel ID of #marketing (C…), where the bot posts",
+    "MWG_MODERATORS": "comma-separated Slack user IDs (U…)",
+    "MWG_ORGANIZERS": "comma-separated Slack user IDs (U…)",
+    "MWG_CONSENSUS_WINDOW": "a duration such as 7d, at least MWG_CONSENSUS_MIN",
+    "MWG_CONSENSUS_MIN": "a duration such as 72h",
+    "MWG_JOIN_EMOJIS": "comma-separated reaction names without colons, e.g. raised_hand",
+    "MWG_OBJECT_EMOJIS": "comma-separated reaction names without colons, e.g. no_entry_sign",
+    "MWG_SWEEP_INTERVAL": "a duration such as 30s",
+    "MWG_MEETING_FIRST": "one meeting's start, ISO 8601 with an offset, e.g. 2026-01-07T15:00:00Z",
+    "MWG_MEETING_EVERY": "a duration such as 14d",
+    "MWG_MEETING_REMINDERS": "comma-separated durations such as 24h,15m",
+    "MWG_DIGEST_CRON": "a five-field crontab in UTC, e.g. 0 14 * * 1",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+}
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    return parse_duration(str(value))
+
+
+class Settings(BaseSettings):
+    """Every variable of design.md's table, with its default."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///mwgbot.db"
+    mwg_channel: str | None = None
+    mwg_moderators: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    mwg_organizers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    mwg_consensus_window: Annotated[timedelta, NoDecode] = timedelta(days=7)
+    mwg_consensus_min: Annotated[timedelta, NoDecode] = timedelta(hours=72)
+    mwg_join_emojis: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["raised_hand"])
+    mwg_object_emojis: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["no_entry_sign"]
+    )
+    mwg_sweep_interval: Annotated[timedelta, NoDecode] = timedelta(seconds=30)
+    mwg_meeting_first: datetime = datetime(2026, 1, 7, 15, 0, tzinfo=UTC)
+    mwg_meeting_every: Annotated[timedelta, NoDecode] = timedelta(days=14)
+    mwg_meeting_reminders: Annotated[list[timedelta], NoDecode] = Field(
+        default_factory=lambda: [timedelta(hours=24), timedelta(minutes=15)]
+    )
+    mwg_digest_cron: str = "0 14 * * 1"
+    log_level: str = "INFO"
+
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", "mwg_channel")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xoxb-"):
+            raise ValueError("must start with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xapp-"):
+            raise ValueError("must start with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str) -> str:
+        if not re.match(r"https?://", value):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_shape(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        normalized = normalize_database_url(value.strip())
+        try:
+            make_url(normalized)
+        except ArgumentError as exc:
+            raise ValueError("is not a database URL") from exc
+        return normalized
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("is not a log level")
+        return level
+
+    @field_validator("mwg_channel")
+    @classmethod
+    def _channel_shape(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[CGD][A-Z0-9]{2,}", value):
+            raise ValueError("must be a channel ID such as C0123456789, not a #name")
+        return value
+
+    @field_validator("mwg_moderators", "mwg_organizers", mode="before")
+    @classmethod
+    def _user_ids(cls, value: Any) -> list[str]:
+        ids = _split_csv(value)
+        bad = [i for i in ids if not _USER_ID.fullmatch(i)]
+        if bad:
+            raise ValueError(f"{', '.join(bad)} is not a Slack user ID")
+        return ids
+
+    @field_validator("mwg_join_emojis", "mwg_object_emojis", mode="before")
+    @classmethod
+    def _emojis(cls, value: Any) -> list[str]:
+        names = [name.strip(":") for name in _split_csv(value)]
+        if not names:
+            raise ValueError("needs at least one emoji name")
+        return names
+
+    @field_validator(
+        "mwg_consensus_window",
+        "mwg_consensus_min",
+        "mwg_sweep_interval",
+        "mwg_meeting_every",
+        mode="before",
+    )
+    @classmethod
+    def _durations(cls, value: Any) -> timedelta:
+        return _duration(value)
+
+    @field_validator("mwg_meeting_reminders", mode="before")
+    @classmethod
+    def _reminder_leads(cls, value: Any) -> list[timedelta]:
+        if isinstance(value, list):
+            return [_duration(v) for v in value]
+        return [parse_duration(part) for part in _split_csv(value)]
+
+    @field_validator("mwg_meeting_first")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("needs an offset such as Z or -05:00")
+        return value.astimezone(UTC)
+
+    @field_validator("mwg_digest_cron")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value, timezone=UTC)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
+
+    def model_post_init(self, context: Any, /) -> None:
+        if self.mwg_consensus_window < self.mwg_consensus_min:
+            raise ConfigError(
+                "MWG_CONSENSUS_WINDOW is shorter than MWG_CONSENSUS_MIN: "
+                + EXPECTATIONS["MWG_CONSENSUS_WINDOW"]
+            )
+
+    def require(self, *names: str) -> None:
+        """Stop with one line when a setting this command needs is unset."""
+        for name in names:
+            if getattr(self, name.lower()) is None:
+                raise ConfigError(f"{name} is not set: {EXPECTATIONS[name]}")
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Turn pydantic's multi-line report into one line naming the first bad variable."""
+    first = error.errors()[0]
+    name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+    reason = str(first["msg"]).removeprefix("Value error, ")
+    expected = EXPECTATIONS.get(name, "")
+    return f"{name} is malformed ({reason}): expected {expected}".rstrip(": ")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment and `.env`; raise ConfigError with one line on a bad value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None

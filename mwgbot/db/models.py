@@ -1,0 +1,202 @@
+"""Typed SQLAlchemy 2.0 models. The schema itself is built only by the Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, also on SQLite, which keeps no offset."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class ProposalRow(Base):
+    __tablename__ = "proposals"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    proposer_id: Mapped[str] = mapped_column(String(32))
+    stages: Mapped[str] = mapped_column(String(200), default="")
+    collects_leads: Mapped[bool] = mapped_column(Boolean, default=False)
+    cobranded: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[str | None] = mapped_column(String(32))
+    # Where the card lives once posted; updates and thread replies need it.
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    # Card updates are coalesced: bump `card_revision` on change, sync when it moved.
+    card_revision: Mapped[int] = mapped_column(Integer, default=0)
+    card_synced_revision: Mapped[int] = mapped_column(Integer, default=0)
+    card_synced_at: Mapped[datetime | None]
+
+    signups: Mapped[list[SignupRow]] = relationship(
+        back_populates="proposal", order_by="SignupRow.id", cascade="all, delete-orphan"
+    )
+    objections: Mapped[list[ObjectionRow]] = relationship(
+        back_populates="proposal", order_by="ObjectionRow.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_proposals_state_closes_at", "state", "closes_at"),
+        Index("ix_proposals_message_ts", "message_ts"),
+    )
+
+
+class SignupRow(Base):
+    __tablename__ = "signups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    proposal_number: Mapped[int] = mapped_column(ForeignKey("proposals.number", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    joined_at: Mapped[datetime]
+
+    proposal: Mapped[ProposalRow] = relationship(back_populates="signups")
+
+    __table_args__ = (UniqueConstraint("proposal_number", "user_id"),)
+
+
+class ObjectionRow(Base):
+    __tablename__ = "objections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    proposal_number: Mapped[int] = mapped_column(ForeignKey("proposals.number", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    made_at: Mapped[datetime]
+
+    proposal: Mapped[ProposalRow] = relationship(back_populates="objections")
+
+    __table_args__ = (UniqueConstraint("proposal_number", "user_id"),)
+
+
+class ReactionMarkRow(Base):
+    """The newest reaction event seen per member, card and meaning (join/object).
+
+    Slack may deliver add and remove out of order; comparing event times makes the
+    end state independent of arrival order.
+    """
+
+    __tablename__ = "reaction_marks"
+
+    proposal_number: Mapped[int] = mapped_column(
+        ForeignKey("proposals.number", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    meaning: Mapped[str] = mapped_column(String(8), primary_key=True)
+    emoji: Mapped[str] = mapped_column(String(64), primary_key=True)
+    present: Mapped[bool] = mapped_column(Boolean)
+    event_time_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class ProcessedEventRow(Base):
+    """One row per Slack `event_id`: a retried delivery finds it and changes nothing."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime]
+
+
+class MemberRow(Base):
+    __tablename__ = "members"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organization: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """A message to post, kept until Slack has it: the database is the schedule."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # Unique per notice that must exist once ("close:3", "reminder:<meeting>/<lead>").
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    proposal_number: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.number", ondelete="CASCADE")
+    )
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # An attempt whose result is unknown (timeout, crash): check Slack before posting again.
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    available_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_outbox_state_available_at", "state", "available_at"),)
+
+
+class MeetingSkipRow(Base):
+    __tablename__ = "meeting_skips"
+
+    meeting_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    skipped_by: Mapped[str] = mapped_column(String(32))
+    skipped_at: Mapped[datetime]

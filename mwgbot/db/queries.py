@@ -1,0 +1,127 @@
+"""Queries shared by the services: loading snapshots, idempotent inserts, claiming rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+
+from mwgbot.db.models import Base, MemberRow, ProposalRow
+from mwgbot.domain.proposals import (
+    Decision,
+    Objection,
+    Participant,
+    ProposalSnapshot,
+    Stage,
+    State,
+    Verdict,
+)
+
+
+def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when a row was inserted.
+
+    A unique constraint, not a prior SELECT, decides: two instances racing insert once.
+    """
+    dialect = session.get_bind().dialect.name
+    statement: Any
+    if dialect == "postgresql":
+        statement = postgresql.insert(model).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(model).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(dialect)
+    result = session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))
+
+
+def lock_proposal(session: Session, number: int) -> ProposalRow | None:
+    """Load a proposal for change; on PostgreSQL the row is locked until commit."""
+    statement = (
+        select(ProposalRow)
+        .where(ProposalRow.number == number)
+        .options(selectinload(ProposalRow.signups), selectinload(ProposalRow.objections))
+        .with_for_update(of=ProposalRow)
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def proposal_by_message(session: Session, channel_id: str, message_ts: str) -> ProposalRow | None:
+    statement = (
+        select(ProposalRow)
+        .where(ProposalRow.message_ts == message_ts, ProposalRow.channel_id == channel_id)
+        .with_for_update(of=ProposalRow)
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def organizations(session: Session, user_ids: Iterable[str]) -> dict[str, str]:
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(MemberRow.user_id, MemberRow.organization).where(MemberRow.user_id.in_(ids))
+    )
+    return {user_id: org for user_id, org in rows if org}
+
+
+def parse_stages(text: str) -> tuple[Stage, ...]:
+    return tuple(Stage(s) for s in text.split(",") if s)
+
+
+def format_stages(stages: Sequence[Stage]) -> str:
+    return ",".join(s.value for s in stages)
+
+
+def snapshot(session: Session, row: ProposalRow) -> ProposalSnapshot:
+    """A frozen picture of one proposal, for builders and answers."""
+    users = [row.proposer_id, *(s.user_id for s in row.signups)]
+    users += [o.user_id for o in row.objections]
+    orgs = organizations(session, users)
+    decision = None
+    if row.decided_by and row.verdict and row.decided_at:
+        decision = Decision(
+            moderator_id=row.decided_by,
+            verdict=Verdict(row.verdict),
+            note=row.decision_note or "",
+            decided_at=row.decided_at,
+        )
+    return ProposalSnapshot(
+        number=row.number,
+        title=row.title,
+        description=row.description,
+        proposer_id=row.proposer_id,
+        proposer_organization=orgs.get(row.proposer_id),
+        created_at=row.created_at,
+        closes_at=row.closes_at,
+        state=State(row.state),
+        stages=parse_stages(row.stages),
+        collects_leads=row.collects_leads,
+        cobranded=row.cobranded,
+        joiners=tuple(Participant(s.user_id, orgs.get(s.user_id)) for s in row.signups),
+        objections=tuple(
+            Objection(o.user_id, o.reason, orgs.get(o.user_id)) for o in row.objections
+        ),
+        closed_at=row.closed_at,
+        decision=decision,
+        channel_id=row.channel_id,
+        message_ts=row.message_ts,
+    )
+
+
+def load_snapshots(
+    session: Session, *, states: Iterable[State] | None = None, since: datetime | None = None
+) -> list[ProposalSnapshot]:
+    statement = select(ProposalRow).options(
+        selectinload(ProposalRow.signups), selectinload(ProposalRow.objections)
+    )
+    if states is not None:
+        statement = statement.where(ProposalRow.state.in_([s.value for s in states]))
+    if since is not None:
+        statement = statement.where(ProposalRow.created_at > since)
+    rows = session.scalars(statement.order_by(ProposalRow.number)).all()
+    return [snapshot(session, row) for row in rows]

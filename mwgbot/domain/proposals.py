@@ -1,0 +1,220 @@
+"""The lazy-consensus lifecycle of a proposal, as pure rules.
+
+open ──close, no objection──▶ adopted
+open ──close, objections───▶ escalated ──moderator──▶ adopted | declined
+open ──proposer/moderator──▶ withdrawn
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from mwgbot.domain.errors import NotAllowed, NotPossible
+
+MAX_TITLE = 150
+MAX_DESCRIPTION = 2500
+MAX_REASON = 500
+MAX_NOTE = 1000
+MAX_ORGANIZATION = 80
+# "Absurdly long": a consensus window past a quarter is almost certainly a typo.
+MAX_WINDOW = timedelta(days=90)
+
+
+class State(enum.StrEnum):
+    OPEN = "open"
+    ADOPTED = "adopted"
+    ESCALATED = "escalated"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class Stage(enum.StrEnum):
+    """The adopter journey, in order."""
+
+    AWARENESS = "awareness"
+    INTEREST = "interest"
+    CONSIDERATION = "consideration"
+    INTENT = "intent"
+    EVALUATION = "evaluation"
+    ACTION = "action"
+
+
+class Verdict(enum.StrEnum):
+    ADOPT = "adopt"
+    DECLINE = "decline"
+
+
+FINAL_STATES = frozenset({State.ADOPTED, State.DECLINED, State.WITHDRAWN})
+# Joining an adopted initiative is how it finds partners; a closed-down one takes no one.
+JOINABLE_STATES = frozenset({State.OPEN, State.ESCALATED, State.ADOPTED})
+
+
+@dataclass(frozen=True)
+class Participant:
+    user_id: str
+    organization: str | None = None
+
+
+@dataclass(frozen=True)
+class Objection:
+    user_id: str
+    reason: str | None
+    organization: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    moderator_id: str
+    verdict: Verdict
+    note: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class ProposalSnapshot:
+    """Everything a message about a proposal may show; built from storage, read by builders."""
+
+    number: int
+    title: str
+    proposer_id: str
+    created_at: datetime
+    closes_at: datetime
+    state: State
+    description: str = ""
+    stages: tuple[Stage, ...] = ()
+    collects_leads: bool = False
+    cobranded: bool = False
+    joiners: tuple[Participant, ...] = ()
+    objections: tuple[Objection, ...] = ()
+    closed_at: datetime | None = None
+    decision: Decision | None = None
+    proposer_organization: str | None = None
+    channel_id: str | None = None
+    message_ts: str | None = None
+    permalink: str | None = None
+
+    @property
+    def organizations(self) -> tuple[str, ...]:
+        """Distinct organizations of the proposer and the joiners, in first-seen order."""
+        seen: dict[str, None] = {}
+        for org in (self.proposer_organization, *(j.organization for j in self.joiners)):
+            if org:
+                seen.setdefault(org.casefold(), None)
+        return tuple(seen)
+
+    def objection_by(self, user_id: str) -> Objection | None:
+        return next((o for o in self.objections if o.user_id == user_id), None)
+
+    def has_joined(self, user_id: str) -> bool:
+        return any(j.user_id == user_id for j in self.joiners)
+
+    @property
+    def seeking_partners(self) -> bool:
+        return seeking_partners(self.state, self.proposer_organization, self.joiners)
+
+
+def seeking_partners(
+    state: State, proposer_organization: str | None, joiners: Sequence[Participant]
+) -> bool:
+    """An adopted initiative engaging fewer than two organizations still needs partners."""
+    if state is not State.ADOPTED:
+        return False
+    orgs = {o.casefold() for o in (proposer_organization, *(j.organization for j in joiners)) if o}
+    return len(orgs) < 2
+
+
+def validate_window(window: timedelta, minimum: timedelta) -> timedelta:
+    if window < minimum:
+        raise NotPossible(
+            f"A consensus window must be at least {_human(minimum)} so every time zone "
+            f"gets a fair chance; {_human(window)} is too short."
+        )
+    if window > MAX_WINDOW:
+        raise NotPossible(
+            f"A consensus window of {_human(window)} is too long; the most is {_human(MAX_WINDOW)}."
+        )
+    return window
+
+
+def outcome_at_close(standing_objections: int) -> State:
+    """Silence is assent: adopted unless an objection stands when the window closes."""
+    return State.ESCALATED if standing_objections else State.ADOPTED
+
+
+def is_due(state: State, closes_at: datetime, now: datetime) -> bool:
+    return state is State.OPEN and closes_at <= now
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The result of applying a rule: the new state and what to announce."""
+
+    state: State
+    changed: bool = True
+    notes: tuple[str, ...] = field(default=())
+
+
+def check_join(number: int, state: State) -> None:
+    if state not in JOINABLE_STATES:
+        raise NotPossible(f"#{number} is {state.value}; it takes no new participants.")
+
+
+def check_object(number: int, state: State, closes_at: datetime, now: datetime) -> None:
+    if state is not State.OPEN or closes_at <= now:
+        raise NotPossible(
+            f"#{number}'s consensus window has closed ({state.value}); "
+            "an objection now does not change the outcome. "
+            "Raise it with the moderators or at the next meeting."
+        )
+
+
+def check_withdraw_objection(number: int, state: State, closes_at: datetime, now: datetime) -> None:
+    if state is not State.OPEN or closes_at <= now:
+        raise NotPossible(f"#{number}'s window has closed; its outcome is settled.")
+
+
+def withdraw(
+    number: int, state: State, proposer_id: str, actor_id: str, moderators: Collection[str]
+) -> State:
+    if actor_id != proposer_id and actor_id not in moderators:
+        raise NotAllowed(f"Only the proposer of #{number} or a moderator can withdraw it.")
+    if state is not State.OPEN:
+        raise NotPossible(f"#{number} is {state.value}; only an open proposal can be withdrawn.")
+    return State.WITHDRAWN
+
+
+def resolve(
+    number: int,
+    state: State,
+    proposer_id: str,
+    actor_id: str,
+    moderators: Collection[str],
+    verdict: Verdict,
+) -> State:
+    """Conflict resolution: a moderator, not the proposer, settles an escalated proposal."""
+    if actor_id not in moderators:
+        raise NotAllowed(
+            f"Only a moderator (an AXIM representative) can resolve #{number}; nothing changed."
+        )
+    if actor_id == proposer_id:
+        raise NotAllowed(
+            f"You proposed #{number}, so another moderator must resolve it; nothing changed."
+        )
+    if state is not State.ESCALATED:
+        raise NotPossible(f"#{number} is {state.value}; only an escalated proposal is resolved.")
+    return State.ADOPTED if verdict is Verdict.ADOPT else State.DECLINED
+
+
+def _human(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return f"{days} day" + ("s" if days != 1 else "")
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour" + ("s" if hours != 1 else "")
+    minutes = max(1, seconds // 60)
+    return f"{minutes} minute" + ("s" if minutes != 1 else "")

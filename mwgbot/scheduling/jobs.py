@@ -1,0 +1,139 @@
+"""APScheduler setup and thin jobs. The database is the schedule: jobs only look for due rows.
+
+APScheduler's own job store is not the source of truth; a restart loses nothing because the
+next sweep finds whatever fell due meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from mwgbot.db.models import OutboxRow, ProcessedEventRow
+from mwgbot.services.bot import BotServices
+
+log = logging.getLogger(__name__)
+
+# Slack stops retrying an event within hours; a few days of event IDs is plenty.
+EVENT_ID_RETENTION = timedelta(days=3)
+SENT_MESSAGE_RETENTION = timedelta(days=90)
+
+SweepStep = Callable[[Session, datetime], object]
+
+
+class Sweep:
+    """Finds due work (closes, notices, reminders, digests) and queues it, in one unit of work."""
+
+    def __init__(self, bot: BotServices, steps: Sequence[SweepStep] = ()) -> None:
+        self.bot = bot
+        self.steps = list(steps)
+
+    def run(self) -> None:
+        now = self.bot.clock.now()
+        with self.bot.db.unit_of_work() as session:
+            proposals = self.bot.proposals(session)
+            proposals.close_due()
+            proposals.announce_closing_soon()
+            for step in self.steps:
+                step(session, now)
+            _prune(session, now)
+        self.bot.delivery.run_once()
+
+
+def _prune(session: Session, now: datetime) -> None:
+    session.execute(
+        delete(ProcessedEventRow).where(ProcessedEventRow.received_at < now - EVENT_ID_RETENTION)
+    )
+    # Reminder and digest rows stay: their dedupe keys are what makes them exactly-once.
+    session.execute(
+        delete(OutboxRow).where(
+            OutboxRow.state == "sent",
+            OutboxRow.kind.in_(("ephemeral", "thread")),
+            OutboxRow.sent_at < now - SENT_MESSAGE_RETENTION,
+        )
+    )
+
+
+class Coalescer:
+    """Runs `work` on one background thread; wakes during a run cause exactly one more run."""
+
+    def __init__(self, work: Callable[[], object], name: str) -> None:
+        self._work = work
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+
+    def wake(self) -> None:
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        self._executor.submit(self._loop)
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                self._work()
+            except Exception:
+                log.exception("background %s failed; it runs again on the next tick", self._work)
+            with self._lock:
+                if not self._again:
+                    self._running = False
+                    return
+                self._again = False
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+class BotScheduler:
+    """Two thin jobs: the sweep every MWG_SWEEP_INTERVAL, and delivery every second or on wake."""
+
+    def __init__(
+        self,
+        sweep: Sweep,
+        sweep_interval: timedelta,
+        delivery_interval: timedelta = timedelta(seconds=1),
+    ) -> None:
+        self.sweep = sweep
+        self._delivery = Coalescer(sweep.bot.delivery.run_once, "delivery")
+        self._sweeper = Coalescer(sweep.run, "sweep")
+        self._scheduler = BackgroundScheduler(timezone=UTC)
+        self._scheduler.add_job(
+            self._sweeper.wake,
+            "interval",
+            seconds=sweep_interval.total_seconds(),
+            id="sweep",
+            next_run_time=datetime.now(UTC),  # catch up at start with what fell due
+            coalesce=True,
+            max_instances=1,
+        )
+        self._scheduler.add_job(
+            self._delivery.wake,
+            "interval",
+            seconds=delivery_interval.total_seconds(),
+            id="delivery",
+            coalesce=True,
+            max_instances=1,
+        )
+
+    def wake_delivery(self) -> None:
+        self._delivery.wake()
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+        self._sweeper.shutdown()
+        self._delivery.shutdown()

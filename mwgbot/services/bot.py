@@ -1,0 +1,33 @@
+"""The services one running bot shares: database, policy, clock, renderer, delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from mwgbot.db.session import Database
+from mwgbot.domain.clock import Clock
+from mwgbot.services.delivery import Delivery
+from mwgbot.services.policy import Policy
+from mwgbot.services.ports import Renderer
+from mwgbot.services.proposals import ProposalService
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass
+class BotServices:
+    db: Database
+    policy: Policy
+    clock: Clock
+    renderer: Renderer
+    delivery: Delivery
+    # Wakes the delivery after a unit of work queued messages (set by the scheduler).
+    wake: Callable[[], None] = field(default=_nothing)
+
+    def proposals(self, session: Session) -> ProposalService:
+        return ProposalService(session, self.policy, self.renderer, self.clock.now())

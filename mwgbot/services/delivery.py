@@ -1,0 +1,339 @@
+"""Sending the outbox to Slack: claimed once, retried until Slack has it, never doubled.
+
+Each message is claimed with a conditional UPDATE in its own short unit of work, posted
+outside any transaction, then marked sent. A post whose result is unknown (timeout, or a
+crash mid-post that left an expired lease) is looked up in the channel by its marker before
+it is posted again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+
+from mwgbot.db.models import OutboxRow, ProposalRow
+from mwgbot.db.queries import snapshot
+from mwgbot.db.session import Database
+from mwgbot.domain.clock import Clock
+from mwgbot.services import outbox
+from mwgbot.services.policy import Policy
+from mwgbot.services.ports import DeliveryError, Notifier, Rendered, Renderer
+
+log = logging.getLogger(__name__)
+
+BATCH = 25
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    cards_updated: int = 0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.sent or self.failed or self.cards_updated)
+
+
+class Delivery:
+    def __init__(
+        self,
+        db: Database,
+        notifier: Notifier,
+        renderer: Renderer,
+        policy: Policy,
+        clock: Clock,
+        *,
+        card_update_interval: timedelta = timedelta(seconds=2),
+        lease: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self.db = db
+        self.notifier = notifier
+        self.renderer = renderer
+        self.policy = policy
+        self.clock = clock
+        self.card_update_interval = card_update_interval
+        self.lease = lease
+
+    def run_once(self) -> DeliveryReport:
+        report = DeliveryReport()
+        for row_id in self._due_ids():
+            self._deliver(row_id, report)
+        self._sync_cards(report)
+        return report
+
+    def deliver_card(self, number: int) -> str | None:
+        """Post one proposal's card now (if still pending); its ts once Slack has it."""
+        with self.db.unit_of_work() as session:
+            row_id = session.scalar(
+                select(OutboxRow.id).where(OutboxRow.dedupe_key == f"card:{number}")
+            )
+        if row_id is not None:
+            self._deliver(row_id, DeliveryReport())
+        with self.db.unit_of_work() as session:
+            proposal = session.get(ProposalRow, number)
+            return proposal.message_ts if proposal else None
+
+    # --- outbox ----------------------------------------------------------------------------
+
+    def _due_ids(self) -> list[int]:
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            return list(
+                session.scalars(
+                    select(OutboxRow.id)
+                    .where(
+                        or_(
+                            (OutboxRow.state == "pending") & (OutboxRow.available_at <= now),
+                            (OutboxRow.state == "sending") & (OutboxRow.lease_until < now),
+                        )
+                    )
+                    .order_by(OutboxRow.id)
+                    .limit(BATCH)
+                ).all()
+            )
+
+    def _deliver(self, row_id: int, report: DeliveryReport) -> None:
+        claim = self._claim(row_id)
+        if claim is None:
+            return
+        try:
+            ts = self._send(claim)
+        except DeliveryError as error:
+            report.failed += 1
+            self._failed(claim, error)
+            return
+        if ts is _WAITING:
+            return
+        report.sent += 1
+        self._sent(claim, ts)
+
+    def _claim(self, row_id: int) -> _Claim | None:
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            row = session.get(OutboxRow, row_id)
+            if row is None:
+                return None
+            # A lease that ran out means an earlier attempt died mid-post: it may have landed.
+            crashed = row.state == "sending"
+            claimed = session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.id == row_id,
+                    or_(
+                        (OutboxRow.state == "pending") & (OutboxRow.available_at <= now),
+                        (OutboxRow.state == "sending") & (OutboxRow.lease_until < now),
+                    ),
+                )
+                .values(
+                    state="sending",
+                    lease_until=now + self.lease,
+                    attempts=OutboxRow.attempts + 1,
+                    uncertain=OutboxRow.uncertain | crashed,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(claimed, "rowcount", 0) != 1:
+                return None
+            session.refresh(row)
+            thread_ts = None
+            if row.proposal_number is not None:
+                proposal = session.get(ProposalRow, row.proposal_number)
+                thread_ts = proposal.message_ts if proposal else None
+            return _Claim(
+                id=row.id,
+                kind=row.kind,
+                channel_id=row.channel_id or self.policy.channel_id,
+                user_id=row.user_id,
+                proposal_number=row.proposal_number,
+                payload=dict(row.payload),
+                uncertain=row.uncertain,
+                attempts=row.attempts,
+                created_at=row.created_at,
+                thread_ts=thread_ts,
+            )
+
+    def _send(self, claim: _Claim) -> str | object | None:
+        marker = f"mwgbot-outbox-{claim.id}"
+        if claim.kind == outbox.KIND_EPHEMERAL:
+            # Ephemeral messages cannot be looked up; a rare repeat beats a lost answer.
+            assert claim.user_id is not None
+            self.notifier.post_ephemeral(claim.channel_id, claim.user_id, claim.message)
+            return None
+        if claim.uncertain:
+            found = self.notifier.find_posted(claim.channel_id, marker, claim.created_at)
+            if found is not None:
+                log.info("outbox %s was already posted as %s; not posting again", claim.id, found)
+                return found
+        if claim.kind == outbox.KIND_CARD:
+            return self.notifier.post(
+                claim.channel_id, self._render_card(claim.proposal_number), marker=marker
+            )
+        if claim.kind == outbox.KIND_THREAD:
+            if claim.thread_ts is None:
+                # The card itself is not posted yet; it is ahead in the queue.
+                self._release(claim.id, delay=timedelta(seconds=1))
+                return _WAITING
+            return self.notifier.post(
+                claim.channel_id,
+                claim.message,
+                thread_ts=claim.thread_ts,
+                broadcast=bool(claim.payload.get("broadcast")),
+                marker=marker,
+            )
+        return self.notifier.post(claim.channel_id, claim.message, marker=marker)
+
+    def _render_card(self, number: int | None) -> Rendered:
+        assert number is not None
+        with self.db.unit_of_work() as session:
+            row = session.get(ProposalRow, number)
+            assert row is not None
+            proposal = snapshot(session, row)
+        return self.renderer.card(
+            proposal, self.policy.join_emojis[0], self.policy.object_emojis[0]
+        )
+
+    def _sent(self, claim: _Claim, ts: object) -> None:
+        now = self.clock.now()
+        message_ts = ts if isinstance(ts, str) else None
+        with self.db.unit_of_work() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == claim.id)
+                .values(state="sent", sent_at=now, message_ts=message_ts, lease_until=None)
+            )
+            if claim.kind == outbox.KIND_CARD and message_ts is not None:
+                proposal = session.get(ProposalRow, claim.proposal_number)
+                if proposal is not None:
+                    proposal.message_ts = message_ts
+                    proposal.channel_id = claim.channel_id
+                    # The card was rendered from the state at posting time.
+                    proposal.card_synced_at = now
+
+    def _failed(self, claim: _Claim, error: DeliveryError) -> None:
+        backoff = min(MAX_BACKOFF, timedelta(seconds=2 ** min(claim.attempts, 10)))
+        if error.retry_after is not None:
+            backoff = max(backoff, timedelta(seconds=error.retry_after))
+        log.warning(
+            "posting outbox %s (%s) failed, attempt %s, retrying in %ss: %s",
+            claim.id,
+            claim.kind,
+            claim.attempts,
+            int(backoff.total_seconds()),
+            error,
+        )
+        with self.db.unit_of_work() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == claim.id)
+                .values(
+                    state="pending",
+                    available_at=self.clock.now() + backoff,
+                    lease_until=None,
+                    uncertain=OutboxRow.uncertain | error.uncertain,
+                    last_error=str(error)[:500],
+                )
+            )
+
+    def _release(self, row_id: int, delay: timedelta) -> None:
+        with self.db.unit_of_work() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == row_id)
+                .values(
+                    state="pending",
+                    available_at=self.clock.now() + delay,
+                    lease_until=None,
+                    attempts=OutboxRow.attempts - 1,
+                )
+            )
+
+    # --- cards -----------------------------------------------------------------------------
+
+    def _sync_cards(self, report: DeliveryReport) -> None:
+        """Bring stale cards up to date, at most one update per card per interval."""
+        now = self.clock.now()
+        quiet_since = now - self.card_update_interval
+        with self.db.unit_of_work() as session:
+            stale = session.execute(
+                select(ProposalRow.number, ProposalRow.card_revision).where(
+                    ProposalRow.message_ts.is_not(None),
+                    ProposalRow.card_revision > ProposalRow.card_synced_revision,
+                    or_(
+                        ProposalRow.card_synced_at.is_(None),
+                        ProposalRow.card_synced_at <= quiet_since,
+                    ),
+                )
+            ).all()
+        for number, revision in stale:
+            self._sync_card(number, revision, report)
+
+    def _sync_card(self, number: int, revision: int, report: DeliveryReport) -> None:
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            claimed = session.execute(
+                update(ProposalRow)
+                .where(
+                    ProposalRow.number == number,
+                    ProposalRow.card_synced_revision < revision,
+                )
+                .values(card_synced_revision=revision, card_synced_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(claimed, "rowcount", 0) != 1:
+                return
+            row = session.get(ProposalRow, number)
+            assert row is not None
+            assert row.message_ts is not None
+            assert row.channel_id
+            proposal = snapshot(session, row)
+            channel, ts = row.channel_id, row.message_ts
+        message = self.renderer.card(
+            proposal, self.policy.join_emojis[0], self.policy.object_emojis[0]
+        )
+        try:
+            self.notifier.update(channel, ts, message)
+        except DeliveryError as error:
+            log.warning("updating the card of #%s failed; will retry: %s", number, error)
+            with self.db.unit_of_work() as session:
+                # Give the revision back so the next pass tries again.
+                session.execute(
+                    update(ProposalRow)
+                    .where(
+                        ProposalRow.number == number,
+                        ProposalRow.card_synced_revision == revision,
+                    )
+                    .values(card_synced_revision=revision - 1)
+                )
+            return
+        report.cards_updated += 1
+
+
+_WAITING = object()
+
+
+@dataclass(frozen=True)
+class _Claim:
+    id: int
+    kind: str
+    channel_id: str
+    user_id: str | None
+    proposal_number: int | None
+    payload: dict[str, object]
+    uncertain: bool
+    attempts: int
+    created_at: datetime
+    thread_ts: str | None
+
+    @property
+    def message(self) -> Rendered:
+        text = self.payload.get("text")
+        blocks = self.payload.get("blocks")
+        return Rendered(
+            text=text if isinstance(text, str) else "",
+            blocks=blocks if isinstance(blocks, list) else [],
+        )

@@ -1,0 +1,81 @@
+"""The Bolt app factory: one app for Socket Mode and HTTP alike."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from mwgbot.services.bot import BotServices
+from mwgbot.slack import proposal_listeners
+from mwgbot.slack.router import CommandRouter
+
+log = logging.getLogger(__name__)
+
+# The bot events the manifest subscribes to; every one has a listener (no Bolt 404s).
+SUBSCRIBED_EVENTS = ("reaction_added", "reaction_removed")
+
+
+class SlackUnavailableError(Exception):
+    """Slack refused the token or could not be reached at start."""
+
+
+@dataclass(frozen=True)
+class SlackIdentity:
+    bot_user_id: str
+    team_url: str | None
+
+
+def verify_slack(client: WebClient) -> SlackIdentity:
+    """auth.test once at start: a bad token stops the bot with one clear line."""
+    try:
+        response = client.auth_test()
+    except SlackApiError as error:
+        raise SlackUnavailableError(
+            f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}): "
+            "check the bot token (xoxb-…) in .env or the environment"
+        ) from None
+    except OSError as error:
+        raise SlackUnavailableError(
+            f"could not reach Slack at {client.base_url}: {error}"
+        ) from None
+    return SlackIdentity(str(response["user_id"]), response.get("url"))
+
+
+def build_app(
+    *,
+    client: WebClient,
+    signing_secret: str | None,
+    bot: BotServices,
+    identity: SlackIdentity,
+    extensions: tuple[Any, ...] = (),
+) -> App:
+    """Build the app with every listener registered.
+
+    `process_before_response=True`: the listener runs to its end before Bolt answers, so a
+    reaction is committed before its event is acknowledged, and the answer to a command is
+    sent the moment `ack()` is called instead of after Bolt's 10 ms polling loop.
+    """
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=True,
+        request_verification_enabled=signing_secret is not None,
+        token_verification_enabled=False,  # verify_slack did auth.test already
+        raise_error_for_unhandled_request=False,
+    )
+    router = CommandRouter()
+    proposal_listeners.register(app, bot, router, identity.team_url)
+    for register in extensions:
+        register(app, bot, router)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        # Bolt answers 500, so Slack retries an event; the work is idempotent, so that is safe.
+        log.error("unhandled %s: %s", body.get("type", "request"), error, exc_info=error)
+
+    return app

@@ -1,0 +1,393 @@
+"""Block Kit builders: pure functions from domain snapshots to Slack messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mwgbot.domain.proposals import (
+    MAX_DESCRIPTION,
+    MAX_REASON,
+    MAX_TITLE,
+    ProposalSnapshot,
+    Stage,
+    State,
+    Verdict,
+)
+from mwgbot.services.ports import Rendered
+from mwgbot.slack import ids
+from mwgbot.slack.text import date_token, escape, mention, truncate
+
+Block = dict[str, Any]
+
+LEADS_REMINDER = (
+    ":lock: This initiative collects marketing leads. Leads are AXIM's property; "
+    "AXIM uses them under its own policies."
+)
+BRANDING_REMINDER = (
+    ":art: Co-branded with a sponsor: Open edX branding follows AXIM's trademark guidelines, "
+    "and the sponsor's brand is shown clearly as a sponsor or contributor."
+)
+STATE_EMOJI = {
+    State.OPEN: ":hourglass_flowing_sand:",
+    State.ADOPTED: ":white_check_mark:",
+    State.ESCALATED: ":warning:",
+    State.DECLINED: ":x:",
+    State.WITHDRAWN: ":leftwards_arrow_with_hook:",
+}
+SECTION_LIMIT = 2900
+MAX_LISTED = 25
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 2900)}]}
+
+
+def person(user_id: str, organization: str | None) -> str:
+    return f"{mention(user_id)} ({escape(organization)})" if organization else mention(user_id)
+
+
+def people(entries: Sequence[tuple[str, str | None]], empty: str) -> str:
+    if not entries:
+        return empty
+    shown = [person(u, o) for u, o in entries[:MAX_LISTED]]
+    more = len(entries) - MAX_LISTED
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def heading(proposal: ProposalSnapshot) -> str:
+    return f"#{proposal.number} {truncate(proposal.title, MAX_TITLE)}"
+
+
+def state_line(proposal: ProposalSnapshot) -> str:
+    state = proposal.state
+    if state is State.OPEN:
+        return f"{STATE_EMOJI[state]} *Open* · closes {date_token(proposal.closes_at)}"
+    if state is State.ADOPTED and proposal.decision is None:
+        closed = date_token(proposal.closed_at or proposal.closes_at)
+        return f"{STATE_EMOJI[state]} *Adopted* by lazy consensus · {closed}"
+    if proposal.decision is not None and state in (State.ADOPTED, State.DECLINED):
+        verb = "Adopted" if proposal.decision.verdict is Verdict.ADOPT else "Declined"
+        return (
+            f"{STATE_EMOJI[state]} *{verb}* by moderator {mention(proposal.decision.moderator_id)}"
+            f" · {date_token(proposal.decision.decided_at)}"
+        )
+    if state is State.ESCALATED:
+        return f"{STATE_EMOJI[state]} *Escalated* to the moderators: objections stood at close"
+    return f"{STATE_EMOJI[state]} *Withdrawn*"
+
+
+def objection_lines(proposal: ProposalSnapshot) -> str:
+    lines = []
+    for objection in proposal.objections[:MAX_LISTED]:
+        reason = (
+            escape(truncate(objection.reason, MAX_REASON))
+            if objection.reason
+            else "_no reason given yet_"
+        )
+        lines.append(f"• {person(objection.user_id, objection.organization)}: {reason}")
+    more = len(proposal.objections) - MAX_LISTED
+    if more > 0:
+        lines.append(f"• and {more} more")
+    return "\n".join(lines)
+
+
+def stages_text(stages: Sequence[Stage]) -> str:
+    return ", ".join(s.value.capitalize() for s in stages)
+
+
+class BlockKitRenderer:
+    """The Renderer port, for Slack."""
+
+    def card(self, proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rendered:
+        blocks: list[Block] = [
+            # A mrkdwn heading, not a plain_text header, so the title goes through escape().
+            section(f"*{escape(heading(proposal))}*"),
+            section(
+                f"Proposed by {person(proposal.proposer_id, proposal.proposer_organization)}\n"
+                + state_line(proposal)
+            ),
+        ]
+        if proposal.description:
+            blocks.append(section(escape(truncate(proposal.description, MAX_DESCRIPTION))))
+        if proposal.stages:
+            blocks.append(context(f"Adopter journey: {stages_text(proposal.stages)}"))
+        joined = people([(j.user_id, j.organization) for j in proposal.joiners], "no one yet")
+        orgs = len(proposal.organizations)
+        blocks.append(
+            section(
+                f"*Joined ({len(proposal.joiners)}):* {joined}\n*Organizations engaged:* {orgs}"
+            )
+        )
+        if proposal.objections:
+            blocks.append(
+                section(
+                    f"*Standing objections ({len(proposal.objections)}):*\n"
+                    + objection_lines(proposal)
+                )
+            )
+        if proposal.seeking_partners:
+            blocks.append(section(":handshake: *Seeking partners from another organization.*"))
+        if proposal.decision is not None and proposal.decision.note:
+            blocks.append(section(f"*Moderator's note:* {escape(proposal.decision.note)}"))
+        if proposal.collects_leads:
+            blocks.append(context(LEADS_REMINDER))
+        if proposal.cobranded:
+            blocks.append(context(BRANDING_REMINDER))
+        if proposal.state in (State.OPEN, State.ADOPTED, State.ESCALATED):
+            how = f"React :{join_emoji}: or press Join to take part."
+            if proposal.state is State.OPEN:
+                how += (
+                    f" React :{object_emoji}: or press Object to object, with a reason. "
+                    "Silence is assent: with no standing objection at close, it is adopted."
+                )
+            blocks.append(context(how))
+            buttons: list[Block] = [
+                {
+                    "type": "button",
+                    "action_id": ids.ACTION_JOIN,
+                    "text": {"type": "plain_text", "text": "Join / leave"},
+                    "value": str(proposal.number),
+                    "style": "primary",
+                }
+            ]
+            if proposal.state is State.OPEN:
+                buttons.append(
+                    {
+                        "type": "button",
+                        "action_id": ids.ACTION_OBJECT,
+                        "text": {"type": "plain_text", "text": "Object"},
+                        "value": str(proposal.number),
+                    }
+                )
+            blocks.append(
+                {"type": "actions", "block_id": f"card-{proposal.number}", "elements": buttons}
+            )
+        text = f"{heading(proposal)}: {proposal.state.value}"
+        return Rendered(text=escape(text), blocks=blocks)
+
+    def outcome(self, proposal: ProposalSnapshot, moderators: Sequence[str]) -> Rendered:
+        title = escape(truncate(proposal.title, MAX_TITLE))
+        n = proposal.number
+        state = proposal.state
+        if state is State.ADOPTED and proposal.decision is None:
+            text = (
+                f"{STATE_EMOJI[state]} #{n} *{title}* is *adopted* by lazy consensus: "
+                "no objection stood when its window closed."
+            )
+            if proposal.seeking_partners:
+                text += (
+                    f"\n:handshake: #{n} is *seeking partners from another organization*: "
+                    f"join it with `/mwg join {n}`."
+                )
+        elif state is State.ESCALATED:
+            mods = " ".join(mention(m) for m in moderators) or "the moderators"
+            text = (
+                f"{STATE_EMOJI[state]} #{n} *{title}* is *escalated* to {mods}: "
+                f"objections stood when its window closed.\n{objection_lines(proposal)}\n"
+                f"A moderator decides with `/mwg resolve {n} adopt|decline <note>`; "
+                "it is on the next meeting's agenda."
+            )
+        elif proposal.decision is not None:
+            verb = "adopted" if proposal.decision.verdict is Verdict.ADOPT else "declined"
+            text = (
+                f"{STATE_EMOJI[state]} #{n} *{title}* is *{verb}* by moderator "
+                f"{mention(proposal.decision.moderator_id)}: {escape(proposal.decision.note)}"
+            )
+        else:
+            text = f"{STATE_EMOJI[state]} #{n} *{title}* is *withdrawn*."
+        return Rendered(text=truncate(text, SECTION_LIMIT), blocks=[section(text)])
+
+    def ask_reason(self, proposal: ProposalSnapshot) -> Rendered:
+        n = proposal.number
+        return self.note(
+            f"You object to #{n}. Please say why, so the group can address it: "
+            f"`/mwg object {n} <reason>`, or press Object on the card. "
+            f"Remove your reaction to withdraw the objection."
+        )
+
+    def note(self, text: str) -> Rendered:
+        return Rendered(text=text, blocks=[section(text)])
+
+    def closing_soon(self, proposal: ProposalSnapshot, object_emoji: str) -> Rendered:
+        n = proposal.number
+        return self.note(
+            f":alarm_clock: #{n} closes {date_token(proposal.closes_at)}. "
+            f"Object now (:{object_emoji}: or `/mwg object {n} <reason>`), "
+            "or it will be adopted by lazy consensus."
+        )
+
+
+def proposal_details(proposal: ProposalSnapshot) -> str:
+    """The `/mwg show` answer."""
+    lines = [
+        f"*{escape(heading(proposal))}*",
+        state_line(proposal),
+        f"Proposed by {person(proposal.proposer_id, proposal.proposer_organization)}"
+        f" · window {date_token(proposal.created_at)} → {date_token(proposal.closes_at)}",
+    ]
+    if proposal.description:
+        lines.append(escape(truncate(proposal.description, 800)))
+    if proposal.stages:
+        lines.append(f"Adopter journey: {stages_text(proposal.stages)}")
+    joined = people([(j.user_id, j.organization) for j in proposal.joiners], "no one yet")
+    lines.append(f"*Joined ({len(proposal.joiners)}):* {joined}")
+    orgs = ", ".join(escape(o) for o in proposal.organizations) or "none set"
+    lines.append(f"*Organizations:* {orgs}")
+    if proposal.objections:
+        lines.append(f"*Objections ({len(proposal.objections)}):*\n{objection_lines(proposal)}")
+    else:
+        lines.append("*Objections:* none")
+    if proposal.decision is not None:
+        lines.append(
+            f"*Decision:* {proposal.decision.verdict.value} by "
+            f"{mention(proposal.decision.moderator_id)}: {escape(proposal.decision.note)}"
+        )
+    if proposal.seeking_partners:
+        lines.append(":handshake: Seeking partners from another organization.")
+    if proposal.collects_leads:
+        lines.append(LEADS_REMINDER)
+    if proposal.cobranded:
+        lines.append(BRANDING_REMINDER)
+    return truncate("\n".join(lines), SECTION_LIMIT)
+
+
+def proposal_list(
+    open_ones: Sequence[ProposalSnapshot], outcomes: Sequence[ProposalSnapshot]
+) -> str:
+    """The `/mwg list` answer."""
+    lines = ["*Open proposals*"]
+    if not open_ones:
+        lines.append("None. Propose one with `/mwg propose <title>`.")
+    for p in open_ones[:MAX_LISTED]:
+        if p.state is State.ESCALATED:
+            status = "escalated, waiting for a moderator"
+        else:
+            status = f"closes {date_token(p.closes_at)}"
+        lines.append(
+            f"• #{p.number} {escape(truncate(p.title, 80))} · {status}"
+            f" · {len(p.joiners)} joined, {len(p.objections)} objecting"
+        )
+    if outcomes:
+        lines.append("*Recent outcomes*")
+        for p in outcomes:
+            lines.append(f"• #{p.number} {escape(truncate(p.title, 80))} · {p.state.value}")
+    return truncate("\n".join(lines), SECTION_LIMIT)
+
+
+def propose_modal(channel_id: str, window_hint: str) -> dict[str, Any]:
+    """The form `/mwg propose` opens when no title is given."""
+    stage_options = [
+        {"text": {"type": "plain_text", "text": s.value.capitalize()}, "value": s.value}
+        for s in Stage
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.VIEW_PROPOSE,
+        "private_metadata": channel_id,
+        "title": {"type": "plain_text", "text": "Propose an initiative"},
+        "submit": {"type": "plain_text", "text": "Propose"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": ids.BLOCK_TITLE,
+                "label": {"type": "plain_text", "text": "Title"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.INPUT,
+                    "max_length": MAX_TITLE,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ids.BLOCK_DESCRIPTION,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Description"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.INPUT,
+                    "multiline": True,
+                    "max_length": MAX_DESCRIPTION,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ids.BLOCK_STAGES,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Adopter-journey stages it serves"},
+                "element": {
+                    "type": "multi_static_select",
+                    "action_id": ids.INPUT,
+                    "options": stage_options,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ids.BLOCK_WINDOW,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Consensus window"},
+                "hint": {"type": "plain_text", "text": window_hint},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.INPUT,
+                    "placeholder": {"type": "plain_text", "text": "e.g. 7d, 96h, 2w"},
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ids.BLOCK_FLAGS,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Flags"},
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": ids.INPUT,
+                    "options": [
+                        {
+                            "text": {"type": "plain_text", "text": "Collects marketing leads"},
+                            "value": ids.FLAG_LEADS,
+                        },
+                        {
+                            "text": {"type": "plain_text", "text": "Co-branded with a sponsor"},
+                            "value": ids.FLAG_COBRANDED,
+                        },
+                    ],
+                },
+            },
+        ],
+    }
+
+
+def object_modal(proposal: ProposalSnapshot, current_reason: str | None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ids.INPUT,
+        "multiline": True,
+        "max_length": MAX_REASON,
+    }
+    if current_reason:
+        element["initial_value"] = current_reason
+    return {
+        "type": "modal",
+        "callback_id": ids.VIEW_OBJECT,
+        "private_metadata": str(proposal.number),
+        "title": {"type": "plain_text", "text": f"Object to #{proposal.number}"},
+        "submit": {"type": "plain_text", "text": "Object"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            section(
+                f"*{escape(heading(proposal))}*\n"
+                "An objection blocks adoption until it is withdrawn."
+            ),
+            {
+                "type": "input",
+                "block_id": ids.BLOCK_REASON,
+                "label": {"type": "plain_text", "text": "Why do you object?"},
+                "element": element,
+            },
+        ],
+    }

@@ -1,0 +1,322 @@
+"""Parsing `/mwg …` text into typed commands; pure, and the one place that knows the syntax."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from mwgbot.config import parse_duration
+from mwgbot.domain.proposals import (
+    MAX_NOTE,
+    MAX_ORGANIZATION,
+    MAX_REASON,
+    MAX_TITLE,
+    Stage,
+    Verdict,
+)
+from mwgbot.slack.text import clean_line
+
+MAX_COMMAND_TEXT = 4000
+
+
+class UsageError(Exception):
+    """The text does not parse; the message tells the member what to type instead."""
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class Propose:
+    title: str | None
+    window: timedelta | None = None
+    stages: tuple[Stage, ...] = ()
+
+
+@dataclass(frozen=True)
+class Show:
+    number: int
+
+
+@dataclass(frozen=True)
+class ListProposals:
+    pass
+
+
+@dataclass(frozen=True)
+class Join:
+    number: int
+
+
+@dataclass(frozen=True)
+class Leave:
+    number: int
+
+
+@dataclass(frozen=True)
+class Object:
+    number: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Unobject:
+    number: int
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    number: int
+
+
+@dataclass(frozen=True)
+class Resolve:
+    number: int
+    verdict: Verdict
+    note: str
+
+
+@dataclass(frozen=True)
+class SetOrganization:
+    organization: str | None  # None: show the current one
+    clear: bool = False
+
+
+@dataclass(frozen=True)
+class Next:
+    pass
+
+
+@dataclass(frozen=True)
+class MeetingSkip:
+    day: date
+    skip: bool
+
+
+Command = (
+    Help
+    | Propose
+    | Show
+    | ListProposals
+    | Join
+    | Leave
+    | Object
+    | Unobject
+    | Withdraw
+    | Resolve
+    | SetOrganization
+    | Next
+    | MeetingSkip
+)
+
+# One line per subcommand: `/mwg help` prints these, the usage hint points at them.
+HELP_LINES = (
+    (
+        "propose <title> [--close 7d] [--stage awareness,interest]",
+        "propose an initiative (no title: a form)",
+    ),
+    ("list", "open proposals and recent outcomes"),
+    ("show <n>", "one proposal: state, window, who joined, objections"),
+    ("join <n>", "take part in proposal #n"),
+    ("leave <n>", "stop taking part in #n"),
+    ("object <n> <reason>", "object to #n; it cannot pass by lazy consensus while you do"),
+    ("unobject <n>", "withdraw your objection to #n"),
+    ("withdraw <n>", "withdraw your own open proposal (moderators: any)"),
+    ("resolve <n> adopt|decline <note>", "moderators: settle an escalated proposal"),
+    ("org <name>", "set your organization (shown when you join); `org` alone shows it"),
+    ("next", "the next meetings and the agenda as it stands"),
+    ("meeting skip|unskip <YYYY-MM-DD>", "organizers: cancel or restore one meeting"),
+    ("help", "this list"),
+)
+USAGE_HINT = "Try `/mwg help` for the list of subcommands."
+
+_NUMBER = re.compile(r"#?(\d{1,9})")
+_OPTION = re.compile(r"^(?:--|—|–)(close|stage|stages)(?:=(.*))?$")
+
+
+def help_text() -> str:
+    lines = ["*/mwg* runs the Marketing Working Group's proposals and meetings:"]
+    lines += [f"• `/mwg {usage}`: {what}" for usage, what in HELP_LINES]
+    lines.append(
+        "React on a proposal's card to join or object. Silence is assent: a proposal with no "
+        "standing objection when its window closes is adopted."
+    )
+    return "\n".join(lines)
+
+
+def parse(text: str) -> Command:
+    if len(text) > MAX_COMMAND_TEXT:
+        raise UsageError(
+            f"That is {len(text):,} characters; a command takes at most {MAX_COMMAND_TEXT:,}."
+        )
+    words = clean_line(text).split(" ")
+    words = [w for w in words if w]
+    if not words:
+        raise UsageError("`/mwg` needs a subcommand. " + USAGE_HINT)
+    verb, rest = words[0].lower(), words[1:]
+    parser = _PARSERS.get(verb)
+    if parser is None:
+        shown = verb if len(verb) <= 30 else verb[:30] + "…"
+        raise UsageError(f"`{_code_safe(shown)}` is not a `/mwg` subcommand. " + USAGE_HINT)
+    return parser(rest)
+
+
+def _code_safe(text: str) -> str:
+    return text.replace("`", "'")
+
+
+def _number(words: list[str], usage: str) -> tuple[int, list[str]]:
+    if not words:
+        raise UsageError(f"Which proposal? Usage: `/mwg {usage}`")
+    match = _NUMBER.fullmatch(words[0])
+    if match is None:
+        raise UsageError(
+            f"`{_code_safe(words[0][:20])}` is not a proposal number. Usage: `/mwg {usage}`"
+        )
+    number = int(match.group(1))
+    if number < 1:
+        raise UsageError("Proposal numbers start at #1.")
+    return number, words[1:]
+
+
+def _only_number(usage: str, words: list[str]) -> int:
+    number, rest = _number(words, usage)
+    if rest:
+        raise UsageError(f"Too many words. Usage: `/mwg {usage}`")
+    return number
+
+
+def _bounded(text: str, limit: int, what: str) -> str:
+    if len(text) > limit:
+        raise UsageError(f"{what} is {len(text):,} characters; the most is {limit:,}.")
+    return text
+
+
+def _parse_propose(words: list[str]) -> Propose:
+    title_words: list[str] = []
+    window: timedelta | None = None
+    stages: tuple[Stage, ...] = ()
+    i = 0
+    while i < len(words):
+        match = _OPTION.match(words[i])
+        if match is None:
+            title_words.append(words[i])
+            i += 1
+            continue
+        name, inline = match.group(1), match.group(2)
+        if inline is None:
+            if i + 1 >= len(words):
+                raise UsageError(f"`--{name}` needs a value, e.g. `--close 7d`.")
+            value = words[i + 1]
+            i += 2
+        else:
+            value = inline
+            i += 1
+        if name == "close":
+            try:
+                window = parse_duration(value)
+            except ValueError:
+                raise UsageError(
+                    f"`--close {_code_safe(value[:20])}` is not a duration; write e.g. "
+                    "`--close 96h`, `--close 7d` or `--close 1d12h`."
+                ) from None
+        else:
+            stages = _parse_stages(value)
+    title = " ".join(title_words).strip()
+    if not title:
+        if window is not None or stages:
+            raise UsageError("A proposal needs a title: `/mwg propose <title> --close 7d`.")
+        return Propose(title=None)
+    return Propose(title=_bounded(title, MAX_TITLE, "That title"), window=window, stages=stages)
+
+
+def _parse_stages(value: str) -> tuple[Stage, ...]:
+    chosen: list[Stage] = []
+    for name in (v.strip().lower() for v in value.split(",")):
+        if not name:
+            continue
+        try:
+            stage = Stage(name)
+        except ValueError:
+            known = ", ".join(s.value for s in Stage)
+            raise UsageError(
+                f"`{_code_safe(name[:20])}` is not an adopter-journey stage; use {known}."
+            ) from None
+        if stage not in chosen:
+            chosen.append(stage)
+    if not chosen:
+        raise UsageError("`--stage` needs a stage, e.g. `--stage awareness,interest`.")
+    return tuple(sorted(chosen, key=list(Stage).index))
+
+
+def _parse_object(words: list[str]) -> Object:
+    number, rest = _number(words, "object <n> <reason>")
+    reason = " ".join(rest).strip()
+    if not reason:
+        raise UsageError(
+            f"Please give a reason, so the group can address it: `/mwg object {number} <reason>`."
+        )
+    return Object(number, _bounded(reason, MAX_REASON, "That reason"))
+
+
+def _parse_resolve(words: list[str]) -> Resolve:
+    usage = "resolve <n> adopt|decline <note>"
+    number, rest = _number(words, usage)
+    if not rest or rest[0].lower() not in ("adopt", "decline"):
+        raise UsageError(f"Say `adopt` or `decline`. Usage: `/mwg {usage}`")
+    note = " ".join(rest[1:]).strip()
+    if not note:
+        raise UsageError(f"A decision needs a note for the group. Usage: `/mwg {usage}`")
+    return Resolve(number, Verdict(rest[0].lower()), _bounded(note, MAX_NOTE, "That note"))
+
+
+def _parse_org(words: list[str]) -> SetOrganization:
+    name = " ".join(words).strip()
+    if not name:
+        return SetOrganization(None)
+    if name.lower() in ("-", "none", "clear"):
+        return SetOrganization(None, clear=True)
+    return SetOrganization(_bounded(name, MAX_ORGANIZATION, "That organization name"))
+
+
+def _parse_meeting(words: list[str]) -> MeetingSkip:
+    usage = "meeting skip|unskip <YYYY-MM-DD>"
+    if len(words) != 2 or words[0].lower() not in ("skip", "unskip"):
+        raise UsageError(f"Usage: `/mwg {usage}`")
+    try:
+        day = date.fromisoformat(words[1])
+    except ValueError:
+        raise UsageError(
+            f"`{_code_safe(words[1][:20])}` is not a date; write it as YYYY-MM-DD."
+        ) from None
+    return MeetingSkip(day, skip=words[0].lower() == "skip")
+
+
+def _no_arguments(command: Command, name: str) -> Callable[[list[str]], Command]:
+    def parse_it(words: list[str]) -> Command:
+        if words:
+            raise UsageError(f"`/mwg {name}` takes no arguments.")
+        return command
+
+    return parse_it
+
+
+_PARSERS: dict[str, Callable[[list[str]], Command]] = {
+    "help": _no_arguments(Help(), "help"),
+    "propose": _parse_propose,
+    "show": lambda w: Show(_only_number("show <n>", w)),
+    "list": _no_arguments(ListProposals(), "list"),
+    "join": lambda w: Join(_only_number("join <n>", w)),
+    "leave": lambda w: Leave(_only_number("leave <n>", w)),
+    "object": _parse_object,
+    "unobject": lambda w: Unobject(_only_number("unobject <n>", w)),
+    "withdraw": lambda w: Withdraw(_only_number("withdraw <n>", w)),
+    "resolve": _parse_resolve,
+    "org": _parse_org,
+    "next": _no_arguments(Next(), "next"),
+    "meeting": _parse_meeting,
+}

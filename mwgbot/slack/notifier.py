@@ -1,0 +1,144 @@
+"""The Notifier port over slack-sdk's WebClient, mapping failures to DeliveryError."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.web import SlackResponse
+
+from mwgbot.services.ports import DeliveryError, Rendered
+from mwgbot.slack import ids
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def make_web_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebClient:
+    """A WebClient at SLACK_API_URL that rides out rate limits (Retry-After) and blips."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+class SlackNotifier:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def post(
+        self,
+        channel: str,
+        message: Rendered,
+        *,
+        thread_ts: str | None = None,
+        broadcast: bool = False,
+        marker: str | None = None,
+    ) -> str:
+        kwargs: dict[str, Any] = {
+            "channel": channel,
+            "text": message.text,
+            "blocks": message.blocks or None,
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+            kwargs["reply_broadcast"] = broadcast
+        if marker:
+            kwargs["metadata"] = {
+                "event_type": ids.METADATA_EVENT_TYPE,
+                "event_payload": {"marker": marker},
+            }
+        response = _call(lambda: self.client.chat_postMessage(**kwargs))
+        return str(response["ts"])
+
+    def update(self, channel: str, ts: str, message: Rendered) -> None:
+        _call(
+            lambda: self.client.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=message.blocks or None
+            )
+        )
+
+    def post_ephemeral(self, channel: str, user: str, message: Rendered) -> None:
+        _call(
+            lambda: self.client.chat_postEphemeral(
+                channel=channel, user=user, text=message.text, blocks=message.blocks or None
+            )
+        )
+
+    def find_posted(self, channel: str, marker: str, since: datetime) -> str | None:
+        oldest = f"{since.timestamp() - 60:.6f}"
+        for message in self._history(channel, oldest):
+            if _marker_of(message) == marker:
+                return str(message["ts"])
+            # Thread replies are not in the history; look inside threads we started.
+            if message.get("reply_count"):
+                for reply in self._replies(channel, str(message["ts"]), oldest):
+                    if _marker_of(reply) == marker:
+                        return str(reply["ts"])
+        return None
+
+    def _history(self, channel: str, oldest: str) -> Iterator[dict[str, Any]]:
+        cursor: str | None = None
+        while True:
+            response = _call(partial(self._history_page, channel, oldest, cursor))
+            yield from response.get("messages", [])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return
+
+    def _history_page(self, channel: str, oldest: str, cursor: str | None) -> SlackResponse:
+        return self.client.conversations_history(
+            channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+        )
+
+    def _replies(self, channel: str, ts: str, oldest: str) -> list[dict[str, Any]]:
+        response = _call(
+            lambda: self.client.conversations_replies(
+                channel=channel, ts=ts, oldest=oldest, include_all_metadata=True, limit=200
+            )
+        )
+        return list(response.get("messages", []))
+
+
+def _marker_of(message: dict[str, Any]) -> str | None:
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != ids.METADATA_EVENT_TYPE:
+        return None
+    marker = (metadata.get("event_payload") or {}).get("marker")
+    return str(marker) if marker else None
+
+
+def _call(request: Callable[[], T]) -> T:
+    try:
+        return request()
+    except SlackApiError as error:
+        status = error.response.status_code
+        retry_after = error.response.headers.get("Retry-After") if status == 429 else None
+        raise DeliveryError(
+            f"Slack answered {status} {error.response.get('error')}",
+            retry_after=float(retry_after) if retry_after else None,
+        ) from error
+    except TimeoutError as error:
+        raise DeliveryError(f"Slack did not answer in time: {error}", uncertain=True) from error
+    except (URLError, ConnectionError, OSError) as error:
+        # The request may have reached Slack before the connection broke.
+        raise DeliveryError(f"could not reach Slack: {error}", uncertain=True) from error

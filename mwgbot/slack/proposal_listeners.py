@@ -1,0 +1,403 @@
+"""Proposals in Slack: `/mwg` subcommands, reactions, buttons and modals. Thin: parse, call
+a service inside one unit of work, answer."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from mwgbot.config import parse_duration
+from mwgbot.domain import proposals as rules
+from mwgbot.domain.errors import DomainError
+from mwgbot.domain.proposals import ProposalSnapshot, Stage
+from mwgbot.services import outbox
+from mwgbot.services.bot import BotServices
+from mwgbot.services.proposals import ReactionEvent
+from mwgbot.slack import blocks, commands, ids
+from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply
+from mwgbot.slack.text import (
+    channel_link,
+    clean_block,
+    clean_line,
+    date_token,
+    escape,
+    permalink,
+    truncate,
+)
+
+log = logging.getLogger(__name__)
+
+# How long a `/mwg propose` waits for its card to be posted, to answer with a link.
+CARD_LINK_WAIT_SECONDS = 1.5
+
+
+class ProposalHandlers:
+    def __init__(self, bot: BotServices, team_url: str | None) -> None:
+        self.bot = bot
+        self.team_url = team_url
+        self._poster = ThreadPoolExecutor(max_workers=2, thread_name_prefix="card-post")
+
+    # --- /mwg subcommands ------------------------------------------------------------------
+
+    def register_commands(self, router: CommandRouter) -> None:
+        router.register(commands.Help, lambda _c, _i: Reply(commands.help_text()))
+        router.register(commands.Propose, self.propose)
+        router.register(commands.Show, self.show)
+        router.register(commands.ListProposals, self.list)
+        router.register(commands.Join, self.join)
+        router.register(commands.Leave, self.leave)
+        router.register(commands.Object, self.object)
+        router.register(commands.Unobject, self.unobject)
+        router.register(commands.Withdraw, self.withdraw)
+        router.register(commands.Resolve, self.resolve)
+        router.register(commands.SetOrganization, self.organization)
+
+    def propose(self, command: commands.Propose, invocation: Invocation) -> Reply:
+        assert command.title is not None, "a title-less propose opens the modal instead"
+        with self.bot.db.unit_of_work() as session:
+            proposal = self.bot.proposals(session).propose(
+                invocation.user_id, command.title, stages=command.stages, window=command.window
+            )
+        return Reply(self._proposed_text(proposal), changed=True)
+
+    def _proposed_text(self, proposal: ProposalSnapshot) -> str:
+        channel = self.bot.policy.channel_id
+        ts = self._post_card_now(proposal.number)
+        link = permalink(self.team_url, channel, ts) if ts else None
+        where = f"<{link}|in {channel_link(channel)}>" if link else f"in {channel_link(channel)}"
+        text = (
+            f"Proposed #{proposal.number} *{escape(proposal.title)}* {where}. "
+            f"Its consensus window closes {date_token(proposal.closes_at)}."
+        )
+        if not ts:
+            text += " The card will appear there shortly."
+        return text
+
+    def _post_card_now(self, number: int) -> str | None:
+        """Try to post the card within the ack budget; the outbox finishes it otherwise."""
+        future = self._poster.submit(self.bot.delivery.deliver_card, number)
+        try:
+            return future.result(timeout=CARD_LINK_WAIT_SECONDS)
+        except FutureTimeout:
+            return None
+        except Exception:
+            log.exception("posting the card of #%s right away failed; the outbox retries", number)
+            return None
+
+    def show(self, command: commands.Show, _invocation: Invocation) -> Reply:
+        with self.bot.db.unit_of_work() as session:
+            proposal = self.bot.proposals(session).show(command.number)
+        return Reply(blocks.proposal_details(proposal))
+
+    def list(self, _command: commands.ListProposals, _invocation: Invocation) -> Reply:
+        with self.bot.db.unit_of_work() as session:
+            service = self.bot.proposals(session)
+            open_ones, outcomes = service.open_proposals(), service.recent_outcomes()
+        return Reply(blocks.proposal_list(open_ones, outcomes))
+
+    def join(self, command: commands.Join, invocation: Invocation) -> Reply:
+        with self.bot.db.unit_of_work() as session:
+            change = self.bot.proposals(session).join(command.number, invocation.user_id)
+        if not change.changed:
+            return Reply(f"You have already joined #{command.number}.")
+        return Reply(self._joined_text(change.proposal), changed=True)
+
+    def _joined_text(self, proposal: ProposalSnapshot) -> str:
+        text = f"You joined #{proposal.number} *{escape(proposal.title)}*."
+        if not proposal.joiners or all(j.organization is None for j in proposal.joiners):
+            text += " Set your organization with `/mwg org <name>` so the group sees who is in."
+        return text
+
+    def leave(self, command: commands.Leave, invocation: Invocation) -> Reply:
+        with self.bot.db.unit_of_work() as session:
+            change = self.bot.proposals(session).leave(command.number, invocation.user_id)
+        if not change.changed:
+            return Reply(f"You had not joined #{command.number}.")
+        return Reply(f"You left #{command.number}.", changed=True)
+
+    def object(self, command: commands.Object, invocation: Invocation) -> Reply:
+        with self.bot.db.unit_of_work() as session:
+            change = self.bot.proposals(session).object(
+                command.number, invocation.user_id, command.reason
+            )
+        if not change.changed:
+            return Reply(f"Your objection to #{command.number} stands, with that reason.")
+        return Reply(
+            f"Your objection to #{command.number} is recorded: it cannot pass by lazy consensus "
+            f"while it stands. `/mwg unobject {command.number}` withdraws it.",
+            changed=True,
+        )
+
+    def unobject(self, command: commands.Unobject, invocation: Invocation) -> Reply:
+        with self.bot.db.unit_of_work() as session:
+            change = self.bot.proposals(session).withdraw_objection(
+                command.number, invocation.user_id
+            )
+        if not change.changed:
+            return Reply(f"You had no objection to #{command.number}.")
+        return Reply(f"You withdrew your objection to #{command.number}.", changed=True)
+
+    def withdraw(self, command: commands.Withdraw, invocation: Invocation) -> Reply:
+        with self.bot.db.unit_of_work() as session:
+            self.bot.proposals(session).withdraw(command.number, invocation.user_id)
+        return Reply(f"#{command.number} is withdrawn.", changed=True)
+
+    def resolve(self, command: commands.Resolve, invocation: Invocation) -> Reply:
+        with self.bot.db.unit_of_work() as session:
+            proposal = self.bot.proposals(session).resolve(
+                command.number, invocation.user_id, command.verdict, command.note
+            )
+        return Reply(
+            f"#{proposal.number} is {proposal.state.value}; the decision is posted.", changed=True
+        )
+
+    def organization(self, command: commands.SetOrganization, invocation: Invocation) -> Reply:
+        with self.bot.db.unit_of_work() as session:
+            service = self.bot.proposals(session)
+            if command.organization is None and not command.clear:
+                current = service.organization_of(invocation.user_id)
+                if current is None:
+                    return Reply("You have not set an organization. `/mwg org <name>` sets it.")
+                return Reply(f"Your organization is *{escape(current)}*.")
+            service.set_organization(invocation.user_id, command.organization)
+        if command.organization is None:
+            return Reply("Your organization is cleared.", changed=True)
+        return Reply(f"Your organization is now *{escape(command.organization)}*.", changed=True)
+
+    # --- the modal behind `/mwg propose` ---------------------------------------------------
+
+    def open_propose_modal(self, client: WebClient, trigger_id: str, channel_id: str) -> Reply:
+        hint = (
+            f"Default {_duration_words(self.bot.policy.consensus_window)}; at least "
+            f"{_duration_words(self.bot.policy.consensus_min)}."
+        )
+        client.views_open(trigger_id=trigger_id, view=blocks.propose_modal(channel_id, hint))
+        return Reply("")
+
+    def submit_propose_modal(self, ack: Ack, body: dict[str, Any]) -> None:
+        values = body["view"]["state"]["values"]
+        user_id = body["user"]["id"]
+        errors: dict[str, str] = {}
+        title = clean_line(_input(values, ids.BLOCK_TITLE) or "")
+        if not title:
+            errors[ids.BLOCK_TITLE] = "A proposal needs a title."
+        elif len(title) > rules.MAX_TITLE:
+            errors[ids.BLOCK_TITLE] = f"At most {rules.MAX_TITLE} characters."
+        description = clean_block(_input(values, ids.BLOCK_DESCRIPTION) or "")
+        if len(description) > rules.MAX_DESCRIPTION:
+            errors[ids.BLOCK_DESCRIPTION] = f"At most {rules.MAX_DESCRIPTION} characters."
+        window = None
+        window_text = (_input(values, ids.BLOCK_WINDOW) or "").strip()
+        if window_text:
+            try:
+                window = rules.validate_window(
+                    parse_duration(window_text), self.bot.policy.consensus_min
+                )
+            except ValueError:
+                errors[ids.BLOCK_WINDOW] = "Write a duration such as 96h, 7d or 2w."
+            except DomainError as refusal:
+                errors[ids.BLOCK_WINDOW] = truncate(str(refusal), 150)
+        stages = tuple(Stage(v) for v in _selected(values, ids.BLOCK_STAGES))
+        flags = set(_selected(values, ids.BLOCK_FLAGS))
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        with self.bot.db.unit_of_work() as session:
+            proposal = self.bot.proposals(session).propose(
+                user_id,
+                title,
+                description=description,
+                stages=stages,
+                window=window,
+                collects_leads=ids.FLAG_LEADS in flags,
+                cobranded=ids.FLAG_COBRANDED in flags,
+            )
+            outbox.enqueue(
+                session,
+                kind=outbox.KIND_EPHEMERAL,
+                now=self.bot.clock.now(),
+                message=self.bot.renderer.note(
+                    f"Proposed #{proposal.number} *{escape(proposal.title)}*: its card is above."
+                ),
+                channel_id=self.bot.policy.channel_id,
+                user_id=user_id,
+            )
+        ack()
+        self.bot.wake()
+
+    # --- buttons and the objection modal ---------------------------------------------------
+
+    def press_join(self, body: dict[str, Any]) -> None:
+        number = int(body["actions"][0]["value"])
+        user_id = body["user"]["id"]
+        with self.bot.db.unit_of_work() as session:
+            service = self.bot.proposals(session)
+            try:
+                if service.show(number).has_joined(user_id):
+                    service.leave(number, user_id)
+                    text = f"You left #{number}."
+                else:
+                    text = self._joined_text(service.join(number, user_id).proposal)
+            except DomainError as refusal:
+                text = str(refusal)
+            self._tell(session, body, text)
+        self.bot.wake()
+
+    def press_object(self, client: WebClient, body: dict[str, Any]) -> None:
+        number = int(body["actions"][0]["value"])
+        user_id = body["user"]["id"]
+        with self.bot.db.unit_of_work() as session:
+            proposal = self.bot.proposals(session).show(number)
+            try:
+                rules.check_object(number, proposal.state, proposal.closes_at, self.bot.clock.now())
+            except DomainError as refusal:
+                self._tell(session, body, str(refusal))
+                self.bot.wake()
+                return
+        current = proposal.objection_by(user_id)
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=blocks.object_modal(proposal, current.reason if current else None),
+        )
+
+    def submit_object_modal(self, ack: Ack, body: dict[str, Any]) -> None:
+        number = int(body["view"]["private_metadata"])
+        reason = clean_line(_input(body["view"]["state"]["values"], ids.BLOCK_REASON) or "")
+        if not reason:
+            ack(response_action="errors", errors={ids.BLOCK_REASON: "Please give a reason."})
+            return
+        if len(reason) > rules.MAX_REASON:
+            ack(
+                response_action="errors",
+                errors={ids.BLOCK_REASON: f"At most {rules.MAX_REASON} characters."},
+            )
+            return
+        try:
+            with self.bot.db.unit_of_work() as session:
+                self.bot.proposals(session).object(number, body["user"]["id"], reason)
+        except DomainError as refusal:
+            ack(response_action="errors", errors={ids.BLOCK_REASON: truncate(str(refusal), 150)})
+            return
+        ack()
+        self.bot.wake()
+
+    def _tell(self, session: Any, body: dict[str, Any], text: str) -> None:
+        channel = (body.get("channel") or {}).get("id") or self.bot.policy.channel_id
+        outbox.enqueue(
+            session,
+            kind=outbox.KIND_EPHEMERAL,
+            now=self.bot.clock.now(),
+            message=self.bot.renderer.note(text),
+            channel_id=channel,
+            user_id=body["user"]["id"],
+        )
+
+    # --- reactions -------------------------------------------------------------------------
+
+    def reaction(
+        self, body: dict[str, Any], event: dict[str, Any], added: bool, bot_user: str | None
+    ) -> None:
+        item = event.get("item") or {}
+        if item.get("type") != "message" or not event.get("user"):
+            return
+        reaction = ReactionEvent(
+            event_id=body.get("event_id"),
+            user_id=event["user"],
+            emoji=event.get("reaction", ""),
+            channel_id=item.get("channel", ""),
+            message_ts=item.get("ts", ""),
+            event_ts=event.get("event_ts") or str(body.get("event_time", "0")),
+            added=added,
+        )
+        # Committed before Bolt acknowledges (process_before_response): a failure here
+        # answers 500 and Slack delivers the event again.
+        with self.bot.db.unit_of_work() as session:
+            applied = self.bot.proposals(session).handle_reaction(reaction, bot_user)
+        if applied:
+            self.bot.wake()
+
+
+def _input(values: dict[str, Any], block_id: str) -> str | None:
+    value = (values.get(block_id) or {}).get(ids.INPUT) or {}
+    result = value.get("value")
+    return str(result) if result is not None else None
+
+
+def _selected(values: dict[str, Any], block_id: str) -> list[str]:
+    value = (values.get(block_id) or {}).get(ids.INPUT) or {}
+    return [str(option["value"]) for option in value.get("selected_options") or []]
+
+
+def _duration_words(delta: Any) -> str:
+    from mwgbot.domain.meetings import format_duration
+
+    return format_duration(delta)
+
+
+def register(app: App, bot: BotServices, router: CommandRouter, team_url: str | None) -> None:
+    handlers = ProposalHandlers(bot, team_url)
+    handlers.register_commands(router)
+
+    @app.command(ids.COMMAND)
+    def on_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        text = command.get("text") or ""
+        invocation = Invocation(
+            user_id=command["user_id"],
+            channel_id=command.get("channel_id", ""),
+            trigger_id=command.get("trigger_id"),
+        )
+        try:
+            parsed = commands.parse(text)
+        except commands.UsageError as refusal:
+            ack(response_type="ephemeral", text=str(refusal))
+            return
+        if isinstance(parsed, commands.Propose) and parsed.title is None:
+            try:
+                handlers.open_propose_modal(
+                    client, invocation.trigger_id or "", invocation.channel_id
+                )
+            except Exception:
+                log.exception("opening the proposal form failed")
+                ack(response_type="ephemeral", text=INTERNAL_ERROR)
+                return
+            ack()
+            return
+        reply = router.handle_text(text, invocation)
+        ack(response_type="ephemeral", text=reply.text)
+        if reply.changed:
+            bot.wake()
+
+    @app.action(ids.ACTION_JOIN)
+    def on_join(ack: Ack, body: dict[str, Any]) -> None:
+        handlers.press_join(body)
+        ack()
+
+    @app.action(ids.ACTION_OBJECT)
+    def on_object(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        handlers.press_object(client, body)
+        ack()
+
+    @app.view(ids.VIEW_PROPOSE)
+    def on_propose_submit(ack: Ack, body: dict[str, Any]) -> None:
+        handlers.submit_propose_modal(ack, body)
+
+    @app.view(ids.VIEW_OBJECT)
+    def on_object_submit(ack: Ack, body: dict[str, Any]) -> None:
+        handlers.submit_object_modal(ack, body)
+
+    @app.event("reaction_added")
+    def on_reaction_added(
+        body: dict[str, Any], event: dict[str, Any], context: BoltContext
+    ) -> None:
+        handlers.reaction(body, event, True, context.bot_user_id)
+
+    @app.event("reaction_removed")
+    def on_reaction_removed(
+        body: dict[str, Any], event: dict[str, Any], context: BoltContext
+    ) -> None:
+        handlers.reaction(body, event, False, context.bot_user_id)

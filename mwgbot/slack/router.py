@@ -1,0 +1,65 @@
+"""The `/mwg` router: parsed command type → handler. Later features register their own."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from mwgbot.domain.errors import DomainError
+from mwgbot.slack.commands import Command, UsageError, parse
+
+log = logging.getLogger(__name__)
+
+INTERNAL_ERROR = (
+    "Something went wrong on our side and nothing was changed. Please try again in a moment."
+)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who typed the command, and where."""
+
+    user_id: str
+    channel_id: str
+    trigger_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An ephemeral answer to the member who typed the command."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    changed: bool = False  # something was queued for Slack: wake the delivery
+
+
+C = TypeVar("C", bound=Command)
+Handler = Callable[[Any, Invocation], Reply]
+
+
+class CommandRouter:
+    def __init__(self) -> None:
+        self._handlers: dict[type[Any], Handler] = {}
+
+    def register(self, command_type: type[C], handler: Callable[[C, Invocation], Reply]) -> None:
+        self._handlers[command_type] = handler
+
+    @property
+    def handled(self) -> frozenset[type[Any]]:
+        return frozenset(self._handlers)
+
+    def handle_text(self, text: str, invocation: Invocation) -> Reply:
+        """Parse, route, and turn every refusal or failure into a short answer."""
+        try:
+            command = parse(text)
+            handler = self._handlers.get(type(command))
+            if handler is None:
+                return Reply("That subcommand is not available in this installation.")
+            return handler(command, invocation)
+        except (UsageError, DomainError) as refusal:
+            return Reply(str(refusal))
+        except Exception:
+            log.exception("/mwg %r from %s failed", text[:200], invocation.user_id)
+            return Reply(INTERNAL_ERROR)
