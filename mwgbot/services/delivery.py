@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from mwgbot.db.models import OutboxRow, ProposalRow
 from mwgbot.db.queries import snapshot
 from mwgbot.db.session import Database
-from mwgbot.domain.clock import Clock
+from mwgbot.domain.clock import Clock, SystemClock
 from mwgbot.services import outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import DeliveryError, Notifier, Rendered, Renderer
@@ -50,6 +50,7 @@ class Delivery:
         *,
         card_update_interval: timedelta = timedelta(seconds=2),
         lease: timedelta = timedelta(seconds=60),
+        wall_clock: Clock | None = None,
     ) -> None:
         self.db = db
         self.notifier = notifier
@@ -58,6 +59,8 @@ class Delivery:
         self.clock = clock
         self.card_update_interval = card_update_interval
         self.lease = lease
+        # Slack's rate limits run on real time, whatever the domain clock says.
+        self.wall_clock = wall_clock or SystemClock()
 
     def run_once(self) -> DeliveryReport:
         report = DeliveryReport()
@@ -212,7 +215,7 @@ class Delivery:
                     proposal.message_ts = message_ts
                     proposal.channel_id = claim.channel_id
                     # The card was rendered from the state at posting time.
-                    proposal.card_synced_at = now
+                    proposal.card_synced_at = self.wall_clock.now()
 
     def _failed(self, claim: _Claim, error: DeliveryError) -> None:
         backoff = min(MAX_BACKOFF, timedelta(seconds=2 ** min(claim.attempts, 10)))
@@ -256,11 +259,14 @@ class Delivery:
 
     def _sync_cards(self, report: DeliveryReport) -> None:
         """Bring stale cards up to date, at most one update per card per interval."""
-        now = self.clock.now()
-        quiet_since = now - self.card_update_interval
+        quiet_since = self.wall_clock.now() - self.card_update_interval
         with self.db.unit_of_work() as session:
             stale = session.execute(
-                select(ProposalRow.number, ProposalRow.card_revision).where(
+                select(
+                    ProposalRow.number,
+                    ProposalRow.card_revision,
+                    ProposalRow.card_synced_revision,
+                ).where(
                     ProposalRow.message_ts.is_not(None),
                     ProposalRow.card_revision > ProposalRow.card_synced_revision,
                     or_(
@@ -269,17 +275,17 @@ class Delivery:
                     ),
                 )
             ).all()
-        for number, revision in stale:
-            self._sync_card(number, revision, report)
+        for number, revision, synced in stale:
+            self._sync_card(number, revision, synced, report)
 
-    def _sync_card(self, number: int, revision: int, report: DeliveryReport) -> None:
-        now = self.clock.now()
+    def _sync_card(self, number: int, revision: int, synced: int, report: DeliveryReport) -> None:
+        now = self.wall_clock.now()
         with self.db.unit_of_work() as session:
             claimed = session.execute(
                 update(ProposalRow)
                 .where(
                     ProposalRow.number == number,
-                    ProposalRow.card_synced_revision < revision,
+                    ProposalRow.card_synced_revision == synced,
                 )
                 .values(card_synced_revision=revision, card_synced_at=now)
                 .execution_options(synchronize_session=False)
@@ -307,7 +313,7 @@ class Delivery:
                         ProposalRow.number == number,
                         ProposalRow.card_synced_revision == revision,
                     )
-                    .values(card_synced_revision=revision - 1)
+                    .values(card_synced_revision=synced)
                 )
             return
         report.cards_updated += 1

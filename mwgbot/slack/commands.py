@@ -210,7 +210,9 @@ def _parse_propose(words: list[str]) -> Propose:
         name, inline = match.group(1), match.group(2)
         if inline is None:
             if i + 1 >= len(words):
-                raise UsageError(f"`--{name}` needs a value, e.g. `--close 7d`.")
+                raise UsageError(
+                    f"`--{name}` needs a value, e.g. `/mwg propose <title> --close 7d`."
+                )
             value = words[i + 1]
             i += 2
         else:

@@ -1,0 +1,224 @@
+"""Shared fixtures: a real database (SQLite, or PostgreSQL when MWGBOT_TEST_DATABASE_URL is
+set), the fake Slack Web API on loopback, and the bot served over HTTP as `mwgbot serve`
+serves it."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import create_engine, text
+
+from mwgbot.cli import Runtime, build_runtime
+from mwgbot.config import Settings, normalize_database_url
+from mwgbot.domain.clock import ManualClock
+from mwgbot.fakeslack import FakeSlack
+from mwgbot.slack.server import build_http_app
+from tests import slack_requests as sr
+
+CHANNEL = "CMARKETING"
+MODERATORS = ("UMODERATOR", "UMODTWO")
+ORGANIZERS = ("UORGANIZER",)
+# A Tuesday noon, UTC: far from any meeting of the default series (Wednesdays 15:00).
+START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("MWGBOT_TEST_DATABASE_URL")
+    return normalize_database_url(url) if url else None
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """An empty database for one test."""
+    url = postgres_url()
+    if url:
+        reset_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path / 'mwgbot.db'}"
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack(users={"UALICE": "alice", "UBOB": "bob", "UCAROL": "carol"}) as fake:
+        yield fake
+
+
+def make_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-test-token",
+        "slack_signing_secret": sr.SIGNING_SECRET,
+        "slack_api_url": api_url,
+        "database_url": database_url,
+        "mwg_channel": CHANNEL,
+        "mwg_moderators": ",".join(MODERATORS),
+        "mwg_organizers": ",".join(ORGANIZERS),
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class HttpServer:
+    """uvicorn in a thread on an ephemeral loopback port."""
+
+    def __init__(self, app: Any) -> None:
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@dataclass
+class RunningBot:
+    """The bot as `mwgbot serve` runs it, plus what tests need to drive it."""
+
+    runtime: Runtime
+    url: str
+    fake: FakeSlack
+    clock: ManualClock
+
+    def command(self, text: str, *, user: str = "UALICE", channel: str = CHANNEL) -> sr.HttpAnswer:
+        return sr.send(self.url, sr.slash_command(text, user_id=user, channel_id=channel))
+
+    def answer(self, text: str, *, user: str = "UALICE", channel: str = CHANNEL) -> str:
+        """The ephemeral text a member reads after typing `/mwg <text>`."""
+        response = self.command(text, user=user, channel=channel)
+        assert response.status == 200, response
+        body = response.json()
+        assert body["response_type"] == "ephemeral"
+        return str(body["text"])
+
+    def send(self, request: sr.SlackRequest) -> sr.HttpAnswer:
+        return sr.send(self.url, request)
+
+    def react(
+        self,
+        number: int,
+        user: str,
+        *,
+        emoji: str = "raised_hand",
+        added: bool = True,
+        event_id: str | None = None,
+        event_ts: str | None = None,
+        retry_num: int | None = None,
+    ) -> sr.HttpAnswer:
+        ts = self.card_ts(number)
+        event = sr.reaction_event(
+            added=added,
+            user_id=user,
+            reaction=emoji,
+            channel_id=CHANNEL,
+            message_ts=ts,
+            event_ts=event_ts or f"{time.time():.6f}",
+        )
+        event_id = event_id or f"Ev{number}{user}{emoji}{added}{time.monotonic_ns()}"
+        return self.send(sr.event_callback(event, event_id=event_id, retry_num=retry_num))
+
+    def card_ts(self, number: int) -> str:
+        """The ts of proposal n's card in the channel (waits for it to be posted)."""
+        marker = f"#{number} "
+
+        def card() -> dict[str, Any] | None:
+            for message in self.fake.messages(CHANNEL):
+                if not message.get("thread_ts") and str(message.get("text", "")).startswith(marker):
+                    return message
+            return None
+
+        self.fake.wait_until(lambda: card() is not None, timeout=10)
+        found = card()
+        assert found is not None
+        return str(found["ts"])
+
+    def card_text(self, number: int) -> str:
+        message = self.fake.message(CHANNEL, self.card_ts(number))
+        assert message is not None
+        return card_as_text(message)
+
+    def sweep(self) -> None:
+        self.runtime.scheduler.sweep.run()
+
+    def settle(self) -> None:
+        """Deliver everything due, cards included, as the background delivery would."""
+        delivery = self.runtime.bot.delivery
+        interval = delivery.card_update_interval
+        delivery.card_update_interval = timedelta(0)
+        try:
+            for _ in range(10):
+                if not delivery.run_once().busy:
+                    return
+        finally:
+            delivery.card_update_interval = interval
+
+    def advance(self, delta: timedelta) -> None:
+        self.clock.advance(delta)
+        self.sweep()
+        self.settle()
+
+    def thread_replies(self, number: int) -> list[dict[str, Any]]:
+        ts = self.card_ts(number)
+        return [m for m in self.fake.messages(CHANNEL) if m.get("thread_ts") == ts]
+
+
+def card_as_text(message: dict[str, Any]) -> str:
+    """All mrkdwn of a message's blocks, for assertions."""
+    parts = [str(message.get("text", ""))]
+    for block in message.get("blocks") or []:
+        if "text" in block and isinstance(block["text"], dict):
+            parts.append(str(block["text"].get("text", "")))
+        for element in block.get("elements") or []:
+            if isinstance(element, dict) and isinstance(element.get("text"), (str, dict)):
+                value = element["text"]
+                parts.append(str(value.get("text", "") if isinstance(value, dict) else value))
+    return "\n".join(parts)
+
+
+def start_bot(
+    database_url: str, fake: FakeSlack, clock: ManualClock, **overrides: Any
+) -> tuple[Runtime, HttpServer, str]:
+    settings = make_settings(database_url, fake.url, **overrides)
+    runtime = build_runtime(settings, clock=clock)
+    server = HttpServer(build_http_app(runtime.app, runtime.db))
+    url = server.start()
+    runtime.start_background()
+    return runtime, server, url
+
+
+@pytest.fixture
+def bot(database_url: str, fake_slack: FakeSlack) -> Iterator[RunningBot]:
+    clock = ManualClock(START)
+    runtime, server, url = start_bot(database_url, fake_slack, clock)
+    try:
+        yield RunningBot(runtime, url, fake_slack, clock)
+    finally:
+        server.stop()
+        runtime.close()

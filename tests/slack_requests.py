@@ -1,0 +1,233 @@
+"""Requests built exactly as Slack sends them, signed with the signing secret.
+
+Slack signs `v0:<timestamp>:<raw body>` with HMAC-SHA256 and sends the result in
+`X-Slack-Signature`, the timestamp in `X-Slack-Request-Timestamp`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+TEAM_ID = "T0MWG"
+SIGNING_SECRET = "test-signing-secret"
+
+
+@dataclass(frozen=True)
+class SlackRequest:
+    body: bytes
+    content_type: str
+    extra_headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int
+    body: str
+    seconds: float
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+def sign(body: bytes, timestamp: int, secret: str = SIGNING_SECRET) -> str:
+    base = b"v0:" + str(timestamp).encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def slash_command(
+    text: str,
+    *,
+    user_id: str = "UALICE",
+    channel_id: str = "CMARKETING",
+    trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
+) -> SlackRequest:
+    form = {
+        "token": "deprecated-verification-token",
+        "team_id": TEAM_ID,
+        "team_domain": "openedx",
+        "channel_id": channel_id,
+        "channel_name": "marketing" if channel_id.startswith("C") else "directmessage",
+        "user_id": user_id,
+        "user_name": user_id.lower(),
+        "command": "/mwg",
+        "text": text,
+        "api_app_id": "A0MWGBOT",
+        "is_enterprise_install": "false",
+        "response_url": "https://hooks.slack.com/commands/T0MWG/1/abc",
+        "trigger_id": trigger_id,
+    }
+    return SlackRequest(urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded")
+
+
+def event_callback(
+    event: dict[str, Any], *, event_id: str, retry_num: int | None = None
+) -> SlackRequest:
+    payload = {
+        "token": "deprecated-verification-token",
+        "team_id": TEAM_ID,
+        "api_app_id": "A0MWGBOT",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(float(event.get("event_ts", time.time()))),
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": TEAM_ID,
+                "user_id": "UBOTMWG",
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+    }
+    headers: tuple[tuple[str, str], ...] = ()
+    if retry_num is not None:
+        headers = (("X-Slack-Retry-Num", str(retry_num)), ("X-Slack-Retry-Reason", "http_timeout"))
+    return SlackRequest(json.dumps(payload).encode(), "application/json", headers)
+
+
+def reaction_event(
+    *,
+    added: bool,
+    user_id: str,
+    reaction: str,
+    channel_id: str,
+    message_ts: str,
+    event_ts: str,
+    item_user: str = "UBOTMWG",
+) -> dict[str, Any]:
+    return {
+        "type": "reaction_added" if added else "reaction_removed",
+        "user": user_id,
+        "reaction": reaction,
+        "item_user": item_user,
+        "item": {"type": "message", "channel": channel_id, "ts": message_ts},
+        "event_ts": event_ts,
+    }
+
+
+def url_verification(challenge: str) -> SlackRequest:
+    payload = {"token": "deprecated", "challenge": challenge, "type": "url_verification"}
+    return SlackRequest(json.dumps(payload).encode(), "application/json")
+
+
+def interactivity(payload: dict[str, Any]) -> SlackRequest:
+    form = {"payload": json.dumps(payload)}
+    return SlackRequest(urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded")
+
+
+def block_action(
+    action_id: str, value: str, *, user_id: str, channel_id: str, message_ts: str
+) -> SlackRequest:
+    return interactivity(
+        {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "openedx"},
+            "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0MWGBOT",
+            "token": "deprecated",
+            "trigger_id": "13345224609.738474920.button",
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel_id,
+                "is_ephemeral": False,
+            },
+            "channel": {"id": channel_id, "name": "marketing"},
+            "message": {"type": "message", "ts": message_ts, "text": "card"},
+            "response_url": "https://hooks.slack.com/actions/T0MWG/1/abc",
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": f"card-{value}",
+                    "text": {"type": "plain_text", "text": "button"},
+                    "value": value,
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+    )
+
+
+def view_submission(
+    callback_id: str,
+    values: dict[str, dict[str, Any]],
+    *,
+    user_id: str,
+    private_metadata: str = "",
+) -> SlackRequest:
+    return interactivity(
+        {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "openedx"},
+            "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0MWGBOT",
+            "token": "deprecated",
+            "trigger_id": "13345224609.738474920.submit",
+            "view": {
+                "id": "V0MWG",
+                "team_id": TEAM_ID,
+                "type": "modal",
+                "callback_id": callback_id,
+                "private_metadata": private_metadata,
+                "state": {"values": values},
+                "hash": "1699999999.abc",
+            },
+            "response_urls": [],
+        }
+    )
+
+
+def send(
+    base_url: str,
+    request: SlackRequest,
+    *,
+    secret: str = SIGNING_SECRET,
+    timestamp: int | None = None,
+    signature: str | None = None,
+    timeout: float = 10.0,
+) -> HttpAnswer:
+    """POST to /slack/events over real HTTP, signed unless a signature is given."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    headers = {
+        "Content-Type": request.content_type,
+        "X-Slack-Request-Timestamp": str(timestamp),
+        "X-Slack-Signature": signature
+        if signature is not None
+        else sign(request.body, timestamp, secret),
+        "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+    }
+    headers.update(dict(request.extra_headers))
+    http_request = urllib.request.Request(
+        base_url.rstrip("/") + "/slack/events", data=request.body, headers=headers, method="POST"
+    )
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(http_request, timeout=timeout) as response:
+            body = response.read().decode()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        body = error.read().decode()
+        status = error.code
+    return HttpAnswer(status, body, time.perf_counter() - started)
+
+
+def get(base_url: str, path: str, timeout: float = 10.0) -> HttpAnswer:
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(base_url.rstrip("/") + path, timeout=timeout) as response:
+            return HttpAnswer(
+                response.status, response.read().decode(), time.perf_counter() - started
+            )
+    except urllib.error.HTTPError as error:
+        return HttpAnswer(error.code, error.read().decode(), time.perf_counter() - started)
