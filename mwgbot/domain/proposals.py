@@ -99,11 +99,11 @@ class ProposalSnapshot:
     @property
     def organizations(self) -> tuple[str, ...]:
         """Distinct organizations of the proposer and the joiners, in first-seen order."""
-        seen: dict[str, None] = {}
+        seen: dict[str, str] = {}
         for org in (self.proposer_organization, *(j.organization for j in self.joiners)):
             if org:
-                seen.setdefault(org.casefold(), None)
-        return tuple(seen)
+                seen.setdefault(org.casefold(), org)
+        return tuple(seen.values())
 
     def objection_by(self, user_id: str) -> Objection | None:
         return next((o for o in self.objections if o.user_id == user_id), None)
