@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,12 +17,12 @@ from typing import Any
 import pytest
 import uvicorn
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from mwgbot.cli import Runtime, build_runtime
 from mwgbot.config import Settings, normalize_database_url
 from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack
-from mwgbot.slack.server import build_http_app
 from tests import slack_requests as sr
 
 CHANNEL = "CMARKETING"
@@ -29,11 +30,6 @@ MODERATORS = ("UMODERATOR", "UMODTWO")
 ORGANIZERS = ("UORGANIZER",)
 # A Tuesday noon, UTC: far from any meeting of the default series (Wednesdays 15:00).
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-
-
-def postgres_url() -> str | None:
-    url = os.environ.get("MWGBOT_TEST_DATABASE_URL")
-    return normalize_database_url(url) if url else None
 
 
 def reset_postgres(url: str) -> None:
@@ -44,13 +40,33 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A database of this test run's own on the MWGBOT_TEST_DATABASE_URL server, dropped at
+    the end, so concurrent runs against one server never see each other's tables."""
+    given = os.environ.get("MWGBOT_TEST_DATABASE_URL")
+    if not given:
+        yield None
+        return
+    server = make_url(normalize_database_url(given))
+    name = f"mwgbot_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(tmp_path: Path, postgres_url: str | None) -> str:
     """An empty database for one test."""
-    url = postgres_url()
-    if url:
-        reset_postgres(url)
-        return url
+    if postgres_url:
+        reset_postgres(postgres_url)
+        return postgres_url
     return f"sqlite:///{tmp_path / 'mwgbot.db'}"
 
 
@@ -174,7 +190,10 @@ class RunningBot:
         delivery.card_update_interval = timedelta(0)
         try:
             for _ in range(10):
+                # The background delivery may hold a claim mid-post: let it finish first.
+                assert self.runtime.scheduler.wait_delivery_idle(timeout=15)
                 if not delivery.run_once().busy:
+                    assert self.runtime.scheduler.wait_delivery_idle(timeout=15)
                     return
         finally:
             delivery.card_update_interval = interval
@@ -207,7 +226,7 @@ def start_bot(
 ) -> tuple[Runtime, HttpServer, str]:
     settings = make_settings(database_url, fake.url, **overrides)
     runtime = build_runtime(settings, clock=clock)
-    server = HttpServer(build_http_app(runtime.app, runtime.db))
+    server = HttpServer(runtime.http_app())
     url = server.start()
     runtime.start_background()
     return runtime, server, url

@@ -28,15 +28,18 @@ def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict
     A unique constraint, not a prior SELECT, decides: two instances racing insert once.
     """
     dialect = session.get_bind().dialect.name
+    table: Any = model.__table__
     statement: Any
     if dialect == "postgresql":
-        statement = postgresql.insert(model).values(**values).on_conflict_do_nothing()
+        statement = postgresql.insert(table)
     elif dialect == "sqlite":
-        statement = sqlite.insert(model).values(**values).on_conflict_do_nothing()
+        statement = sqlite.insert(table)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(dialect)
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    # RETURNING tells inserted from skipped on every driver; rowcount does not.
+    primary_key = next(iter(table.primary_key.columns))
+    statement = statement.values(**values).on_conflict_do_nothing().returning(primary_key)
+    return session.connection().execute(statement).first() is not None
 
 
 def lock_proposal(session: Session, number: int) -> ProposalRow | None:

@@ -168,7 +168,8 @@ class Delivery:
             self.notifier.post_ephemeral(claim.channel_id, claim.user_id, claim.message)
             return None
         if claim.uncertain:
-            found = self.notifier.find_posted(claim.channel_id, marker, claim.created_at)
+            thread = claim.thread_ts if claim.kind == outbox.KIND_THREAD else None
+            found = self.notifier.find_posted(claim.channel_id, marker, thread)
             if found is not None:
                 log.info("outbox %s was already posted as %s; not posting again", claim.id, found)
                 return found
@@ -218,6 +219,17 @@ class Delivery:
                     proposal.card_synced_at = self.wall_clock.now()
 
     def _failed(self, claim: _Claim, error: DeliveryError) -> None:
+        # An ephemeral answer is a courtesy (the member may have left the channel); a
+        # refusal that no retry can fix (say, invalid blocks) is a bug to log, not to loop on.
+        if not error.retryable or (claim.kind == outbox.KIND_EPHEMERAL and error.code):
+            log.error("giving up on outbox %s (%s): %s", claim.id, claim.kind, error)
+            with self.db.unit_of_work() as session:
+                session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id == claim.id)
+                    .values(state="dead", lease_until=None, last_error=str(error)[:500])
+                )
+            return
         backoff = min(MAX_BACKOFF, timedelta(seconds=2 ** min(claim.attempts, 10)))
         if error.retry_after is not None:
             backoff = max(backoff, timedelta(seconds=error.retry_after))

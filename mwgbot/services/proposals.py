@@ -262,13 +262,14 @@ class ProposalService:
                 ProposalRow.state == State.OPEN.value,
                 ProposalRow.closes_at > self.now,
                 ProposalRow.closes_at <= self.now + lead,
-                ProposalRow.closes_at - ProposalRow.created_at > lead,
             )
         ).all()
         announced = []
         for row in rows:
+            # Only windows longer than the lead get the notice; interval arithmetic differs
+            # between SQLite and PostgreSQL, so the rule is checked here, not in SQL.
             if row.closes_at - row.created_at <= lead:
-                continue  # SQLite compares the interval loosely; the rule is checked here
+                continue
             proposal = queries.snapshot(self.session, row)
             if outbox.enqueue(
                 self.session,

@@ -116,20 +116,23 @@ Command = (
 # One line per subcommand: `/mwg help` prints these, the usage hint points at them.
 HELP_LINES = (
     (
-        "propose <title> [--close 7d] [--stage awareness,interest]",
+        "propose &lt;title&gt; [--close 7d] [--stage awareness,interest]",
         "propose an initiative (no title: a form)",
     ),
     ("list", "open proposals and recent outcomes"),
-    ("show <n>", "one proposal: state, window, who joined, objections"),
-    ("join <n>", "take part in proposal #n"),
-    ("leave <n>", "stop taking part in #n"),
-    ("object <n> <reason>", "object to #n; it cannot pass by lazy consensus while you do"),
-    ("unobject <n>", "withdraw your objection to #n"),
-    ("withdraw <n>", "withdraw your own open proposal (moderators: any)"),
-    ("resolve <n> adopt|decline <note>", "moderators: settle an escalated proposal"),
-    ("org <name>", "set your organization (shown when you join); `org` alone shows it"),
+    ("show &lt;n&gt;", "one proposal: state, window, who joined, objections"),
+    ("join &lt;n&gt;", "take part in proposal #n"),
+    ("leave &lt;n&gt;", "stop taking part in #n"),
+    (
+        "object &lt;n&gt; &lt;reason&gt;",
+        "object to #n; it cannot pass by lazy consensus while you do",
+    ),
+    ("unobject &lt;n&gt;", "withdraw your objection to #n"),
+    ("withdraw &lt;n&gt;", "withdraw your own open proposal (moderators: any)"),
+    ("resolve &lt;n&gt; adopt|decline &lt;note&gt;", "moderators: settle an escalated proposal"),
+    ("org &lt;name&gt;", "set your organization (shown when you join); `org` alone shows it"),
     ("next", "the next meetings and the agenda as it stands"),
-    ("meeting skip|unskip <YYYY-MM-DD>", "organizers: cancel or restore one meeting"),
+    ("meeting skip|unskip &lt;YYYY-MM-DD&gt;", "organizers: cancel or restore one meeting"),
     ("help", "this list"),
 )
 USAGE_HINT = "Try `/mwg help` for the list of subcommands."
@@ -148,7 +151,16 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
+def unescape(text: str) -> str:
+    """Slack sends `&`, `<` and `>` in a command's text as entities; work on what was typed.
+
+    The text is escaped again, with everything else user-written, before any message.
+    """
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def parse(text: str) -> Command:
+    text = unescape(text)
     if len(text) > MAX_COMMAND_TEXT:
         raise UsageError(
             f"That is {len(text):,} characters; a command takes at most {MAX_COMMAND_TEXT:,}."
@@ -211,7 +223,7 @@ def _parse_propose(words: list[str]) -> Propose:
         if inline is None:
             if i + 1 >= len(words):
                 raise UsageError(
-                    f"`--{name}` needs a value, e.g. `/mwg propose <title> --close 7d`."
+                    f"`--{name}` needs a value, e.g. `/mwg propose &lt;title&gt; --close 7d`."
                 )
             value = words[i + 1]
             i += 2
@@ -231,7 +243,7 @@ def _parse_propose(words: list[str]) -> Propose:
     title = " ".join(title_words).strip()
     if not title:
         if window is not None or stages:
-            raise UsageError("A proposal needs a title: `/mwg propose <title> --close 7d`.")
+            raise UsageError("A proposal needs a title: `/mwg propose &lt;title&gt; --close 7d`.")
         return Propose(title=None)
     return Propose(title=_bounded(title, MAX_TITLE, "That title"), window=window, stages=stages)
 
@@ -256,17 +268,18 @@ def _parse_stages(value: str) -> tuple[Stage, ...]:
 
 
 def _parse_object(words: list[str]) -> Object:
-    number, rest = _number(words, "object <n> <reason>")
+    number, rest = _number(words, "object &lt;n&gt; &lt;reason&gt;")
     reason = " ".join(rest).strip()
     if not reason:
         raise UsageError(
-            f"Please give a reason, so the group can address it: `/mwg object {number} <reason>`."
+            "Please give a reason, so the group can address it: "
+            f"`/mwg object {number} &lt;reason&gt;`."
         )
     return Object(number, _bounded(reason, MAX_REASON, "That reason"))
 
 
 def _parse_resolve(words: list[str]) -> Resolve:
-    usage = "resolve <n> adopt|decline <note>"
+    usage = "resolve &lt;n&gt; adopt|decline &lt;note&gt;"
     number, rest = _number(words, usage)
     if not rest or rest[0].lower() not in ("adopt", "decline"):
         raise UsageError(f"Say `adopt` or `decline`. Usage: `/mwg {usage}`")
@@ -286,7 +299,7 @@ def _parse_org(words: list[str]) -> SetOrganization:
 
 
 def _parse_meeting(words: list[str]) -> MeetingSkip:
-    usage = "meeting skip|unskip <YYYY-MM-DD>"
+    usage = "meeting skip|unskip &lt;YYYY-MM-DD&gt;"
     if len(words) != 2 or words[0].lower() not in ("skip", "unskip"):
         raise UsageError(f"Usage: `/mwg {usage}`")
     try:
@@ -310,13 +323,13 @@ def _no_arguments(command: Command, name: str) -> Callable[[list[str]], Command]
 _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "help": _no_arguments(Help(), "help"),
     "propose": _parse_propose,
-    "show": lambda w: Show(_only_number("show <n>", w)),
+    "show": lambda w: Show(_only_number("show &lt;n&gt;", w)),
     "list": _no_arguments(ListProposals(), "list"),
-    "join": lambda w: Join(_only_number("join <n>", w)),
-    "leave": lambda w: Leave(_only_number("leave <n>", w)),
+    "join": lambda w: Join(_only_number("join &lt;n&gt;", w)),
+    "leave": lambda w: Leave(_only_number("leave &lt;n&gt;", w)),
     "object": _parse_object,
-    "unobject": lambda w: Unobject(_only_number("unobject <n>", w)),
-    "withdraw": lambda w: Withdraw(_only_number("withdraw <n>", w)),
+    "unobject": lambda w: Unobject(_only_number("unobject &lt;n&gt;", w)),
+    "withdraw": lambda w: Withdraw(_only_number("withdraw &lt;n&gt;", w)),
     "resolve": _parse_resolve,
     "org": _parse_org,
     "next": _no_arguments(Next(), "next"),

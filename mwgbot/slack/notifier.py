@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 from urllib.error import URLError
@@ -23,6 +22,7 @@ from mwgbot.slack import ids
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+HISTORY_PAGES = 5
 
 
 def make_web_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebClient:
@@ -84,36 +84,35 @@ class SlackNotifier:
             )
         )
 
-    def find_posted(self, channel: str, marker: str, since: datetime) -> str | None:
-        oldest = f"{since.timestamp() - 60:.6f}"
-        for message in self._history(channel, oldest):
+    def find_posted(self, channel: str, marker: str, thread_ts: str | None = None) -> str | None:
+        if thread_ts is not None:
+            messages: Iterator[dict[str, Any]] = iter(self._replies(channel, thread_ts))
+        else:
+            messages = self._history(channel)
+        for message in messages:
             if _marker_of(message) == marker:
                 return str(message["ts"])
-            # Thread replies are not in the history; look inside threads we started.
-            if message.get("reply_count"):
-                for reply in self._replies(channel, str(message["ts"]), oldest):
-                    if _marker_of(reply) == marker:
-                        return str(reply["ts"])
         return None
 
-    def _history(self, channel: str, oldest: str) -> Iterator[dict[str, Any]]:
+    def _history(self, channel: str) -> Iterator[dict[str, Any]]:
+        """The newest messages, newest first; an uncertain post is recent, so a few pages do."""
         cursor: str | None = None
-        while True:
-            response = _call(partial(self._history_page, channel, oldest, cursor))
+        for _ in range(HISTORY_PAGES):
+            response = _call(partial(self._history_page, channel, cursor))
             yield from response.get("messages", [])
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return
 
-    def _history_page(self, channel: str, oldest: str, cursor: str | None) -> SlackResponse:
+    def _history_page(self, channel: str, cursor: str | None) -> SlackResponse:
         return self.client.conversations_history(
-            channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+            channel=channel, include_all_metadata=True, limit=200, cursor=cursor
         )
 
-    def _replies(self, channel: str, ts: str, oldest: str) -> list[dict[str, Any]]:
+    def _replies(self, channel: str, ts: str) -> list[dict[str, Any]]:
         response = _call(
             lambda: self.client.conversations_replies(
-                channel=channel, ts=ts, oldest=oldest, include_all_metadata=True, limit=200
+                channel=channel, ts=ts, include_all_metadata=True, limit=1000
             )
         )
         return list(response.get("messages", []))
@@ -133,9 +132,12 @@ def _call(request: Callable[[], T]) -> T:
     except SlackApiError as error:
         status = error.response.status_code
         retry_after = error.response.headers.get("Retry-After") if status == 429 else None
+        code = error.response.get("error")
         raise DeliveryError(
-            f"Slack answered {status} {error.response.get('error')}",
+            f"Slack answered {status} {code}",
             retry_after=float(retry_after) if retry_after else None,
+            code=str(code) if code else None,
+            status=status,
         ) from error
     except TimeoutError as error:
         raise DeliveryError(f"Slack did not answer in time: {error}", uncertain=True) from error

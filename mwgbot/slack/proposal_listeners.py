@@ -69,7 +69,8 @@ class ProposalHandlers:
         channel = self.bot.policy.channel_id
         ts = self._post_card_now(proposal.number)
         link = permalink(self.team_url, channel, ts) if ts else None
-        where = f"<{link}|in {channel_link(channel)}>" if link else f"in {channel_link(channel)}"
+        # Slack links cannot nest, so the channel mention stays outside the card's link.
+        where = f"in {channel_link(channel)}" + (f" (<{link}|see the card>)" if link else "")
         text = (
             f"Proposed #{proposal.number} *{escape(proposal.title)}* {where}. "
             f"Its consensus window closes {date_token(proposal.closes_at)}."
@@ -110,7 +111,9 @@ class ProposalHandlers:
     def _joined_text(self, proposal: ProposalSnapshot) -> str:
         text = f"You joined #{proposal.number} *{escape(proposal.title)}*."
         if not proposal.joiners or all(j.organization is None for j in proposal.joiners):
-            text += " Set your organization with `/mwg org <name>` so the group sees who is in."
+            text += (
+                " Set your organization with `/mwg org &lt;name&gt;` so the group sees who is in."
+            )
         return text
 
     def leave(self, command: commands.Leave, invocation: Invocation) -> Reply:
@@ -162,7 +165,9 @@ class ProposalHandlers:
             if command.organization is None and not command.clear:
                 current = service.organization_of(invocation.user_id)
                 if current is None:
-                    return Reply("You have not set an organization. `/mwg org <name>` sets it.")
+                    return Reply(
+                        "You have not set an organization. `/mwg org &lt;name&gt;` sets it."
+                    )
                 return Reply(f"Your organization is *{escape(current)}*.")
             service.set_organization(invocation.user_id, command.organization)
         if command.organization is None:

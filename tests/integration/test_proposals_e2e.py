@@ -29,7 +29,7 @@ def outcome_posts(bot: RunningBot, number: int) -> list[dict[str, Any]]:
 def test_propose_posts_the_card_and_answers_with_a_link(bot: RunningBot) -> None:
     reply = bot.answer("propose Case-study series --close 4d --stage consideration,evaluation")
     assert reply.startswith("Proposed #1 *Case-study series*")
-    assert f"https://openedx.slack.com/archives/{CHANNEL}/p" in reply
+    assert f"in <#{CHANNEL}> (<https://openedx.slack.com/archives/{CHANNEL}/p" in reply
     assert "<!date^" in reply
     posts = bot.fake.calls_to("chat.postMessage")
     assert len(posts) == 1
@@ -198,7 +198,7 @@ def test_objection_by_reaction_asks_for_a_reason_and_counts(bot: RunningBot) -> 
     bot.react(1, "UBOB", emoji="no_entry_sign")
     bot.settle()
     [asked] = [e for e in bot.fake.ephemerals if e["user"] == "UBOB"]
-    assert "/mwg object 1 <reason>" in asked["text"]
+    assert "/mwg object 1 &lt;reason&gt;" in asked["text"]
     assert "Objections (1)" in bot.answer("show 1")
     # Removing the reaction withdraws it.
     bot.react(1, "UBOB", emoji="no_entry_sign", added=False)

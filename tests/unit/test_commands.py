@@ -94,3 +94,15 @@ def test_help_has_one_line_per_subcommand() -> None:
     text = c.help_text()
     for usage, _ in c.HELP_LINES:
         assert f"`/mwg {usage}`" in text
+
+
+def test_text_escaped_by_slack_is_read_as_typed() -> None:
+    assert c.parse("propose Tips &amp; tricks &lt;b&gt;") == c.Propose("Tips & tricks <b>")
+
+
+def test_placeholders_in_answers_survive_slack_formatting() -> None:
+    # A bare `<reason>` would be read by Slack as a link and vanish.
+    assert "<" not in c.help_text()
+    with pytest.raises(c.UsageError) as raised:
+        c.parse("object 2")
+    assert "&lt;reason&gt;" in str(raised.value)
