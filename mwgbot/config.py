@@ -208,10 +208,10 @@ class Settings(BaseSettings):
     @field_validator("mwg_digest_cron")
     @classmethod
     def _crontab(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
+        from mwgbot.domain.cron import cron_trigger
 
         try:
-            CronTrigger.from_crontab(value, timezone=UTC)
+            cron_trigger(value)
         except ValueError as exc:
             raise ValueError(str(exc)) from exc
         return value
@@ -230,12 +230,19 @@ class Settings(BaseSettings):
                 raise ConfigError(f"{name} is not set: {EXPECTATIONS[name]}")
 
 
+# What a well-formed value looks like, where EXPECTATIONS says how to supply a missing one.
+FORMATS: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "a bot token starting with xoxb-",
+    "SLACK_APP_TOKEN": "an app-level token starting with xapp-",
+}
+
+
 def describe_validation_error(error: ValidationError) -> str:
     """Turn pydantic's multi-line report into one line naming the first bad variable."""
     first = error.errors()[0]
     name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
     reason = str(first["msg"]).removeprefix("Value error, ")
-    expected = EXPECTATIONS.get(name, "")
+    expected = FORMATS.get(name) or EXPECTATIONS.get(name, "")
     return f"{name} is malformed ({reason}): expected {expected}".rstrip(": ")
 
 

@@ -42,9 +42,46 @@ class Sweep:
             proposals.close_due()
             proposals.announce_closing_soon()
             for step in self.steps:
-                step(session, now)
+                _run_step(step, session, now)
             _prune(session, now)
         self.bot.delivery.run_once()
+
+
+def _run_step(step: SweepStep, session: Session, now: datetime) -> None:
+    """One step in a savepoint: a failing step is logged and retried on the next sweep,
+    without undoing the closes and notices the others queued."""
+    try:
+        with session.begin_nested():
+            step(session, now)
+    except Exception:
+        log.exception("sweep step %s failed; it runs again on the next sweep", _name(step))
+
+
+def _name(step: SweepStep) -> str:
+    return str(getattr(step, "__qualname__", None) or step)
+
+
+def reminder_step(bot: BotServices) -> SweepStep:
+    """Queue the meeting reminders that are due (each exactly once, by its dedupe key)."""
+
+    def meeting_reminders(session: Session, now: datetime) -> object:
+        return bot.meetings(session, now).enqueue_due_reminders()
+
+    return meeting_reminders
+
+
+def digest_step(bot: BotServices) -> SweepStep:
+    """Queue the digest of the latest MWG_DIGEST_CRON fire time, once."""
+
+    def channel_digest(session: Session, now: datetime) -> object:
+        return bot.digests(session, now).enqueue_scheduled()
+
+    return channel_digest
+
+
+def default_steps(bot: BotServices) -> list[SweepStep]:
+    """What every running bot sweeps for besides closes: reminders, then the digest."""
+    return [reminder_step(bot), digest_step(bot)]
 
 
 def _prune(session: Session, now: datetime) -> None:
@@ -67,6 +104,7 @@ class Coalescer:
     def __init__(self, work: Callable[[], object], name: str) -> None:
         self._work = work
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         self._running = False
         self._again = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
@@ -88,8 +126,14 @@ class Coalescer:
             with self._lock:
                 if not self._again:
                     self._running = False
+                    self._idle.notify_all()
                     return
                 self._again = False
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no run is going on (tests and shutdown use it); False on timeout."""
+        with self._lock:
+            return self._idle.wait_for(lambda: not self._running, timeout)
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
@@ -128,6 +172,9 @@ class BotScheduler:
 
     def wake_delivery(self) -> None:
         self._delivery.wake()
+
+    def wait_delivery_idle(self, timeout: float = 10.0) -> bool:
+        return self._delivery.wait_idle(timeout)
 
     def start(self) -> None:
         self._scheduler.start()

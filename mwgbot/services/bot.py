@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from mwgbot.db.session import Database
 from mwgbot.domain.clock import Clock
 from mwgbot.services.delivery import Delivery
+from mwgbot.services.digest import DigestService
+from mwgbot.services.meetings import MeetingService
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.proposals import ProposalService
@@ -31,3 +34,9 @@ class BotServices:
 
     def proposals(self, session: Session) -> ProposalService:
         return ProposalService(session, self.policy, self.renderer, self.clock.now())
+
+    def meetings(self, session: Session, now: datetime | None = None) -> MeetingService:
+        return MeetingService(session, self.policy, self.renderer, now or self.clock.now())
+
+    def digests(self, session: Session, now: datetime | None = None) -> DigestService:
+        return DigestService(session, self.policy, self.renderer, now or self.clock.now())

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mwgbot.domain.proposals import ProposalSnapshot
+
+if TYPE_CHECKING:  # the services define these and import this module
+    from mwgbot.services.digest import Digest
+    from mwgbot.services.meetings import Agenda, MeetingChange
 
 
 @dataclass(frozen=True)
@@ -21,10 +24,48 @@ class Rendered:
 class DeliveryError(Exception):
     """A Slack call failed. `uncertain` when Slack may have acted anyway (timeout)."""
 
-    def __init__(self, message: str, *, uncertain: bool = False, retry_after: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        uncertain: bool = False,
+        retry_after: float | None = None,
+        code: str | None = None,
+        status: int | None = None,
+    ):
         super().__init__(message)
         self.uncertain = uncertain
         self.retry_after = retry_after
+        self.code = code  # Slack's error code, e.g. "not_in_channel"
+        self.status = status
+
+    @property
+    def retryable(self) -> bool:
+        """Worth trying again: Slack or the network failed, or an operator can fix it."""
+        if self.code is None or self.status is None or self.status >= 500 or self.status == 429:
+            return True
+        return self.code in OPERATOR_FIXABLE
+
+
+# Refusals an operator fixes (invite the bot, restore a token): keep the message until then.
+OPERATOR_FIXABLE = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "missing_scope",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "ratelimited",
+        "fatal_error",
+        "internal_error",
+        "service_unavailable",
+        "request_timeout",
+    }
+)
 
 
 class Notifier(Protocol):
@@ -44,8 +85,8 @@ class Notifier(Protocol):
 
     def post_ephemeral(self, channel: str, user: str, message: Rendered) -> None: ...
 
-    def find_posted(self, channel: str, marker: str, since: datetime) -> str | None:
-        """The ts of a message posted with this marker since then, if Slack has one."""
+    def find_posted(self, channel: str, marker: str, thread_ts: str | None = None) -> str | None:
+        """The ts of a recent message (in that thread) posted with this marker, if any."""
         ...
 
 
@@ -61,3 +102,9 @@ class Renderer(Protocol):
     def note(self, text: str) -> Rendered: ...
 
     def closing_soon(self, proposal: ProposalSnapshot, object_emoji: str) -> Rendered: ...
+
+    def meeting_reminder(self, agenda: Agenda) -> Rendered: ...
+
+    def meeting_change(self, change: MeetingChange, actor_id: str) -> Rendered: ...
+
+    def digest(self, digest: Digest) -> Rendered: ...

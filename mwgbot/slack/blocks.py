@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mwgbot.domain.proposals import (
     MAX_DESCRIPTION,
@@ -17,6 +17,10 @@ from mwgbot.domain.proposals import (
 from mwgbot.services.ports import Rendered
 from mwgbot.slack import ids
 from mwgbot.slack.text import date_token, escape, mention, truncate
+
+if TYPE_CHECKING:
+    from mwgbot.services.digest import Digest
+    from mwgbot.services.meetings import Agenda, MeetingChange
 
 Block = dict[str, Any]
 
@@ -189,7 +193,7 @@ class BlockKitRenderer:
             text = (
                 f"{STATE_EMOJI[state]} #{n} *{title}* is *escalated* to {mods}: "
                 f"objections stood when its window closed.\n{objection_lines(proposal)}\n"
-                f"A moderator decides with `/mwg resolve {n} adopt|decline <note>`; "
+                f"A moderator decides with `/mwg resolve {n} adopt|decline &lt;note&gt;`; "
                 "it is on the next meeting's agenda."
             )
         elif proposal.decision is not None:
@@ -206,7 +210,7 @@ class BlockKitRenderer:
         n = proposal.number
         return self.note(
             f"You object to #{n}. Please say why, so the group can address it: "
-            f"`/mwg object {n} <reason>`, or press Object on the card. "
+            f"`/mwg object {n} &lt;reason&gt;`, or press Object on the card. "
             f"Remove your reaction to withdraw the objection."
         )
 
@@ -217,9 +221,26 @@ class BlockKitRenderer:
         n = proposal.number
         return self.note(
             f":alarm_clock: #{n} closes {date_token(proposal.closes_at)}. "
-            f"Object now (:{object_emoji}: or `/mwg object {n} <reason>`), "
+            f"Object now (:{object_emoji}: or `/mwg object {n} &lt;reason&gt;`), "
             "or it will be adopted by lazy consensus."
         )
+
+    # Meetings and digests live in meeting_blocks, which builds on this module's helpers.
+
+    def meeting_reminder(self, agenda: Agenda) -> Rendered:
+        from mwgbot.slack import meeting_blocks
+
+        return meeting_blocks.reminder(agenda)
+
+    def meeting_change(self, change: MeetingChange, actor_id: str) -> Rendered:
+        from mwgbot.slack import meeting_blocks
+
+        return meeting_blocks.meeting_change(change, actor_id)
+
+    def digest(self, digest: Digest) -> Rendered:
+        from mwgbot.slack import meeting_blocks
+
+        return meeting_blocks.digest(digest)
 
 
 def proposal_details(proposal: ProposalSnapshot) -> str:
@@ -262,7 +283,7 @@ def proposal_list(
     """The `/mwg list` answer."""
     lines = ["*Open proposals*"]
     if not open_ones:
-        lines.append("None. Propose one with `/mwg propose <title>`.")
+        lines.append("None. Propose one with `/mwg propose &lt;title&gt;`.")
     for p in open_ones[:MAX_LISTED]:
         if p.state is State.ESCALATED:
             status = "escalated, waiting for a moderator"

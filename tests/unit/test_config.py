@@ -138,3 +138,11 @@ def test_a_missing_required_setting_is_named(name: str, words: str) -> None:
         load_settings().require(name)
     assert str(raised.value).startswith(f"{name} is not set: ")
     assert words in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "crontab", ["0 14 * * 1", "0 14 * * 7", "30 9 * * mon-fri", "*/15 * * * *"]
+)
+def test_crontabs_use_standard_cron_weekdays(monkeypatch: pytest.MonkeyPatch, crontab: str) -> None:
+    monkeypatch.setenv("MWG_DIGEST_CRON", crontab)
+    assert load_settings().mwg_digest_cron == crontab

@@ -1,0 +1,303 @@
+"""Use cases of the meeting series: when the group meets, what is on the agenda, reminders,
+and organizers skipping or restoring single meetings. Services flush; the caller commits.
+
+The series itself is pure (:mod:`mwgbot.domain.meetings`): the policy gives its first meeting
+and cadence, the ``meeting_skips`` table the skipped dates. Reminders are outbox rows whose
+dedupe key is the reminder slot's key, so each is queued exactly once per meeting and lead
+time, whichever sweep, restart or instance gets there first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from mwgbot.calendar_ics import series_to_ical
+from mwgbot.db import queries
+from mwgbot.db.models import MeetingSkipRow, OutboxRow, ProposalRow
+from mwgbot.domain.errors import NotAllowed, NotPossible
+from mwgbot.domain.meetings import MeetingSeries, ReminderSlot, due_reminders
+from mwgbot.domain.proposals import ProposalSnapshot, State
+from mwgbot.services import outbox
+from mwgbot.services.policy import Policy
+from mwgbot.services.ports import Renderer
+
+__all__ = [
+    "Agenda",
+    "MeetingChange",
+    "MeetingService",
+    "NextMeetings",
+    "outcome_time",
+    "reminder_key",
+]
+
+_ONE_MICROSECOND = timedelta(microseconds=1)
+
+
+def reminder_key(slot: ReminderSlot) -> str:
+    """The outbox dedupe key of a reminder: one row per meeting and lead time, ever."""
+    return f"reminder:{slot.key}"
+
+
+def outcome_time(proposal: ProposalSnapshot) -> datetime | None:
+    """When a proposal's outcome was settled: the moderator's decision, else its close."""
+    if proposal.decision is not None:
+        return proposal.decision.decided_at
+    return proposal.closed_at
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """What a meeting will discuss, drawn from the live state of proposals at ``as_of``.
+
+    - ``escalated``: proposals whose consensus failed, waiting for a moderator (with objections);
+    - ``closing``: open proposals whose window closes before the *following* meeting, so this
+      meeting is the last one before their outcome;
+    - ``outcomes``: proposals adopted or declined since the previous meeting took place;
+    - ``seeking_partners``: adopted initiatives still engaging fewer than two organizations;
+    - ``open_later``: how many other open proposals close after the following meeting.
+    """
+
+    meeting: datetime
+    following: datetime
+    previous: datetime | None
+    as_of: datetime
+    escalated: tuple[ProposalSnapshot, ...] = ()
+    closing: tuple[ProposalSnapshot, ...] = ()
+    outcomes: tuple[ProposalSnapshot, ...] = ()
+    seeking_partners: tuple[ProposalSnapshot, ...] = ()
+    open_later: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.escalated or self.closing or self.outcomes or self.seeking_partners)
+
+
+@dataclass(frozen=True)
+class NextMeetings:
+    """The `/mwg next` answer: the next meeting, the one after, skipped ones in between."""
+
+    next: datetime
+    after: datetime
+    agenda: Agenda
+    skipped: tuple[datetime, ...] = ()  # skipped meetings before `after`, still upcoming
+
+
+@dataclass(frozen=True)
+class MeetingChange:
+    """What `/mwg meeting skip|unskip` did: the meeting it concerns, and whether it changed."""
+
+    meeting: datetime
+    skipped: bool  # the meeting's state afterwards
+    changed: bool
+    next_meeting: datetime
+
+
+class MeetingService:
+    def __init__(self, session: Session, policy: Policy, renderer: Renderer, now: datetime) -> None:
+        self.session = session
+        self.policy = policy
+        self.renderer = renderer
+        self.now = now
+
+    # --- the series --------------------------------------------------------------------------
+
+    def skipped_days(self) -> frozenset[date]:
+        return frozenset(self.session.scalars(select(MeetingSkipRow.meeting_date)).all())
+
+    def series(self) -> MeetingSeries:
+        """The policy's first meeting and cadence, with the organizers' skips."""
+        return MeetingSeries(
+            first=self.policy.meeting_first,
+            every=self.policy.meeting_every,
+            skipped=self.skipped_days(),
+        )
+
+    def next_meetings(self) -> NextMeetings:
+        series = self.series()
+        upcoming = series.upcoming(self.now, 2)
+        skipped = tuple(
+            t
+            for t in series.occurrences(
+                self.now + _ONE_MICROSECOND, upcoming[1], include_skipped=True
+            )
+            if series.is_skipped(t)
+        )
+        return NextMeetings(
+            next=upcoming[0],
+            after=upcoming[1],
+            agenda=self._agenda(series, upcoming[0]),
+            skipped=skipped,
+        )
+
+    def agenda(self, meeting: datetime) -> Agenda:
+        return self._agenda(self.series(), meeting)
+
+    def _agenda(self, series: MeetingSeries, meeting: datetime) -> Agenda:
+        following = series.next_meeting(meeting)
+        previous = series.previous_meeting(meeting - _ONE_MICROSECOND)
+        open_now = queries.load_snapshots(self.session, states=[State.OPEN, State.ESCALATED])
+        escalated = tuple(p for p in open_now if p.state is State.ESCALATED)
+        still_open = [p for p in open_now if p.state is State.OPEN]
+        closing = tuple(
+            sorted(
+                (p for p in still_open if p.closes_at < following),
+                key=lambda p: (p.closes_at, p.number),
+            )
+        )
+        return Agenda(
+            meeting=meeting,
+            following=following,
+            previous=previous,
+            as_of=self.now,
+            escalated=escalated,
+            closing=closing,
+            outcomes=tuple(self._decided_since(previous)),
+            seeking_partners=tuple(
+                p
+                for p in queries.load_snapshots(self.session, states=[State.ADOPTED])
+                if p.seeking_partners
+            ),
+            open_later=len(still_open) - len(closing),
+        )
+
+    def _decided_since(self, since: datetime | None) -> list[ProposalSnapshot]:
+        """Proposals adopted or declined after ``since`` (all of them when it is None)."""
+        statement = (
+            select(ProposalRow)
+            .where(ProposalRow.state.in_([State.ADOPTED.value, State.DECLINED.value]))
+            .options(selectinload(ProposalRow.signups), selectinload(ProposalRow.objections))
+        )
+        if since is not None:
+            statement = statement.where(
+                or_(ProposalRow.closed_at > since, ProposalRow.decided_at > since)
+            )
+        rows = self.session.scalars(statement.order_by(ProposalRow.number)).all()
+        snapshots = [queries.snapshot(self.session, row) for row in rows]
+        # A proposal escalated before `since` and decided after it qualifies by its decision.
+        return [
+            p
+            for p in snapshots
+            if since is None or ((settled := outcome_time(p)) is not None and settled > since)
+        ]
+
+    # --- organizers shape the series ---------------------------------------------------------
+
+    def skip(self, day: date, actor_id: str) -> MeetingChange:
+        """Cancel the meeting on ``day`` (UTC date); a notice goes to the channel."""
+        series, meeting = self._meeting_on(day, actor_id, "skip")
+        if series.is_skipped(meeting):
+            return MeetingChange(meeting, True, False, series.next_meeting(self.now))
+        inserted = queries.insert_ignoring_duplicates(
+            self.session,
+            MeetingSkipRow,
+            {"meeting_date": meeting.date(), "skipped_by": actor_id, "skipped_at": self.now},
+        )
+        series = series.with_skipped([meeting.date()])
+        change = MeetingChange(meeting, True, inserted, series.next_meeting(self.now))
+        if inserted:
+            # Reminders queued for it but not yet sent are moot now; a restore queues them anew.
+            keys = [reminder_key(ReminderSlot.for_meeting(meeting, lead)) for lead in self._leads]
+            self.session.execute(
+                delete(OutboxRow).where(
+                    OutboxRow.dedupe_key.in_(keys), OutboxRow.state == "pending"
+                )
+            )
+            self._notify(change, actor_id)
+        return change
+
+    def unskip(self, day: date, actor_id: str) -> MeetingChange:
+        """Restore a skipped meeting; a notice goes to the channel."""
+        series, meeting = self._meeting_on(day, actor_id, "unskip")
+        if not series.is_skipped(meeting):
+            return MeetingChange(meeting, False, False, series.next_meeting(self.now))
+        result = self.session.execute(
+            delete(MeetingSkipRow).where(MeetingSkipRow.meeting_date == meeting.date())
+        )
+        removed = bool(getattr(result, "rowcount", 0))
+        series = series.without_skipped([meeting.date()])
+        change = MeetingChange(meeting, False, removed, series.next_meeting(self.now))
+        if removed:
+            self._notify(change, actor_id)
+        return change
+
+    def _meeting_on(self, day: date, actor_id: str, verb: str) -> tuple[MeetingSeries, datetime]:
+        if actor_id not in self.policy.organizers:
+            raise NotAllowed(
+                f"Only an organizer of the working group can {verb} a meeting; nothing changed. "
+                "Ask an organizer, or raise it in the channel."
+            )
+        series = self.series()
+        meeting = series.occurrence_on(day)
+        if meeting is None:
+            start = datetime.combine(day, time(0), tzinfo=UTC)
+            before = series.occurrences(start - series.every, start, include_skipped=True)[-1]
+            after = series.next_meeting(start, include_skipped=True)
+            raise NotPossible(
+                f"There is no meeting on {day.isoformat()} ({day:%A}). The nearest meetings are "
+                f"{_day(before)} and {_day(after)}; nothing changed."
+            )
+        if meeting <= self.now:
+            raise NotPossible(
+                f"The meeting of {_day(meeting)} has already begun; only an upcoming meeting "
+                f"can be {'skipped' if verb == 'skip' else 'restored'}. Nothing changed."
+            )
+        return series, meeting
+
+    def _notify(self, change: MeetingChange, actor_id: str) -> None:
+        outbox.enqueue(
+            self.session,
+            kind=outbox.KIND_POST,
+            now=self.now,
+            message=self.renderer.meeting_change(change, actor_id),
+            channel_id=self.policy.channel_id,
+        )
+
+    # --- reminders ---------------------------------------------------------------------------
+
+    @property
+    def _leads(self) -> tuple[timedelta, ...]:
+        return tuple(lead for lead in self.policy.meeting_reminders if lead > timedelta(0))
+
+    def enqueue_due_reminders(self) -> list[ReminderSlot]:
+        """Queue every reminder due now whose meeting has not begun; each exactly once.
+
+        Looking back ``max(leads)`` catches reminders that fell due while the bot was down,
+        as long as their meeting is still ahead; of several due for one meeting only the
+        latest-due is sent (see :func:`due_reminders`).
+        """
+        leads = self._leads
+        if not leads:
+            return []
+        series = self.series()
+        queued = []
+        for slot in due_reminders(series, leads, since=self.now - max(leads), now=self.now):
+            key = reminder_key(slot)
+            exists = self.session.scalar(select(OutboxRow.id).where(OutboxRow.dedupe_key == key))
+            if exists is not None:
+                continue
+            message = self.renderer.meeting_reminder(self._agenda(series, slot.meeting))
+            if outbox.enqueue(
+                self.session,
+                kind=outbox.KIND_POST,
+                now=self.now,
+                message=message,
+                channel_id=self.policy.channel_id,
+                dedupe_key=key,
+            ):
+                queued.append(slot)
+        return queued
+
+    # --- the calendar ------------------------------------------------------------------------
+
+    def calendar(self, *, url: str | None = None) -> bytes:
+        """The series as iCalendar, skipped meetings as EXDATEs."""
+        return series_to_ical(self.series(), url=url, now=self.now)
+
+
+def _day(meeting: datetime) -> str:
+    """``Wednesday 2026-12-09 15:00 UTC``: plain text, for answers that name dates."""
+    return meeting.astimezone(UTC).strftime("%A %Y-%m-%d %H:%M UTC")

@@ -1,0 +1,269 @@
+"""Pure builders of what the bot says about meetings and digests: `/mwg next`, reminders,
+skip notices, the channel digest. Every meeting time is a `<!date>` token, so each reader sees
+their own zone; user-written text goes through escape(), people only through mention()."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from mwgbot.domain.proposals import ProposalSnapshot, State, Verdict
+from mwgbot.services.digest import Digest
+from mwgbot.services.meetings import Agenda, MeetingChange, NextMeetings
+from mwgbot.services.ports import Rendered
+from mwgbot.slack.blocks import MAX_LISTED, SECTION_LIMIT, person, section, stages_text
+from mwgbot.slack.text import date_token, escape, mention, truncate
+
+__all__ = [
+    "agenda_text",
+    "digest",
+    "digest_sections",
+    "digest_text",
+    "in_words",
+    "meeting_change",
+    "meeting_token",
+    "next_text",
+    "reminder",
+]
+
+GROUP = "Marketing Working Group"
+TITLE_LIMIT = 80
+REASON_LIMIT = 200
+OBJECTIONS_LISTED = 5
+NOTHING_ON_AGENDA = (
+    "_Nothing from proposals on the agenda yet: no escalations, nothing closing, no outcomes "
+    "since the last meeting. Propose an initiative with `/mwg propose &lt;title&gt;`._"
+)
+
+_UNITS = (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
+
+
+def in_words(delta: timedelta) -> str:
+    """``8 days 3 hours``, ``15 minutes``, ``1 minute 30 seconds``: the largest unit and the
+    next one down, rounded down."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds == 0:
+        return "now"
+    parts = []
+    for name, size in _UNITS:
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append(f"{amount} {name}" + ("s" if amount != 1 else ""))
+        if parts and (amount == 0 or len(parts) == 2):
+            break
+    return " ".join(parts)
+
+
+def meeting_token(when: datetime) -> str:
+    """`<!date^…^{date_long_pretty} at {time}|Wed 2026-12-09 15:00 UTC>`."""
+    return date_token(when, with_weekday=True)
+
+
+def _title(proposal: ProposalSnapshot) -> str:
+    return f"#{proposal.number} *{escape(truncate(proposal.title, TITLE_LIMIT))}*"
+
+
+def _listed(lines: Sequence[str], total: int) -> list[str]:
+    more = total - MAX_LISTED
+    return [*lines[:MAX_LISTED], *([f"• and {more} more"] if more > 0 else [])]
+
+
+def _objections(proposal: ProposalSnapshot) -> list[str]:
+    lines = []
+    for objection in proposal.objections[:OBJECTIONS_LISTED]:
+        reason = (
+            escape(truncate(objection.reason, REASON_LIMIT))
+            if objection.reason
+            else "_no reason given_"
+        )
+        lines.append(f"      ◦ {person(objection.user_id, objection.organization)}: {reason}")
+    more = len(proposal.objections) - OBJECTIONS_LISTED
+    if more > 0:
+        lines.append(f"      ◦ and {more} more")
+    return lines
+
+
+def _escalated(proposals: Sequence[ProposalSnapshot]) -> list[str]:
+    lines = []
+    for p in proposals[:MAX_LISTED]:
+        count = len(p.objections)
+        lines.append(f"• {_title(p)}: {count} objection" + ("s" if count != 1 else ""))
+        lines += _objections(p)
+    more = len(proposals) - MAX_LISTED
+    if more > 0:
+        lines.append(f"• and {more} more")
+    return lines
+
+
+def _open_line(p: ProposalSnapshot) -> str:
+    return (
+        f"• {_title(p)} · closes {date_token(p.closes_at)} · "
+        f"{len(p.joiners)} joined, {len(p.objections)} objecting"
+    )
+
+
+def _outcome_words(p: ProposalSnapshot) -> str:
+    if p.decision is not None and p.state in (State.ADOPTED, State.DECLINED):
+        verb = "adopted" if p.decision.verdict is Verdict.ADOPT else "declined"
+        return f"*{verb}* by moderator {mention(p.decision.moderator_id)}"
+    if p.state is State.ADOPTED:
+        return "*adopted* by lazy consensus"
+    return f"*{p.state.value}*"
+
+
+def _partners_line(p: ProposalSnapshot) -> str:
+    orgs = len(p.organizations)
+    engaged = "no organization set yet" if orgs == 0 else "one organization so far"
+    return f"• {_title(p)} · {engaged}: join with `/mwg join {p.number}`"
+
+
+# --- agendas, `/mwg next`, reminders, notices -------------------------------------------------
+
+
+def agenda_text(agenda: Agenda) -> str:
+    """The agenda as mrkdwn: escalations, closings, outcomes, initiatives seeking partners."""
+    parts: list[str] = []
+    if agenda.escalated:
+        parts.append(
+            ":warning: *Escalated, waiting for the moderators*\n"
+            + "\n".join(_escalated(agenda.escalated))
+        )
+    if agenda.closing:
+        lines = _listed([_open_line(p) for p in agenda.closing], len(agenda.closing))
+        parts.append(
+            ":hourglass_flowing_sand: *Open, closing before the following meeting* "
+            f"({date_token(agenda.following)})\n" + "\n".join(lines)
+        )
+    if agenda.outcomes:
+        lines = _listed(
+            [f"• {_title(p)} · {_outcome_words(p)}" for p in agenda.outcomes],
+            len(agenda.outcomes),
+        )
+        parts.append(":scales: *Adopted or declined since the last meeting*\n" + "\n".join(lines))
+    if agenda.seeking_partners:
+        lines = _listed(
+            [_partners_line(p) for p in agenda.seeking_partners], len(agenda.seeking_partners)
+        )
+        parts.append(
+            ":handshake: *Adopted, still seeking partners from another organization*\n"
+            + "\n".join(lines)
+        )
+    if not parts:
+        parts.append(NOTHING_ON_AGENDA)
+    if agenda.open_later:
+        n = agenda.open_later
+        parts.append(
+            f"_{n} more open proposal{'s' if n != 1 else ''} close"
+            f"{'' if n != 1 else 's'} after the following meeting: `/mwg list`._"
+        )
+    return "\n\n".join(parts)
+
+
+def next_text(view: NextMeetings) -> str:
+    """The `/mwg next` answer."""
+    lines = [
+        f":calendar: *Next meeting:* {meeting_token(view.next)} "
+        f"(in {in_words(view.next - view.agenda.as_of)})",
+        f"*The one after:* {meeting_token(view.after)}",
+    ]
+    for skipped in view.skipped:
+        lines.append(f"_The meeting of {meeting_token(skipped)} is skipped._")
+    lines.append("")
+    lines.append("*Agenda as it stands*")
+    lines.append(agenda_text(view.agenda))
+    return truncate("\n".join(lines), SECTION_LIMIT)
+
+
+def reminder(agenda: Agenda) -> Rendered:
+    """The reminder posted in the channel before a meeting."""
+    head = (
+        f":calendar: *{GROUP} meeting* {meeting_token(agenda.meeting)}: "
+        f"starts in {in_words(agenda.meeting - agenda.as_of)}. Everyone is welcome."
+    )
+    body = "*Agenda*\n" + agenda_text(agenda)
+    return Rendered(
+        text=truncate(f"{head}\n{body}", SECTION_LIMIT), blocks=[section(head), section(body)]
+    )
+
+
+def meeting_change(change: MeetingChange, actor_id: str) -> Rendered:
+    """The channel notice of a skipped or restored meeting."""
+    if change.skipped:
+        text = (
+            f":no_entry_sign: The {GROUP} meeting of {meeting_token(change.meeting)} is "
+            f"*skipped* (organizer {mention(actor_id)}). "
+            f"The next meeting is {meeting_token(change.next_meeting)}."
+        )
+    else:
+        text = (
+            f":calendar: The {GROUP} meeting of {meeting_token(change.meeting)} is *back on* "
+            f"(restored by organizer {mention(actor_id)})."
+        )
+    return Rendered(text=text, blocks=[section(text)])
+
+
+# --- the digest ------------------------------------------------------------------------------
+
+
+def digest_sections(d: Digest) -> list[str]:
+    """The digest as mrkdwn sections; a quiet period is one short line."""
+    since = f" since {date_token(d.since)}" if d.since is not None else ""
+    if d.quiet:
+        line = (
+            f":zzz: *{GROUP} digest:* nothing new{since}: no proposals open or waiting, "
+            "no outcomes. Start one with `/mwg propose &lt;title&gt;`."
+        )
+        return [line]
+    parts = [f":newspaper: *{GROUP} digest*{since}"]
+    if d.new:
+        lines = [
+            f"• {_title(p)} by {person(p.proposer_id, p.proposer_organization)} · "
+            + (f"closes {date_token(p.closes_at)}" if p.state is State.OPEN else p.state.value)
+            for p in d.new
+        ]
+        parts.append(
+            f":new: *New proposals ({len(d.new)})*\n" + "\n".join(_listed(lines, len(d.new)))
+        )
+    if d.open:
+        lines = _listed([_open_line(p) for p in d.open], len(d.open))
+        parts.append(
+            f":hourglass_flowing_sand: *Open: join or object before they close ({len(d.open)})*\n"
+            + "\n".join(lines)
+        )
+    if d.escalated:
+        parts.append(
+            f":warning: *Escalated, waiting for the moderators ({len(d.escalated)})*\n"
+            + "\n".join(_escalated(d.escalated))
+        )
+    if d.outcomes:
+        lines = _listed(
+            [f"• {_title(p)} · {_outcome_words(p)}" for p in d.outcomes], len(d.outcomes)
+        )
+        parts.append(f":scales: *Outcomes ({len(d.outcomes)})*\n" + "\n".join(lines))
+    if d.seeking_partners:
+        lines = _listed([_partners_line(p) for p in d.seeking_partners], len(d.seeking_partners))
+        parts.append(
+            f":handshake: *Adopted, seeking partners ({len(d.seeking_partners)})*\n"
+            + "\n".join(lines)
+        )
+    if d.uncovered_stages:
+        parts.append(
+            ":compass: *Adopter-journey stages no open or adopted initiative covers:* "
+            + stages_text(d.uncovered_stages)
+        )
+    else:
+        parts.append(":compass: Every adopter-journey stage has an open or adopted initiative.")
+    return [truncate(p, SECTION_LIMIT) for p in parts]
+
+
+def digest_text(d: Digest) -> str:
+    """The digest as one mrkdwn text, as `mwgbot digest --dry-run` prints it."""
+    return "\n\n".join(digest_sections(d))
+
+
+def digest(d: Digest) -> Rendered:
+    sections = digest_sections(d)
+    return Rendered(
+        text=truncate("\n\n".join(sections), SECTION_LIMIT),
+        blocks=[section(s) for s in sections],
+    )
