@@ -10,22 +10,31 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from mwgbot.config import ConfigError, Settings, load_settings
 from mwgbot.db import migrate
+from mwgbot.db.models import OutboxRow
 from mwgbot.db.session import Database
 from mwgbot.domain.clock import Clock, SystemClock
-from mwgbot.scheduling.jobs import BotScheduler, Sweep
+from mwgbot.scheduling.jobs import BotScheduler, Sweep, default_steps
 from mwgbot.services.bot import BotServices
 from mwgbot.services.delivery import Delivery
+from mwgbot.services.digest import DigestService
+from mwgbot.services.meetings import MeetingService
 from mwgbot.services.policy import Policy
+from mwgbot.slack import meeting_listeners
 from mwgbot.slack.app import SlackUnavailableError, build_app, verify_slack
 from mwgbot.slack.blocks import BlockKitRenderer
 from mwgbot.slack.notifier import SlackNotifier, make_web_client
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 log = logging.getLogger("mwgbot")
 
@@ -47,6 +56,17 @@ class Runtime:
     def start_background(self) -> None:
         self.scheduler.start()
 
+    def calendar(self) -> bytes:
+        """The meeting series as iCalendar, as `GET /calendar.ics` serves it."""
+        with self.db.unit_of_work() as session:
+            return self.bot.meetings(session).calendar()
+
+    def http_app(self) -> Starlette:
+        """What `mwgbot serve` serves: /slack/events, /healthz and /calendar.ics."""
+        from mwgbot.slack.server import build_http_app
+
+        return build_http_app(self.app, self.db, calendar=self.calendar)
+
     def close(self) -> None:
         self.scheduler.shutdown()
         self.db.dispose()
@@ -63,13 +83,14 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool 
     clock = clock or SystemClock()
     delivery = Delivery(db, SlackNotifier(client), renderer, policy, clock)
     bot = BotServices(db=db, policy=policy, clock=clock, renderer=renderer, delivery=delivery)
-    scheduler = BotScheduler(Sweep(bot), settings.mwg_sweep_interval)
+    scheduler = BotScheduler(Sweep(bot, steps=default_steps(bot)), settings.mwg_sweep_interval)
     bot.wake = scheduler.wake_delivery
     app = build_app(
         client=client,
         signing_secret=settings.slack_signing_secret if http else None,
         bot=bot,
         identity=identity,
+        extensions=(meeting_listeners.register,),
     )
     return Runtime(settings, db, client, bot, app, scheduler)
 
@@ -86,15 +107,16 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mwgbot.slack.server import build_http_app
-
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "MWG_CHANNEL")
     runtime = build_runtime(settings, http=True)
-    http_app = build_http_app(runtime.app, runtime.db)
+    http_app = runtime.http_app()
     runtime.start_background()
     log.info("serving Slack requests on http://%s:%s/slack/events", args.host, args.port)
+    # uvicorn catches SIGTERM/SIGINT, drains requests, then re-raises the signal to the
+    # handler that was there before it; a no-op handler lets it return so we close cleanly.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _note_signal)
     try:
-        # uvicorn handles SIGTERM and SIGINT: it stops accepting, finishes requests, returns.
         uvicorn.run(
             http_app,
             host=args.host,
@@ -107,6 +129,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         runtime.close()
     log.info("stopped")
     return 0
+
+
+def _note_signal(signum: int, _frame: FrameType | None) -> None:
+    log.info("received %s; stopping", signal.Signals(signum).name)
 
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
@@ -135,6 +161,92 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _existing_database(settings: Settings) -> Database:
+    """The database of DATABASE_URL, which must already have the schema; nothing is created."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        from pathlib import Path
+
+        if not Path(url.database).exists():
+            raise ConfigError(
+                f"DATABASE_URL points at {url.database}, which does not exist: "
+                "set DATABASE_URL to the bot's database"
+            )
+    db = Database(settings.database_url)
+    if not inspect(db.engine).has_table("outbox"):
+        db.dispose()
+        raise ConfigError(
+            f"DATABASE_URL ({_safe_url(settings.database_url)}) has no mwgbot schema yet: "
+            "run `mwgbot db upgrade` first"
+        )
+    return db
+
+
+def _policy(settings: Settings) -> Policy:
+    """The policy; a command that posts nothing does not need MWG_CHANNEL."""
+    if settings.mwg_channel is None:
+        settings = settings.model_copy(update={"mwg_channel": "C0UNSET"})
+    return Policy.from_settings(settings)
+
+
+def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the digest as it would be posted (--dry-run), or post it now (--post)."""
+    from mwgbot.slack import meeting_blocks
+
+    if args.post:
+        settings.require("SLACK_BOT_TOKEN", "MWG_CHANNEL")
+    db = _existing_database(settings)
+    try:
+        policy = _policy(settings)
+        renderer = BlockKitRenderer()
+        clock = SystemClock()
+        if not args.post:
+            with db.unit_of_work() as session:
+                digest = DigestService(session, policy, renderer, clock.now()).build()
+                session.rollback()  # a dry run leaves no trace
+            print(meeting_blocks.digest_text(digest))
+            return 0
+        client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+        verify_slack(client)
+        delivery = Delivery(db, SlackNotifier(client), renderer, policy, clock)
+        with db.unit_of_work() as session:
+            key = DigestService(session, policy, renderer, clock.now()).enqueue_now()
+        delivery.run_once()
+        with db.unit_of_work() as session:
+            row = session.scalars(select(OutboxRow).where(OutboxRow.dedupe_key == key)).one()
+            state, ts, error = row.state, row.message_ts, row.last_error
+        if state != "sent":
+            print(
+                f"mwgbot: the digest is queued but Slack did not take it yet ({error}); "
+                "a running bot delivers it",
+                file=sys.stderr,
+            )
+            return EXIT_UNAVAILABLE
+        print(f"posted the digest to {policy.channel_id} (ts {ts})")
+        return 0
+    finally:
+        db.dispose()
+
+
+def cmd_calendar(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print the meeting series as iCalendar, skipped meetings as EXDATEs."""
+    db = _existing_database(settings)
+    try:
+        with db.unit_of_work() as session:
+            ics = MeetingService(
+                session, _policy(settings), BlockKitRenderer(), SystemClock().now()
+            ).calendar()
+    finally:
+        db.dispose()
+    sys.stdout.flush()
+    sys.stdout.buffer.write(ics)
+    sys.stdout.buffer.flush()
+    return 0
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -157,18 +269,47 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_sub.add_parser("upgrade", help="bring the schema to the newest version")
     upgrade.set_defaults(handler=cmd_db_upgrade)
+    digest = sub.add_parser("digest", help="the channel digest: print it, or post it now")
+    digest_mode = digest.add_mutually_exclusive_group(required=True)
+    digest_mode.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the digest as it would be posted (mrkdwn); post nothing, no Slack token needed",
+    )
+    digest_mode.add_argument(
+        "--post", action="store_true", help="post the digest to MWG_CHANNEL now"
+    )
+    digest.set_defaults(handler=cmd_digest)
+    calendar = sub.add_parser("calendar", help="print the meeting series as iCalendar (.ics)")
+    calendar.set_defaults(handler=cmd_calendar)
+    console = sub.add_parser(
+        "console", help="try the bot offline: a stand-in Slack in the terminal, nothing to set"
+    )
+    console.add_argument("--script", metavar="FILE", help="replay a file of console lines")
     return parser
+
+
+def configure_logging(level: str) -> None:
+    """One line per event on stderr. Library chatter stays out unless LOG_LEVEL=DEBUG:
+    APScheduler logs every run of the one-second delivery job, and Bolt logs the body of
+    every refused request, which would copy members' text into the logs."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    if level != "DEBUG":
+        for noisy in ("apscheduler", "slack_bolt", "slack_sdk"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "console":  # its own settings: reads no SLACK_* and no .env
+        from mwgbot.console import run as run_console
+
+        return run_console(args.script)
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-            stream=sys.stderr,
-        )
+        configure_logging(settings.log_level)
         return int(args.handler(settings, args))
     except ConfigError as error:
         print(f"mwgbot: {error}", file=sys.stderr)
@@ -178,7 +319,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNAVAILABLE
     except OperationalError as error:
         first_line = str(error.orig or error).strip().splitlines()[0]
-        print(f"mwgbot: cannot use the database (DATABASE_URL): {first_line}", file=sys.stderr)
+        where = _safe_url(settings.database_url)
+        print(
+            f"mwgbot: cannot use the database {where} (DATABASE_URL): {first_line}", file=sys.stderr
+        )
         return EXIT_UNAVAILABLE
 
 

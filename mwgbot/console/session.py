@@ -1,0 +1,657 @@
+"""The console session: the real bot, wired by `build_runtime`, against an in-process Slack.
+
+Every line becomes what Slack would send the app (a slash-command form, a `reaction_added`
+event, a `block_actions` or `view_submission` payload) and goes through `App.dispatch`, as in
+Socket Mode. The background scheduler is never started: after each line the sweep and the
+delivery run here, on this thread, so what the channel shows prints in the order it happened.
+Every Web API call the bot makes is recorded by the fake Slack (`FakeSlack.on_call`) and printed
+as a member would see it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO
+from urllib.parse import urlencode
+
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+from slack_bolt import BoltRequest, BoltResponse
+from sqlalchemy import select
+
+from mwgbot.cli import Runtime, build_runtime
+from mwgbot.config import Settings, parse_duration
+from mwgbot.console.people import BadName, Directory, normalize
+from mwgbot.console.render import Names, blocks_to_lines, view_to_lines
+from mwgbot.console.stepping import Stops
+from mwgbot.db.models import ProposalRow
+from mwgbot.domain.clock import ManualClock
+from mwgbot.fakeslack import FakeSlack, RecordedCall
+from mwgbot.slack import ids
+
+log = logging.getLogger(__name__)
+
+#: Where every console session starts: a Monday morning, so a first `clock +3d` crosses the
+#: Monday digest (14:00 UTC), a meeting's reminders (the group meets Wednesday 9 December,
+#: 15:00 UTC) and the close of a 72-hour window.
+START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+CHANNEL_ID = "CMARKETING"
+CHANNEL_NAME = "marketing"
+FIRST_MEMBER = "alice"
+MODERATOR = "dana"
+ORGANIZER = "eden"
+TIME_FORMAT = "%a %Y-%m-%d %H:%M UTC"
+#: The longest single `clock` move: a move is a sweep at least every hour (`stepping`).
+MAX_MOVE = timedelta(weeks=8)
+SETTLE_ROUNDS = 20
+
+COMMANDS = ("as", "/mwg", "react", "unreact", "click", "clock", "help", "quit")
+ONE_LINE_HELP = (
+    "lines: as <name> · /mwg … · react|unreact <emoji> #<n> · "
+    "click join|object #<n> [because <reason>] · clock [+<duration>] · help · quit"
+)
+
+_NUMBER = re.compile(r"#?([1-9]\d{0,8})")
+_EMOJI = re.compile(r"[a-z0-9_+'-]+(?:::skin-tone-[2-6])?")
+
+
+def when(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+class ConsoleSettings(Settings):
+    """Settings from the console's own values only: no environment, no `.env`."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+class LineError(Exception):
+    """A line the console cannot run; the message is one line of help."""
+
+
+def _nothing() -> None:
+    return None
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
+
+
+def _number(word: str, usage: str) -> int:
+    match = _NUMBER.fullmatch(word)
+    if match is None:
+        raise LineError(f"{word!r} is not a proposal number like #1; {usage}")
+    return int(match.group(1))
+
+
+class Console:
+    """One session: start it, feed it lines with `handle`, close it."""
+
+    def __init__(self, database_url: str, out: TextIO, *, log_level: str = "WARNING") -> None:
+        self.database_url = database_url
+        self.out = out
+        self.log_level = log_level
+        self.clock = ManualClock(START)
+        self.people = Directory()
+        self.moderator_id = self.people.id_of(MODERATOR)
+        self.organizer_id = self.people.id_of(ORGANIZER)
+        self.actor = FIRST_MEMBER
+        self.actor_id = self.people.id_of(FIRST_MEMBER)
+        self.names = Names(self.people.names, {CHANNEL_ID: CHANNEL_NAME})
+        self._lock = threading.Lock()
+        self._calls: list[RecordedCall] = []
+        self._seq = 0
+        self._last_event_us = 0
+        self._reactions: set[tuple[str, str, str]] = set()  # (message ts, user, emoji)
+        self._fake: FakeSlack | None = None
+        self._runtime: Runtime | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def fake(self) -> FakeSlack:
+        assert self._fake is not None, "the console is not started"
+        return self._fake
+
+    @property
+    def runtime(self) -> Runtime:
+        assert self._runtime is not None, "the console is not started"
+        return self._runtime
+
+    def start(self) -> None:
+        """Start the fake Slack and the real bot, and run the bot's start-up sweep."""
+        self._fake = FakeSlack(
+            users=dict(self.people.names), clock=lambda: self.clock.now().timestamp()
+        )
+        self._fake.start()
+        self._fake.on_call = self._record
+        self.people.names.setdefault(self._fake.bot_user_id, self._fake.bot_name)
+        settings = ConsoleSettings(
+            slack_bot_token="xoxb-mwgbot-console",  # noqa: S106 - the fake accepts any xoxb-
+            slack_api_url=self._fake.url,
+            database_url=self.database_url,
+            mwg_channel=CHANNEL_ID,
+            mwg_moderators=[self.moderator_id],
+            mwg_organizers=[self.organizer_id],
+            log_level=self.log_level,
+        )
+        self._runtime = build_runtime(settings, clock=self.clock, http=False)
+        bot = self._runtime.bot
+        bot.wake = _nothing  # delivery runs after each line, here, in order
+        bot.delivery.card_update_interval = timedelta(0)  # show every change of a card
+        self._drain()  # auth.test
+        self.emit(self._settle())  # the catch-up sweep every start does
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()
+            self._runtime = None
+        if self._fake is not None:
+            self._fake.on_call = None
+            self._fake.stop()
+            self._fake = None
+
+    def banner(self) -> list[str]:
+        return [
+            "mwgbot console: the real bot, with a stand-in Slack in this process; "
+            "nothing leaves this machine.",
+            f"The channel is #{CHANNEL_NAME}. The clock reads {when(self.clock.now())} and moves "
+            "only with `clock +<duration>`.",
+            f"{MODERATOR} is the moderator (AXIM) and {ORGANIZER} the organizer; any other name "
+            f"is a member. You are {self.actor}: `as <name>` to be someone else.",
+            "Type `help` for the lines the console understands, `quit` to leave.",
+        ]
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.actor}> "
+
+    # --- lines -----------------------------------------------------------------------------
+
+    def handle(self, line: str) -> bool:
+        """Run one line and print what it changed; False once the line was `quit`."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return True
+        try:
+            return self._run(line)
+        except LineError as error:
+            self.emit([f"? {error}"])
+        except Exception as error:  # a bug; one line here, the log (LOG_LEVEL=DEBUG) has more
+            log.debug("console line %r failed", line, exc_info=True)
+            self.emit([f"? that line failed ({type(error).__name__}: {error}); {ONE_LINE_HELP}"])
+        finally:
+            self.out.flush()
+        return True
+
+    def _run(self, line: str) -> bool:
+        word, _, rest = line.partition(" ")
+        word = word.lower()
+        args = rest.split()
+        if word.startswith("/"):
+            self._slash(word, rest.strip())
+        elif word in ("quit", "exit"):
+            return False
+        elif word in ("help", "?"):
+            self.emit(self._help())
+        elif word == "as":
+            self._as(args)
+        elif word in ("react", "unreact"):
+            self._react(args, added=word == "react")
+        elif word == "click":
+            self._click(args)
+        elif word == "clock":
+            self._clock(args)
+        else:
+            shown = word if len(word) <= 20 else word[:20] + "…"
+            raise LineError(f"not understood: {shown!r}; {ONE_LINE_HELP}")
+        return True
+
+    def _help(self) -> list[str]:
+        join, obj = self.runtime.bot.policy.join_emojis[0], self.runtime.bot.policy.object_emojis[0]
+        rows = [
+            ("as <name>", f"act as that member from now on (now: {self.actor})"),
+            ("/mwg <subcommand>", "the slash command, as in Slack; `/mwg help` lists them"),
+            ("react <emoji> #<n>", f"react on #n's card: :{join}: joins, :{obj}: objects"),
+            ("unreact <emoji> #<n>", "take that reaction back"),
+            ("click join #<n>", "press Join / leave on #n's card"),
+            ("click object #<n> because <reason>", "press Object and send its form"),
+            ("clock", "the time now (UTC)"),
+            ("clock +<duration>", "move time on: 45m, 72h, 3d, 2w, 1d12h; due work fires in order"),
+            ("help", "this list"),
+            ("quit", "leave (so does the end of the input)"),
+        ]
+        width = max(len(usage) for usage, _ in rows)
+        lines = ["Lines the console understands:"]
+        lines += [f"  {usage.ljust(width)}  {what}" for usage, what in rows]
+        lines.append(
+            f"{MODERATOR} is the moderator (AXIM), {ORGANIZER} the organizer; any other name is "
+            "a member. Lines starting with # are comments."
+        )
+        return lines
+
+    def _as(self, args: list[str]) -> None:
+        if len(args) != 1:
+            raise LineError("usage: as <name>   e.g. as bob")
+        try:
+            name = normalize(args[0])
+        except BadName as error:
+            raise LineError(str(error)) from None
+        self.actor, self.actor_id = name, self.people.id_of(name)
+        self.fake.add_user(self.actor_id, name)
+        role = {MODERATOR: ", the moderator", ORGANIZER: ", the organizer"}.get(name, "")
+        self.emit([f"(you are {name}{role})"])
+
+    # --- the slash command -----------------------------------------------------------------
+
+    def _slash(self, command: str, text: str) -> None:
+        if command != ids.COMMAND:
+            raise LineError(f"only {ids.COMMAND} is installed here; try `{ids.COMMAND} help`")
+        trigger = self._trigger_id()
+        form = {
+            "token": "console",
+            "team_id": self.fake.team_id,
+            "team_domain": self.fake.team_domain,
+            "channel_id": CHANNEL_ID,
+            "channel_name": CHANNEL_NAME,
+            "user_id": self.actor_id,
+            "user_name": self.actor,
+            "command": ids.COMMAND,
+            "text": text,
+            "api_app_id": self.fake.app_id,
+            "is_enterprise_install": "false",
+            "response_url": "https://hooks.slack.com/commands/console",
+            "trigger_id": trigger,
+        }
+        response = self._dispatch(urlencode(form), "application/x-www-form-urlencoded")
+        lines = self._show(self._drain())
+        lines += self._answer(response)
+        self.emit(lines + self._settle())
+
+    def _answer(self, response: BoltResponse) -> list[str]:
+        """The ack of a slash command: Slack shows its body to the member who typed it."""
+        if response.status != 200:
+            return [f'  (only you see this) {ids.COMMAND} failed with the error "dispatch_failed"']
+        if not response.body:
+            return []
+        try:
+            body = json.loads(response.body)
+        except ValueError:
+            return [f"  (only you see this) {response.body}"]
+        lines = blocks_to_lines(body.get("blocks"), str(body.get("text") or ""), self.names)
+        if body.get("response_type") == "in_channel":
+            return self._message(f"[#{CHANNEL_NAME}] mwgbot: ", lines, "    ")
+        return self._message("  (only you see this) ", lines, "    ")
+
+    # --- reactions -------------------------------------------------------------------------
+
+    def _react(self, args: list[str], *, added: bool) -> None:
+        verb = "react" if added else "unreact"
+        example = self.runtime.bot.policy.join_emojis[0]
+        usage = f"usage: {verb} <emoji> #<n>   e.g. {verb} {example} #1"
+        if len(args) != 2:
+            raise LineError(usage)
+        emoji = args[0].strip(":").lower()
+        if not _EMOJI.fullmatch(emoji):
+            raise LineError(f"{args[0]!r} is not an emoji name like {example}; {usage}")
+        number = _number(args[1], usage)
+        channel, ts = self._card(number)
+        key = (ts, self.actor_id, emoji)
+        if added and key in self._reactions:
+            raise LineError(f"you already reacted :{emoji}: on #{number}")
+        if not added and key not in self._reactions:
+            raise LineError(f"you have no :{emoji}: reaction on #{number} to take back")
+        if added:
+            self._reactions.add(key)
+        else:
+            self._reactions.discard(key)
+        event_ts = self._event_ts()
+        event = {
+            "type": "reaction_added" if added else "reaction_removed",
+            "user": self.actor_id,
+            "reaction": emoji,
+            "item_user": self.fake.bot_user_id,
+            "item": {"type": "message", "channel": channel, "ts": ts},
+            "event_ts": event_ts,
+        }
+        self._seq += 1
+        body = {
+            "token": "console",
+            "team_id": self.fake.team_id,
+            "api_app_id": self.fake.app_id,
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev0CONSOLE{self._seq:06d}",
+            "event_time": int(float(event_ts)),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": self.fake.team_id,
+                    "user_id": self.fake.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+        did = f"reacted :{emoji}: on" if added else f"took back their :{emoji}: on"
+        lines = [f"[#{CHANNEL_NAME}] @{self.actor} {did} #{number}"]
+        response = self._dispatch(json.dumps(body), "application/json")
+        lines += self._show(self._drain())
+        if response.status != 200:
+            lines.append(f"  (the bot failed to handle the reaction: HTTP {response.status})")
+        self.emit(lines + self._settle())
+
+    # --- buttons and forms -----------------------------------------------------------------
+
+    def _click(self, args: list[str]) -> None:
+        usage = "usage: click join #<n>  or  click object #<n> because <reason>"
+        if len(args) < 2:
+            raise LineError(usage)
+        word, number = args[0].lower(), _number(args[1], usage)
+        rest = args[2:]
+        if rest and rest[0].lower() == "because":
+            rest = rest[1:]
+        reason = " ".join(rest).strip()
+        channel, ts = self._card(number)
+        button = self._button(channel, ts, number, word)
+        payload = {
+            "type": "block_actions",
+            "team": {"id": self.fake.team_id, "domain": self.fake.team_domain},
+            "user": {"id": self.actor_id, "username": self.actor, "team_id": self.fake.team_id},
+            "api_app_id": self.fake.app_id,
+            "token": "console",
+            "trigger_id": self._trigger_id(),
+            "container": {
+                "type": "message",
+                "message_ts": ts,
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
+            "channel": {"id": channel, "name": CHANNEL_NAME},
+            "message": {"type": "message", "ts": ts, "text": f"#{number}"},
+            "response_url": "https://hooks.slack.com/actions/console",
+            "actions": [
+                {
+                    "action_id": button.get("action_id"),
+                    "block_id": button.get("_block_id"),
+                    "text": button.get("text"),
+                    "value": button.get("value"),
+                    "type": "button",
+                    "action_ts": self._event_ts(),
+                }
+            ],
+        }
+        response = self._dispatch(urlencode({"payload": json.dumps(payload)}), _FORM)
+        calls = self._drain()
+        opened = [c for c in calls if c.method == "views.open"]
+        lines: list[str] = []
+        if response.status != 200:
+            lines.append(f"  (the bot failed to handle the button: HTTP {response.status})")
+        if opened and reason:
+            lines += self._show(c for c in calls if c.method != "views.open")
+            lines += self._submit(opened[-1].args.get("view") or {}, reason)
+        else:
+            lines += self._show(calls)
+            if reason:
+                lines.append("  (no form opened, so the reason was not used)")
+        self.emit(lines + self._settle())
+
+    def _button(self, channel: str, ts: str, number: int, word: str) -> dict[str, Any]:
+        message = self.fake.message(channel, ts) or {}
+        buttons: list[dict[str, Any]] = []
+        for block in message.get("blocks") or []:
+            if block.get("type") != "actions":
+                continue
+            for element in block.get("elements") or []:
+                if element.get("type") == "button":
+                    buttons.append({**element, "_block_id": block.get("block_id")})
+        for button in buttons:
+            label = str((button.get("text") or {}).get("text") or "").lower()
+            action = str(button.get("action_id") or "").lower()
+            if word in re.split(r"[^a-z0-9]+", label) or action.endswith("_" + word):
+                return button
+        labels = " ".join(f"[{(b.get('text') or {}).get('text')}]" for b in buttons)
+        has = f"its buttons: {labels}" if labels else "it has no buttons now"
+        raise LineError(f"#{number}'s card has no {word!r} button ({has})")
+
+    def _submit(self, view: dict[str, Any], reason: str) -> list[str]:
+        """Fill the form's first text input with the reason and submit it, as Slack does."""
+        values: dict[str, Any] = {}
+        for block in view.get("blocks") or []:
+            element = block.get("element") or {}
+            if block.get("type") == "input" and element.get("type") == "plain_text_input":
+                values[str(block.get("block_id"))] = {
+                    str(element.get("action_id")): {"type": "plain_text_input", "value": reason}
+                }
+                break
+        opened = self.fake.views
+        view_id = opened[-1]["id"] if opened else "V0CONSOLE"
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.fake.team_id, "domain": self.fake.team_domain},
+            "user": {"id": self.actor_id, "username": self.actor, "team_id": self.fake.team_id},
+            "api_app_id": self.fake.app_id,
+            "token": "console",
+            "trigger_id": self._trigger_id(),
+            "view": {
+                "id": view_id,
+                "team_id": self.fake.team_id,
+                "type": "modal",
+                "callback_id": view.get("callback_id", ""),
+                "private_metadata": view.get("private_metadata", ""),
+                "title": view.get("title"),
+                "blocks": view.get("blocks") or [],
+                "state": {"values": values},
+                "hash": f"{time.time():.6f}.console",
+            },
+            "response_urls": [],
+        }
+        response = self._dispatch(urlencode({"payload": json.dumps(payload)}), _FORM)
+        lines = self._show(self._drain())
+        if response.status != 200:
+            lines.append(f"  (the bot failed to handle the form: HTTP {response.status})")
+        elif response.body:
+            try:
+                body = json.loads(response.body)
+            except ValueError:
+                body = {}
+            for error in (body.get("errors") or {}).values():
+                lines.append(f"  (the form says, and stays open: {error})")
+        return lines
+
+    # --- the clock -------------------------------------------------------------------------
+
+    def _clock(self, args: list[str]) -> None:
+        usage = "usage: clock  or  clock +<duration>   e.g. clock +3d, clock +1d12h, clock +45m"
+        if not args:
+            self.emit([f"clock: {when(self.clock.now())}"])
+            return
+        if len(args) != 1 or not args[0].startswith("+"):
+            if args and args[0].startswith("-"):
+                raise LineError("time only moves forward here; " + usage)
+            raise LineError(usage)
+        try:
+            delta = parse_duration(args[0][1:])
+        except ValueError as error:
+            raise LineError(f"{error}; {usage}") from None
+        if delta > MAX_MOVE:
+            raise LineError("at most 8w at a time; move the clock in several steps")
+        self.advance(delta)
+
+    def advance(self, delta: timedelta) -> None:
+        """Move time on, stopping wherever work falls due (see `mwgbot.console.stepping`)."""
+        start = self.clock.now()
+        target = start + delta
+        stops = Stops(self.runtime.db, self.runtime.bot.policy, start, target)
+        while (now := self.clock.now()) < target:
+            stop = stops.next(now)
+            self.clock.set(stop)
+            lines = self._settle()
+            if lines:
+                self.emit([f"── {when(stop)} ──", *lines])
+        self.emit([f"clock: {when(target)}"])
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    def _dispatch(self, body: str, content_type: str) -> BoltResponse:
+        request = BoltRequest(
+            body=body,
+            headers={
+                "content-type": content_type,
+                "x-slack-request-timestamp": str(int(time.time())),
+            },
+        )
+        return self.runtime.app.dispatch(request)
+
+    def _settle(self) -> list[str]:
+        """Run the sweep and deliver everything due, as the background jobs would; show it."""
+        try:
+            self.runtime.scheduler.sweep.run()
+            for _ in range(SETTLE_ROUNDS):
+                if not self.runtime.bot.delivery.run_once().busy:
+                    break
+        except Exception as error:
+            log.warning("the sweep failed: %s", error, exc_info=True)
+            return [*self._show(self._drain()), f"  (the sweep failed: {error})"]
+        return self._show(self._drain())
+
+    def _record(self, call: RecordedCall) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    def _drain(self) -> list[RecordedCall]:
+        with self._lock:
+            calls, self._calls = self._calls, []
+        return calls
+
+    def emit(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            print(line, file=self.out)
+
+    def _trigger_id(self) -> str:
+        self._seq += 1
+        return f"{self._seq}.{int(self.clock.now().timestamp())}.console"
+
+    def _event_ts(self) -> str:
+        """An event time that follows the clock and never repeats."""
+        now_us = int(self.clock.now().timestamp() * 1_000_000)
+        self._last_event_us = max(self._last_event_us + 1, now_us)
+        seconds, micros = divmod(self._last_event_us, 1_000_000)
+        return f"{seconds}.{micros:06d}"
+
+    def _card(self, number: int) -> tuple[str, str]:
+        with self.runtime.db.unit_of_work() as session:
+            row = session.get(ProposalRow, number)
+            if row is None:
+                raise LineError(f"there is no proposal #{number}; `/mwg list` shows them")
+            if not row.message_ts:
+                raise LineError(f"#{number} has no card in the channel yet")
+            return row.channel_id or CHANNEL_ID, row.message_ts
+
+    def _card_number(self, channel: str, ts: str) -> int | None:
+        with self.runtime.db.unit_of_work() as session:
+            number = session.scalar(
+                select(ProposalRow.number).where(
+                    ProposalRow.channel_id == channel, ProposalRow.message_ts == ts
+                )
+            )
+        if number is not None:
+            return int(number)
+        message = self.fake.message(channel, ts) or {}
+        for block in message.get("blocks") or []:
+            match = re.fullmatch(r"card-(\d+)", str(block.get("block_id") or ""))
+            if match:
+                return int(match.group(1))
+        return None
+
+    def _where(self, channel: str) -> str:
+        if channel == CHANNEL_ID:
+            return f"#{CHANNEL_NAME}"
+        name = self.people.name_of(channel)
+        if name is not None:
+            return f"DM to @{name}"
+        return "a DM" if channel.startswith("D") else channel
+
+    def _who(self, user_id: str) -> str:
+        if user_id == self.actor_id:
+            return "you see"
+        return f"@{self.people.name_of(user_id) or user_id} sees"
+
+    @staticmethod
+    def _message(header: str, lines: list[str], indent: str) -> list[str]:
+        if not lines:
+            return [header.rstrip()]
+        return [header + lines[0], *(indent + line for line in lines[1:])]
+
+    def _show(self, calls: Iterable[RecordedCall]) -> list[str]:
+        lines: list[str] = []
+        for call in calls:
+            lines += self._describe(call)
+        return lines
+
+    def _describe(self, call: RecordedCall) -> list[str]:
+        args = call.args
+        channel = str(args.get("channel") or "")
+        body = blocks_to_lines(args.get("blocks"), str(args.get("text") or ""), self.names)
+        if call.method == "chat.postMessage":
+            thread_ts = args.get("thread_ts")
+            if not thread_ts:
+                return self._message(f"[{self._where(channel)}] mwgbot: ", body, "    ")
+            number = self._card_number(channel, str(thread_ts))
+            parent = f"#{number}" if number is not None else "a message"
+            broadcast = _truthy(args.get("reply_broadcast"))
+            also = f", also sent to {self._where(channel)}" if broadcast else ""
+            return self._message(f"  ↳ in thread of {parent}{also}: ", body, "      ")
+        if call.method == "chat.update":
+            number = self._card_number(channel, str(args.get("ts") or ""))
+            what = f"updated card #{number}" if number is not None else "updated a message"
+            return self._message(f"[{self._where(channel)}] mwgbot ({what}): ", body, "    ")
+        if call.method == "chat.postEphemeral":
+            header = f"  (only {self._who(str(args.get('user') or ''))} this) "
+            return self._message(header, body, "    ")
+        if call.method in ("views.open", "views.push"):
+            return self._form(args.get("view") or {})
+        if call.method == "views.publish":
+            user = self.people.name_of(str(args.get("user_id") or "")) or args.get("user_id")
+            view = view_to_lines(args.get("view") or {}, self.names)
+            return self._message(f"[App Home of @{user}] ", view, "    ")
+        if call.method == "reactions.add":
+            number = self._card_number(channel, str(args.get("timestamp") or ""))
+            on = f"#{number}" if number is not None else "a message"
+            return [f"[{self._where(channel)}] mwgbot reacted :{args.get('name')}: on {on}"]
+        if call.method == "chat.delete":
+            return [f"[{self._where(channel)}] mwgbot deleted a message"]
+        return []
+
+    def _form(self, view: dict[str, Any]) -> list[str]:
+        lines = self._message("  (a form opens) ", view_to_lines(view, self.names), "    ")
+        if view.get("callback_id") == ids.VIEW_OBJECT:
+            number = view.get("private_metadata") or "<n>"
+            hint = f"click object #{number} because <reason>` sends it with your reason"
+            lines.append(f"  (in the console, `{hint})")
+        else:
+            lines.append(
+                "  (the console cannot fill in this form; type the command instead, "
+                "e.g. `/mwg propose <title> --close 7d`)"
+            )
+        return lines
+
+
+_FORM = "application/x-www-form-urlencoded"

@@ -1,0 +1,477 @@
+"""`mwgbot console`: the real bot against an in-process Slack, driven by piped scripts.
+
+Most tests run the console as a subprocess, the way a newcomer runs it; the renderer, the
+names and the clock's stops are also tested directly.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import select
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from mwgbot.console.people import BadName, Directory
+from mwgbot.console.render import Names, blocks_to_lines, mrkdwn_to_text, view_to_lines
+from mwgbot.console.session import START, Console
+from mwgbot.console.stepping import MAX_STEP, digest_times, meeting_times, next_stop
+from mwgbot.services.policy import Policy
+from mwgbot.slack import ids
+
+ROOT = Path(__file__).resolve().parent.parent
+TOUR = ROOT / "examples" / "tour.mwg"
+BANNER_LINES = 4
+
+
+def console(
+    script: str,
+    *,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Pipe `script` into `mwgbot console` (a fresh process) and collect what it prints."""
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return subprocess.run(
+        [sys.executable, "-m", "mwgbot.cli", "console", *args],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd or ROOT,
+        timeout=120,
+        check=False,
+    )
+
+
+def clean(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.stdout
+
+
+def output_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """What the script's lines printed, without the banner."""
+    return clean(result).splitlines()[BANNER_LINES:]
+
+
+# --- the issue's "done when" ----------------------------------------------------------------
+
+
+def test_two_proposals_join_object_close_show() -> None:
+    result = console(
+        "/mwg propose Case-study webinar series --close 72h\n"
+        "as bob\n"
+        "/mwg propose Conference booth --close 72h\n"
+        "react raised_hand #1\n"
+        "as carol\n"
+        "/mwg object 2 the budget is not agreed yet\n"
+        "clock +4d\n"
+        "/mwg show 1\n"
+        "/mwg show 2\n"
+    )
+    out = clean(result)
+    assert "#1 Case-study webinar series" in out
+    assert "#2 Conference booth" in out
+    assert "Joined (1): @bob" in out
+    adopted = out.index("#1 Case-study webinar series is adopted by lazy consensus")
+    escalated = out.index("#2 Conference booth is escalated to @dana")
+    assert adopted < escalated
+    assert "• @carol: the budget is not agreed yet" in out[escalated:]
+    # `/mwg show` answers, after the clock moved: each names its number and its state.
+    lines = out[out.rindex("clock: ") :].splitlines()
+    first = lines.index("  (only you see this) #1 Case-study webinar series")
+    assert "Adopted by lazy consensus" in lines[first + 1]
+    second = lines.index("  (only you see this) #2 Conference booth")
+    assert "Escalated to the moderators" in lines[second + 1]
+    assert first < second
+    assert "alice> " not in out  # piped: no prompts
+
+
+def test_an_empty_environment_answers_help(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    result = console("/mwg help\n", env=env, cwd=tmp_path)
+    out = clean(result)
+    assert "(only you see this) /mwg runs the Marketing Working Group" in out
+    assert "/mwg list" in out
+    assert result.stderr == ""
+
+
+def test_slack_settings_in_the_environment_and_dotenv_are_ignored(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "SLACK_BOT_TOKEN=not-a-token\nMWG_CHANNEL=#marketing\nSLACK_API_URL=ftp://nowhere\n"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": "also-not-a-token",
+        "SLACK_API_URL": "https://slack.invalid/api/",
+        "SLACK_SIGNING_SECRET": "would-reject-unsigned-requests",
+        "MWG_CONSENSUS_WINDOW": "not a duration",
+        "HTTPS_PROXY": "http://127.0.0.1:9",  # a dead proxy: loopback calls must not use it
+    }
+    out = clean(console("/mwg propose Still works\n", env=env, cwd=tmp_path))
+    assert "[#marketing] mwgbot: #1 Still works" in out
+
+
+def test_startup_is_quiet_and_the_banner_names_the_cast() -> None:
+    result = console("")
+    banner = clean(result).splitlines()
+    assert len(banner) == BANNER_LINES
+    assert "Mon 2026-12-07 09:00 UTC" in banner[1]
+    assert "dana is the moderator (AXIM)" in banner[2]
+    assert "eden the organizer" in banner[2]
+    assert result.stderr == ""
+
+
+def test_bad_lines_get_one_line_of_help_each() -> None:
+    bad = [
+        "frobnicate",
+        "react",
+        "react raised_hand",
+        "react raised_hand #7",
+        "react !!! #1",
+        "unreact raised_hand one",
+        "click",
+        "click join #x",
+        "click dance #1",
+        "clock +",
+        "clock +3 days",
+        "clock -1d",
+        "clock +9w",
+        "as",
+        "as !!",
+        "/other thing",
+    ]
+    script = "/mwg propose Something\n" + "\n".join(bad) + "\n/mwg show 1\n"
+    lines = output_lines(console(script))
+    card = 1 + lines.index(  # after the card and the answer to /mwg propose
+        next(line for line in lines if line.startswith("  (only you see this) Proposed #1"))
+    )
+    answers = lines[card : card + len(bad)]
+    assert len(answers) == len(bad)
+    for line, typed in zip(answers, bad, strict=True):
+        assert line.startswith("? "), (typed, line)
+    assert "not understood: 'frobnicate'" in answers[0]
+    assert "react|unreact" in answers[0]  # the one line is itself help
+    assert "there is no proposal #7" in answers[3]
+    assert "no 'dance' button" in answers[8]
+    assert "[Join / leave] [Object]" in answers[8]
+    assert lines[card + len(bad)].startswith("  (only you see this) #1 Something")
+
+
+def test_comments_blank_lines_and_quit() -> None:
+    lines = output_lines(console("# a comment\n\n   \n/mwg org Lakeside\nquit\n/mwg org Other\n"))
+    assert lines == ["  (only you see this) Your organization is now Lakeside."]
+
+
+def test_the_tour_runs_cleanly() -> None:
+    result = console("", args=("--script", str(TOUR)))
+    out = clean(result)
+    assert result.stderr == ""
+    assert "alice> /mwg propose Case-study webinar series" in out  # a script is echoed
+    for expected in (
+        "[#marketing] mwgbot: #1 Case-study webinar series",
+        "[#marketing] @bob reacted :raised_hand: on #1",
+        "• @carol (Blue Owl Labs): the budget is not agreed yet",
+        "digest",
+        "starts in 1 day",
+        "starts in 15 minutes",
+        "is adopted by lazy consensus",
+        "is escalated to @dana",
+        "is declined by moderator @dana",
+    ):
+        assert expected in out, expected
+    # In the order they fall due: the reminders before the closes, the closes in order.
+    order = [
+        out.index("starts in 1 day"),
+        out.index("starts in 15 minutes"),
+        out.index("#1 Case-study webinar series is adopted"),
+        out.index("is escalated to @dana"),
+        out.index("is declined by moderator @dana"),
+    ]
+    assert order == sorted(order)
+    assert out.count("Marketing Working Group digest") == 2
+
+
+def test_a_missing_script_is_one_line() -> None:
+    result = console("", args=("--script", "no/such/file.mwg"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("mwgbot: cannot read the script no/such/file.mwg")
+    assert "Traceback" not in result.stderr
+
+
+def test_reactions_and_buttons_by_name() -> None:
+    out = clean(
+        console(
+            "/mwg propose Webinars --close 72h\n"
+            "as bob\n"
+            "react :raised_hand: #1\n"
+            "react raised_hand #1\n"
+            "unreact raised_hand #1\n"
+            "as carol\n"
+            "react no_entry_sign #1\n"
+            "click join #1\n"
+            "click object #1\n"
+            "click object #1 because it overlaps the meetup\n"
+        )
+    )
+    assert "[#marketing] @bob reacted :raised_hand: on #1" in out
+    assert "Joined (1): @bob" in out
+    assert "? you already reacted :raised_hand: on #1" in out
+    assert "[#marketing] @bob took back their :raised_hand: on #1" in out
+    # carol's objecting reaction asks her (only her) for a reason.
+    assert "(only you see this) You object to #1. Please say why" in out
+    assert "• @carol: no reason given yet" in out
+    assert "(only you see this) You joined #1 Webinars." in out
+    assert "Joined (1): @carol" in out
+    assert "(a form opens) Object to #1" in out
+    assert "`click object #1 because <reason>` sends it" in out
+    assert "• @carol: it overlaps the meetup" in out
+
+
+def test_user_text_cannot_mention_anyone() -> None:
+    out = clean(
+        console(
+            "/mwg org <!here> & Co\n"
+            "/mwg propose <!channel> party & <@UBOB0000> <https://x.test|click>\n"
+        )
+    )
+    assert "[#marketing] mwgbot: #1 <!channel> party & <@UBOB0000> <https://x.test|click>" in out
+    assert "Your organization is now <!here> & Co." in out
+    assert "@channel" not in out
+    assert "@here" not in out
+    assert "&amp;" not in out
+    assert "&lt;" not in out
+
+
+def test_clock_alone_shows_the_time_and_moves_show_when_things_fired() -> None:
+    lines = output_lines(console("clock\nclock +5h\nclock\n"))
+    assert lines[0] == "clock: Mon 2026-12-07 09:00 UTC"
+    assert "── Mon 2026-12-07 14:00 UTC ──" in lines  # the Monday digest
+    assert lines[-2] == "clock: Mon 2026-12-07 14:00 UTC"
+    assert lines[-1] == "clock: Mon 2026-12-07 14:00 UTC"
+
+
+def test_database_url_is_honoured(database_url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["DATABASE_URL"] = database_url
+    clean(console("/mwg propose Kept in the database\n", env=env))
+    out = clean(console("/mwg show 1\n", env=env))
+    assert "#1 Kept in the database" in out
+
+
+def test_a_terminal_gets_a_prompt_and_history(tmp_path: Path) -> None:
+    pty = pytest.importorskip("pty")
+    master, slave = pty.openpty()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "TERM": "dumb"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mwgbot.cli", "console"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=tmp_path,
+    )
+    os.close(slave)
+
+    def read_until(marker: str, timeout: float = 30.0) -> str:
+        seen = ""
+        deadline = time.monotonic() + timeout
+        while marker not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    seen += os.read(master, 65536).decode(errors="replace")
+                except OSError:
+                    break
+        return seen
+
+    try:
+        assert "alice> " in read_until("alice> ")
+        os.write(master, b"/mwg org Lakeside\r")
+        assert "Your organization is now Lakeside." in read_until("alice> ")
+        os.write(master, b"quit\r")
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+    history = (tmp_path / ".mwgbot_console_history").read_text()
+    assert "/mwg org Lakeside" in history
+
+
+# --- in process: the clock's stops ----------------------------------------------------------
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Iterator[tuple[Console, io.StringIO]]:
+    out = io.StringIO()
+    running = Console(f"sqlite:///{tmp_path / 'console.db'}", out)
+    running.start()
+    try:
+        yield running, out
+    finally:
+        running.close()
+
+
+def test_a_long_move_sends_both_reminders_in_order(session: tuple[Console, io.StringIO]) -> None:
+    running, out = session
+    running.handle("clock +3d")
+    text = out.getvalue()
+    day, quarter = text.index("starts in 1 day"), text.index("starts in 15 minutes")
+    assert day < quarter
+    assert "── Tue 2026-12-08 15:00 UTC ──" in text
+    assert "── Wed 2026-12-09 14:45 UTC ──" in text
+    assert running.clock.now() == START + timedelta(days=3)
+
+
+def test_the_bot_runs_no_background_threads(session: tuple[Console, io.StringIO]) -> None:
+    running, _ = session
+    assert running.runtime.bot.delivery.card_update_interval == timedelta(0)
+    running.handle("/mwg propose Quiet")
+    running.handle("/mwg join 1")
+    names = [thread.name for thread in threading.enumerate()]
+    assert not any(name.startswith(("delivery", "sweep", "APScheduler")) for name in names)
+
+
+def test_next_stop_is_the_earliest_due_instant_at_most_an_hour_on() -> None:
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    target = now + timedelta(days=1)
+    soon = now + timedelta(minutes=20)
+    assert next_stop(now, target, [soon, now + timedelta(minutes=40)]) == soon
+    assert next_stop(now, target, [now, now - timedelta(hours=1)]) == now + MAX_STEP
+    assert next_stop(now, now + timedelta(minutes=5), []) == now + timedelta(minutes=5)
+
+
+def test_meeting_and_digest_stops() -> None:
+    policy = Policy(channel_id="C1")
+    start = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    meetings = sorted(meeting_times(policy, start, start + timedelta(days=3)))
+    assert meetings == [
+        datetime(2026, 12, 8, 15, 0, tzinfo=UTC),  # 24 h before
+        datetime(2026, 12, 9, 14, 45, tzinfo=UTC),  # 15 min before
+        datetime(2026, 12, 9, 15, 0, tzinfo=UTC),  # the meeting
+    ]
+    digests = list(digest_times(policy, start, start + timedelta(days=8)))
+    assert digests == [  # 0 14 * * 1: Mondays, 14:00 UTC
+        datetime(2026, 12, 7, 14, 0, tzinfo=UTC),
+        datetime(2026, 12, 14, 14, 0, tzinfo=UTC),
+    ]
+
+
+# --- names ----------------------------------------------------------------------------------
+
+
+def test_names_map_to_stable_user_ids() -> None:
+    people = Directory()
+    assert people.id_of("alice") == "UALICE00"
+    assert people.id_of("Alice") == "UALICE00"
+    assert people.id_of("@alice") == "UALICE00"
+    assert people.id_of("bartholomew") == "UBARTHOL"
+    assert people.id_of("bartholomeo") == "UBARTHO2"  # same prefix, another member
+    assert people.name_of("UBARTHO2") == "bartholomeo"
+    assert re.fullmatch(r"U[A-Z0-9]{7}", people.id_of("o.brien-2"))
+    with pytest.raises(BadName):
+        people.id_of("!!")
+
+
+# --- the renderer ---------------------------------------------------------------------------
+
+NAMES = Names({"UALICE00": "alice"}, {"CMARKETING": "marketing"})
+
+
+def test_mrkdwn_tokens_read_as_slack_shows_them() -> None:
+    assert mrkdwn_to_text("hi <@UALICE00> and <@UNKNOWN1>", NAMES) == "hi @alice and @UNKNOWN1"
+    assert mrkdwn_to_text("in <#CMARKETING> or <#COTHER|other>", NAMES) == "in #marketing or #other"
+    assert mrkdwn_to_text("<!channel> <!here> <!everyone>", NAMES) == "@channel @here @everyone"
+    date = "<!date^1796806800^{date_short_pretty} at {time}|Thu 2026-12-10 09:00 UTC>"
+    assert mrkdwn_to_text(f"closes {date}.", NAMES) == "closes Thu 2026-12-10 09:00 UTC."
+    assert mrkdwn_to_text("<https://x.test/a?b=1&amp;c=2|the link>", NAMES) == "the link"
+    assert mrkdwn_to_text("<https://x.test>", NAMES) == "https://x.test"
+    assert mrkdwn_to_text("<https://x.test|in <#CMARKETING>>", NAMES) == "in #marketing"
+
+
+def test_escaped_text_is_unescaped_after_the_tokens() -> None:
+    assert mrkdwn_to_text("&lt;!channel&gt; &amp; &lt;@UALICE00&gt;", NAMES) == (
+        "<!channel> & <@UALICE00>"
+    )
+    assert mrkdwn_to_text("&amp;lt;", NAMES) == "&lt;"
+
+
+def test_bold_and_italic_markers_are_dropped_but_emoji_names_kept() -> None:
+    text = "*Joined (1):* @x · _no reason given yet_ :no_entry_sign: :raised_hand: 2*3*4 a_b_c"
+    assert mrkdwn_to_text(text) == (
+        "Joined (1): @x · no reason given yet :no_entry_sign: :raised_hand: 2*3*4 a_b_c"
+    )
+    assert mrkdwn_to_text("`/mwg join 1` ~gone~") == "`/mwg join 1` gone"
+
+
+def test_blocks_become_lines() -> None:
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Digest &amp; more"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*#1 Title*\nby <@UALICE00>"}},
+        {"type": "divider"},
+        {
+            "type": "section",
+            "fields": [{"type": "mrkdwn", "text": "*A*"}, {"type": "plain_text", "text": "B"}],
+        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "React :raised_hand:"}]},
+        {
+            "type": "actions",
+            "block_id": "card-1",
+            "elements": [
+                {"type": "button", "text": {"type": "plain_text", "text": "Join / leave"}},
+                {"type": "button", "text": {"type": "plain_text", "text": "Object"}},
+            ],
+        },
+    ]
+    assert blocks_to_lines(blocks, "fallback", NAMES) == [
+        "Digest & more",
+        "#1 Title",
+        "by @alice",
+        "─" * 20,
+        "A",
+        "B",
+        "React :raised_hand:",
+        "[Join / leave] [Object]",
+    ]
+
+
+def test_without_blocks_the_fallback_text_shows() -> None:
+    assert blocks_to_lines([], "*hi* <@UALICE00>\nthere", NAMES) == ["hi @alice", "there"]
+    assert blocks_to_lines(None, "", NAMES) == []
+
+
+def test_a_form_shows_its_title_inputs_and_submit_button() -> None:
+    view = {
+        "type": "modal",
+        "callback_id": ids.VIEW_OBJECT,
+        "title": {"type": "plain_text", "text": "Object to #2"},
+        "submit": {"type": "plain_text", "text": "Object"},
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": "*#2 Booth*"}},
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": {"type": "plain_text", "text": "Why do you object?"},
+                "element": {"type": "plain_text_input", "action_id": "value"},
+            },
+        ],
+    }
+    assert view_to_lines(view, NAMES) == [
+        "Object to #2",
+        "#2 Booth",
+        "Why do you object?: [____________]",
+        "[Object]",
+    ]
