@@ -1,0 +1,309 @@
+"""Ack latency and throughput of signed slash commands over loopback HTTP.
+
+Three servers, measured in one run so that the ratios compare like with like:
+
+  (a) a bare Bolt app (default settings) served by Bolt's own Starlette adapter on uvicorn:
+      the baseline. Bolt's sync adapter runs `dispatch` on the event loop, and its default
+      ack wait polls every 10 ms.
+  (b) the same bare app with process_before_response=True, served by
+      mwgbot.slack.server.build_http_app (dispatch on a thread pool).
+  (c) the real mwgbot app (build_runtime against a FakeSlack), answering `/mwg help`.
+
+Each server runs in its own process (`--serve NAME --port N`, started by this script) so the
+load generator does not share its interpreter. The load is one client sending 200 commands
+one after another, then 16 concurrent keep-alive clients sending a bounded number of
+commands (2,000 by default). Every loop is bounded in count and time; it never asserts on
+a time. Run: `python bench/ack_latency.py [--requests 2000] [--clients 16]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SIGNING_SECRET = "bench-signing-secret"
+CHANNEL = "CMARKETING"
+HOST = "127.0.0.1"
+SCENARIOS = {
+    "a": "(a) bare Bolt, defaults, Bolt's Starlette adapter",
+    "b": "(b) bare Bolt, process_before_response, build_http_app",
+    "c": "(c) mwgbot (build_runtime), /mwg help",
+}
+SEQUENTIAL_REQUESTS = 200
+WARMUP_REQUESTS = 50
+SCENARIO_TIME_LIMIT = 120.0  # seconds; a scenario stops early past this
+
+
+# --- the servers (run in a child process) -------------------------------------------------
+
+
+def bare_app(process_before_response: bool, api_url: str) -> Any:
+    from slack_bolt import Ack, App
+    from slack_sdk import WebClient
+
+    app = App(
+        client=WebClient(token="xoxb-bench", base_url=api_url),
+        signing_secret=SIGNING_SECRET,
+        process_before_response=process_before_response,
+        token_verification_enabled=False,
+    )
+
+    @app.command("/mwg")
+    def only_ack(ack: Ack) -> None:
+        ack(response_type="ephemeral", text="ok")
+
+    return app
+
+
+def serve(name: str, port: int) -> None:
+    import logging
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from mwgbot.db import migrate
+    from mwgbot.db.session import Database
+    from mwgbot.fakeslack import FakeSlack
+    from mwgbot.slack.server import build_http_app
+
+    logging.basicConfig(level=logging.WARNING)
+    workdir = Path(tempfile.mkdtemp(prefix="mwgbot-bench-"))
+    database_url = f"sqlite:///{workdir / 'bench.db'}"
+    fake = FakeSlack().start()
+    http_app: Any
+    if name == "a":
+        from slack_bolt.adapter.starlette import SlackRequestHandler
+
+        handler = SlackRequestHandler(bare_app(False, fake.url))
+
+        async def events(request: Request) -> Response:
+            return await handler.handle(request)
+
+        http_app = Starlette(routes=[Route("/slack/events", events, methods=["POST"])])
+    elif name == "b":
+        migrate.upgrade(database_url)
+        http_app = build_http_app(bare_app(True, fake.url), Database(database_url))
+    else:
+        from mwgbot.cli import build_runtime
+        from mwgbot.config import Settings
+
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            slack_bot_token="xoxb-bench",
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=fake.url,
+            database_url=database_url,
+            mwg_channel=CHANNEL,
+        )
+        runtime = build_runtime(settings, http=True)
+        runtime.start_background()
+        http_app = build_http_app(runtime.app, runtime.db)
+    uvicorn.run(http_app, host=HOST, port=port, log_level="warning", access_log=False)
+
+
+# --- the load (this process) --------------------------------------------------------------
+
+
+def signed_request(port: int) -> bytes:
+    form = {
+        "token": "deprecated",
+        "team_id": "T0MWG",
+        "team_domain": "openedx",
+        "channel_id": CHANNEL,
+        "channel_name": "marketing",
+        "user_id": "UALICE",
+        "user_name": "alice",
+        "command": "/mwg",
+        "text": "help",
+        "api_app_id": "A0MWGBOT",
+        "is_enterprise_install": "false",
+        "response_url": "https://hooks.slack.com/commands/T0MWG/1/abc",
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+    }
+    body = urllib.parse.urlencode(form).encode()
+    timestamp = str(int(time.time()))
+    base = b"v0:" + timestamp.encode() + b":" + body
+    signature = "v0=" + hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
+    head = (
+        f"POST /slack/events HTTP/1.1\r\n"
+        f"Host: {HOST}:{port}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        f"X-Slack-Request-Timestamp: {timestamp}\r\n"
+        f"X-Slack-Signature: {signature}\r\n"
+        "User-Agent: Slackbot 1.0 (+https://api.slack.com/robots)\r\n"
+        "\r\n"
+    )
+    return head.encode() + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value.strip())
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+@dataclass
+class Result:
+    latencies: list[float]
+    seconds: float
+    errors: int
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def load(port: int, total: int, clients: int, deadline: float) -> Result:
+    request = signed_request(port)
+    latencies: list[float] = []
+    errors = 0
+    remaining = total
+
+    async def client() -> None:
+        nonlocal remaining, errors
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            while remaining > 0 and time.monotonic() < deadline:
+                remaining -= 1
+                started = time.perf_counter()
+                writer.write(request)
+                await writer.drain()
+                status = await read_response(reader)
+                elapsed = time.perf_counter() - started
+                if status == 200:
+                    latencies.append(elapsed)
+                else:
+                    errors += 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return Result(latencies, time.perf_counter() - started, errors)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server did not listen on {port} in {timeout:g}s")
+
+
+def measure(name: str, total: int, clients: int) -> tuple[Result, Result]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve", name, "--port", str(port)],
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    try:
+        wait_listening(port, process)
+        deadline = time.monotonic() + SCENARIO_TIME_LIMIT
+        asyncio.run(load(port, WARMUP_REQUESTS, 4, deadline))
+        single = asyncio.run(load(port, SEQUENTIAL_REQUESTS, 1, deadline))
+        concurrent = asyncio.run(load(port, total, clients, deadline))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return single, concurrent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="concurrent-phase requests")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
+    parser.add_argument("--only", choices=sorted(SCENARIOS), nargs="*", help="a subset")
+    parser.add_argument("--serve", choices=sorted(SCENARIOS), help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port)
+        return 0
+
+    names = args.only or sorted(SCENARIOS)
+    results: dict[str, tuple[Result, Result]] = {}
+    for name in names:
+        print(f"measuring {SCENARIOS[name]} ...", file=sys.stderr, flush=True)
+        results[name] = measure(name, args.requests, args.clients)
+
+    baseline = results.get("a")
+    print()
+    print(
+        f"{args.requests} signed slash commands from {args.clients} concurrent keep-alive "
+        f"clients (after {SEQUENTIAL_REQUESTS} from one client, one at a time: '1-client p50'), "
+        f"loopback, {os.cpu_count()} CPUs"
+    )
+    header = (
+        f"{'server':<55} {'1-client p50':>12} {'p50':>8} {'p99':>8} {'req/s':>8} "
+        f"{'errors':>6} {'p50 vs a':>9} {'req/s vs a':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name in names:
+        single, concurrent = results[name]
+        p50, p99 = concurrent.percentile(50) * 1000, concurrent.percentile(99) * 1000
+        ratio_p50 = ratio_rps = "-"
+        if baseline is not None:
+            base = baseline[1]
+            ratio_p50 = f"{p50 / (base.percentile(50) * 1000):.3f}x"
+            ratio_rps = f"{concurrent.rps / base.rps:.2f}x" if base.rps else "-"
+        print(
+            f"{SCENARIOS[name]:<55} {single.percentile(50) * 1000:>9.2f} ms "
+            f"{p50:>5.1f} ms {p99:>5.1f} ms {concurrent.rps:>8.0f} "
+            f"{concurrent.errors + single.errors:>6} {ratio_p50:>9} {ratio_rps:>10}"
+        )
+    completed = {n: len(r[1].latencies) for n, r in results.items()}
+    if any(count < args.requests for count in completed.values()):
+        print(f"note: stopped at the {SCENARIO_TIME_LIMIT:g}s limit: {completed}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
