@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 import uvicorn
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from mwgbot.cli import Runtime, build_runtime
 from mwgbot.config import Settings, normalize_database_url
+from mwgbot.db.models import OutboxRow
 from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack
 from tests import slack_requests as sr
@@ -188,15 +189,34 @@ class RunningBot:
         delivery = self.runtime.bot.delivery
         interval = delivery.card_update_interval
         delivery.card_update_interval = timedelta(0)
+        deadline = time.monotonic() + 15
         try:
-            for _ in range(10):
+            while True:
                 # The background delivery may hold a claim mid-post: let it finish first.
                 assert self.runtime.scheduler.wait_delivery_idle(timeout=15)
-                if not delivery.run_once().busy:
-                    assert self.runtime.scheduler.wait_delivery_idle(timeout=15)
+                busy = delivery.run_once().busy
+                assert self.runtime.scheduler.wait_delivery_idle(timeout=15)
+                if not busy and not self._due_in_outbox():
                     return
+                if time.monotonic() > deadline:
+                    raise AssertionError("outbox messages still undelivered after 15 s")
+                time.sleep(0.02)
         finally:
             delivery.card_update_interval = interval
+
+    def _due_in_outbox(self) -> int:
+        with self.runtime.db.unit_of_work() as session:
+            return int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(OutboxRow)
+                    .where(
+                        OutboxRow.state.in_(("pending", "sending")),
+                        OutboxRow.available_at <= self.clock.now(),
+                    )
+                )
+                or 0
+            )
 
     def advance(self, delta: timedelta) -> None:
         self.clock.advance(delta)

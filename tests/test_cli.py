@@ -4,11 +4,7 @@ documented variables (or a `.env`), from any directory."""
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,21 +16,9 @@ from mwgbot.db import migrate
 from mwgbot.fakeslack import FakeSlack
 from tests import slack_requests as sr
 from tests.conftest import CHANNEL
+from tests.processes import STOP_TIMEOUT, ServeProcess, free_port, mwgbot_executable
 
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
 UNREACHABLE_SLACK = "http://127.0.0.1:9/api/"  # the discard port: connection refused
-
-
-def mwgbot_executable() -> list[str]:
-    """The installed `mwgbot` console script (beside this interpreter, or on PATH)."""
-    beside = Path(sys.executable).with_name("mwgbot")
-    if beside.exists():
-        return [str(beside)]
-    found = shutil.which("mwgbot")
-    if found:
-        return [found]
-    return [sys.executable, "-m", "mwgbot.cli"]
 
 
 def bare_env(home: Path, **variables: str) -> dict[str, str]:
@@ -178,59 +162,6 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
 # --- serve as a real process --------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class ServeProcess:
-    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = cwd / "serve.log"
-        with self.log.open("wb") as output:
-            self.process = subprocess.Popen(
-                [*mwgbot_executable(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def wait_healthy(self) -> sr.HttpAnswer:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"serve exited {self.process.returncode}:\n{self.output()}")
-            try:
-                answer = sr.get(self.url, "/healthz", timeout=2)
-            except OSError:
-                time.sleep(0.1)
-                continue
-            if answer.status == 200:
-                return answer
-            time.sleep(0.1)
-        raise AssertionError(
-            f"serve did not answer /healthz in {START_TIMEOUT:g}s:\n{self.output()}"
-        )
-
-    def terminate(self) -> tuple[int, float]:
-        started = time.monotonic()
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=STOP_TIMEOUT)
-        return code, time.monotonic() - started
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-
 @pytest.fixture
 def serve_env(tmp_path: Path, fake_slack: FakeSlack) -> dict[str, str]:
     return valid_settings(tmp_path, api_url=fake_slack.url)
@@ -353,7 +284,16 @@ def test_ci_runs_the_suite_on_both_databases_and_fails_on_no_tests() -> None:
     assert os.access(ci, os.X_OK)
     script = ci.read_text(encoding="utf-8")
     assert "set -euo pipefail" in script
-    assert "python -m pip install --quiet -e '.[dev]'" in script
+    # The README's install and test command, exactly.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for words in (
+        "python3 -m venv .venv",
+        ".venv/bin/pip install",
+        "-e '.[dev]'",
+        ".venv/bin/pytest",
+    ):
+        assert words in readme
+        assert words in script
     for step in ("ruff check .", "ruff format --check .", "mypy --strict mwgbot"):
         assert step in script
     assert 'MWGBOT_TEST_DATABASE_URL="$PG_URL" run_tests' in script

@@ -8,10 +8,8 @@ from __future__ import annotations
 import json
 import os
 import queue
-import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,20 +23,10 @@ from websockets.sync.server import Server, ServerConnection, serve
 
 from mwgbot.fakeslack import FakeSlack
 from tests.conftest import CHANNEL
+from tests.processes import mwgbot_executable
 
 ENVELOPE_ID = "1d8a4c5e-9f7b-4e0a-a2c3-mwg000000001"
 ACK_TIMEOUT = 20.0
-
-
-def mwgbot_executable() -> list[str]:
-    """The installed `mwgbot` console script (beside this interpreter, or on PATH)."""
-    beside = Path(sys.executable).with_name("mwgbot")
-    if beside.exists():
-        return [str(beside)]
-    found = shutil.which("mwgbot")
-    if found:
-        return [found]
-    return [sys.executable, "-m", "mwgbot.cli"]
 
 
 def slash_command_envelope(text: str) -> dict[str, Any]:

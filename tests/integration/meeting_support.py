@@ -7,20 +7,16 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
-from mwgbot.cli import build_runtime
-from mwgbot.db.models import OutboxRow
 from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack
-from tests.conftest import CHANNEL, START, HttpServer, RunningBot, card_as_text, make_settings
+from tests.conftest import CHANNEL, START, HttpServer, RunningBot, card_as_text, start_bot
 
 DATE_TOKEN = re.compile(r"<!date\^(\d+)\^\{date_long_pretty\} at \{time\}\|([^>]+)>")
 
@@ -36,11 +32,7 @@ class Launcher:
 
     def start(self, clock: ManualClock | None = None, **overrides: Any) -> RunningBot:
         clock = clock or ManualClock(START)
-        settings = make_settings(self.database_url, self.fake.url, **overrides)
-        runtime = build_runtime(settings, clock=clock)
-        server = HttpServer(runtime.http_app())
-        url = server.start()
-        runtime.start_background()
+        runtime, server, url = start_bot(self.database_url, self.fake, clock, **overrides)
         bot = RunningBot(runtime, url, self.fake, clock)
         self._servers[id(bot)] = server
         self._bots.append(bot)
@@ -57,28 +49,9 @@ class Launcher:
             self.stop(bot)
 
 
-def drain(bot: RunningBot, timeout: float = 10.0) -> None:
-    """Deliver everything due and wait until nothing due is pending or being sent.
-
-    The background delivery may have claimed a message just before `settle` looked; waiting
-    for the outbox to drain makes both "it was posted" and "nothing was posted" hold."""
-    deadline = time.monotonic() + timeout
-    while True:
-        bot.settle()
-        with bot.runtime.db.unit_of_work() as session:
-            busy = session.scalar(
-                select(func.count())
-                .select_from(OutboxRow)
-                .where(
-                    OutboxRow.state.in_(("pending", "sending")),
-                    OutboxRow.available_at <= bot.clock.now(),
-                )
-            )
-        if not busy:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{busy} outbox messages still undelivered")
-        time.sleep(0.02)
+def drain(bot: RunningBot) -> None:
+    """Deliver everything due; `settle` waits until nothing due is pending or being sent."""
+    bot.settle()
 
 
 def advance(bot: RunningBot, delta: timedelta) -> None:

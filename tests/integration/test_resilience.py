@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +14,7 @@ from sqlalchemy import create_engine, text
 from mwgbot.fakeslack import FakeSlack
 from tests import slack_requests as sr
 from tests.conftest import CHANNEL, MODERATORS, RunningBot
+from tests.processes import ServeProcess
 
 
 def outcome_posts(fake: FakeSlack) -> list[dict[str, Any]]:
@@ -128,55 +125,10 @@ def test_a_database_failure_during_an_event_makes_slack_retry(bot: RunningBot) -
 # --- separate processes ------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class ServeProcess:
-    """`mwgbot serve` as a real process."""
-
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = cwd / f"serve-{self.port}.log"
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "mwgbot.cli",
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                ],
-                env=env,
-                cwd=cwd,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 30
-        while not self._healthy():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"serve did not start:\n{self.log.read_text()}")
-            time.sleep(0.1)
-
-    def _healthy(self) -> bool:
-        try:
-            return sr.get(self.url, "/healthz", timeout=1).status == 200
-        except OSError:
-            return False
-
-    def kill(self) -> None:
-        self.process.kill()  # SIGKILL: no shutdown code runs
-        self.process.wait(timeout=10)
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=20)
+def started(cwd: Path, env: dict[str, str]) -> ServeProcess:
+    server = ServeProcess(cwd, env)
+    server.wait_healthy()
+    return server
 
 
 @pytest.fixture
@@ -211,18 +163,18 @@ def count_closed(database_url: str) -> int:
 def test_a_close_that_fell_due_while_killed_is_announced_once_after_restart(
     serve_env: dict[str, str], fake_slack: FakeSlack, database_url: str, tmp_path: Path
 ) -> None:
-    first = ServeProcess(serve_env, tmp_path)
+    first = started(tmp_path, serve_env)
     answer = sr.send(first.url, sr.slash_command("propose Launch video"))
     assert "Proposed #1" in answer.json()["text"]
     first.kill()
     time.sleep(4)  # the window closes while no bot runs
     assert outcome_posts(fake_slack) == []
-    second = ServeProcess(serve_env, tmp_path)
+    second = started(tmp_path, serve_env)
     fake_slack.wait_until(lambda: len(outcome_posts(fake_slack)) == 1, timeout=15)
-    assert second.stop() == 0
-    third = ServeProcess(serve_env, tmp_path)
+    assert second.terminate()[0] == 0
+    third = started(tmp_path, serve_env)
     time.sleep(3)  # several sweeps
-    assert third.stop() == 0
+    assert third.terminate()[0] == 0
     posts = outcome_posts(fake_slack)
     assert len(posts) == 1
     assert "#1" in posts[0]["text"]
@@ -234,8 +186,8 @@ def test_a_close_that_fell_due_while_killed_is_announced_once_after_restart(
 def test_two_instances_on_one_database_announce_a_close_once(
     serve_env: dict[str, str], fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    one = ServeProcess(serve_env, tmp_path)
-    two = ServeProcess(serve_env, tmp_path)
+    one = started(tmp_path, serve_env)
+    two = started(tmp_path, serve_env)
     try:
         for i, server in enumerate((one, two, one, two)):
             title = f"Initiative {i}"
@@ -244,8 +196,8 @@ def test_two_instances_on_one_database_announce_a_close_once(
         fake_slack.wait_until(lambda: len(outcome_posts(fake_slack)) == 4, timeout=20)
         time.sleep(3)  # both keep sweeping; nothing more may appear
     finally:
-        assert one.stop() == 0
-        assert two.stop() == 0
+        assert one.terminate()[0] == 0
+        assert two.terminate()[0] == 0
     posts = outcome_posts(fake_slack)
     assert len(posts) == 4
     assert len(cards(fake_slack)) == 4
