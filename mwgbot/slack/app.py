@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -46,6 +47,20 @@ def verify_slack(client: WebClient) -> SlackIdentity:
     return SlackIdentity(str(response["user_id"]), response.get("url"))
 
 
+class _DropClientPrioritized(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN from the environment is unused when a client is
+    given; giving our own client (base URL, retry handlers) is the point, so say nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _quiet_token_warning() -> None:
+    bolt_logger = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _DropClientPrioritized) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_DropClientPrioritized())
+
+
 def build_app(
     *,
     client: WebClient,
@@ -60,6 +75,7 @@ def build_app(
     reaction is committed before its event is acknowledged, and the answer to a command is
     sent the moment `ack()` is called instead of after Bolt's 10 ms polling loop.
     """
+    _quiet_token_warning()
     app = App(
         client=client,
         signing_secret=signing_secret,
