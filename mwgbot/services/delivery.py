@@ -9,6 +9,7 @@ it is posted again.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -69,17 +70,26 @@ class Delivery:
         self._sync_cards(report)
         return report
 
-    def deliver_card(self, number: int) -> str | None:
-        """Post one proposal's card now (if still pending); its ts once Slack has it."""
+    def deliver_card(self, number: int, wait: float = 0.0) -> str | None:
+        """Post one proposal's card now (if still pending); its ts once Slack has it.
+
+        Another delivery run may have claimed the card first: then wait up to `wait`
+        seconds for that run to record the ts.
+        """
+        deadline = time.monotonic() + wait
         with self.db.unit_of_work() as session:
             row_id = session.scalar(
                 select(OutboxRow.id).where(OutboxRow.dedupe_key == f"card:{number}")
             )
         if row_id is not None:
             self._deliver(row_id, DeliveryReport())
-        with self.db.unit_of_work() as session:
-            proposal = session.get(ProposalRow, number)
-            return proposal.message_ts if proposal else None
+        while True:
+            with self.db.unit_of_work() as session:
+                proposal = session.get(ProposalRow, number)
+                ts = proposal.message_ts if proposal else None
+            if ts is not None or time.monotonic() >= deadline:
+                return ts
+            time.sleep(0.05)
 
     # --- outbox ----------------------------------------------------------------------------
 

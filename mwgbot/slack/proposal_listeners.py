@@ -81,7 +81,9 @@ class ProposalHandlers:
 
     def _post_card_now(self, number: int) -> str | None:
         """Try to post the card within the ack budget; the outbox finishes it otherwise."""
-        future = self._poster.submit(self.bot.delivery.deliver_card, number)
+        future = self._poster.submit(
+            self.bot.delivery.deliver_card, number, CARD_LINK_WAIT_SECONDS - 0.1
+        )
         try:
             return future.result(timeout=CARD_LINK_WAIT_SECONDS)
         except FutureTimeout:
