@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mwgbot.domain.errors import NotAllowed, NotPossible
@@ -94,7 +94,6 @@ class ProposalSnapshot:
     proposer_organization: str | None = None
     channel_id: str | None = None
     message_ts: str | None = None
-    permalink: str | None = None
 
     @property
     def organizations(self) -> tuple[str, ...]:
@@ -146,15 +145,6 @@ def outcome_at_close(standing_objections: int) -> State:
 
 def is_due(state: State, closes_at: datetime, now: datetime) -> bool:
     return state is State.OPEN and closes_at <= now
-
-
-@dataclass(frozen=True)
-class Transition:
-    """The result of applying a rule: the new state and what to announce."""
-
-    state: State
-    changed: bool = True
-    notes: tuple[str, ...] = field(default=())
 
 
 def check_join(number: int, state: State) -> None:

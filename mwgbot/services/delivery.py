@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
@@ -166,7 +166,6 @@ class Delivery:
                 payload=dict(row.payload),
                 uncertain=row.uncertain,
                 attempts=row.attempts,
-                created_at=row.created_at,
                 thread_ts=thread_ts,
             )
 
@@ -354,7 +353,6 @@ class _Claim:
     payload: dict[str, object]
     uncertain: bool
     attempts: int
-    created_at: datetime
     thread_ts: str | None
 
     @property

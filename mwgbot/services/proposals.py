@@ -228,13 +228,17 @@ class ProposalService:
 
     def close_due(self) -> list[ProposalSnapshot]:
         """Close every proposal whose window has ended; each is claimed by one instance only."""
-        candidates = select(ProposalRow.number).where(
+        candidates = select(ProposalRow.number, ProposalRow.state, ProposalRow.closes_at).where(
             ProposalRow.state == State.OPEN.value, ProposalRow.closes_at <= self.now
         )
         if self.session.get_bind().dialect.name == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
         closed = []
-        for number in self.session.scalars(candidates.order_by(ProposalRow.closes_at)).all():
+        for number, state, closes_at in self.session.execute(
+            candidates.order_by(ProposalRow.closes_at)
+        ).all():
+            if not rules.is_due(State(state), closes_at, self.now):
+                continue
             standing = len(
                 self.session.scalars(
                     select(ObjectionRow.id).where(ObjectionRow.proposal_number == number)
