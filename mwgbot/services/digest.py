@@ -149,21 +149,16 @@ class DigestService:
         if not self._any_scheduled():
             self._mark_first_run(key)
             return None
-        if outbox.enqueue(
-            self.session,
-            kind=outbox.KIND_POST,
-            now=self.now,
-            message=self.renderer.digest(self.build()),
-            channel_id=self.policy.channel_id,
-            dedupe_key=key,
-        ):
-            return fire
-        return None
+        return fire if self._enqueue(key) else None
 
     def enqueue_now(self) -> str:
         """`mwgbot digest --post`: queue a digest now; the dedupe key of its outbox row."""
         key = f"{MANUAL_PREFIX}{self.now.astimezone(UTC).isoformat()}"
-        outbox.enqueue(
+        self._enqueue(key)
+        return key
+
+    def _enqueue(self, key: str) -> bool:
+        return outbox.enqueue(
             self.session,
             kind=outbox.KIND_POST,
             now=self.now,
@@ -171,7 +166,6 @@ class DigestService:
             channel_id=self.policy.channel_id,
             dedupe_key=key,
         )
-        return key
 
     def _any_scheduled(self) -> bool:
         found = self.session.scalar(

@@ -85,19 +85,27 @@ def state_line(proposal: ProposalSnapshot) -> str:
     return f"{STATE_EMOJI[state]} *Withdrawn*"
 
 
-def objection_lines(proposal: ProposalSnapshot) -> str:
+def objection_list(
+    proposal: ProposalSnapshot,
+    *,
+    bullet: str = "•",
+    limit: int = MAX_LISTED,
+    reason_limit: int = MAX_REASON,
+    missing: str = "_no reason given yet_",
+) -> list[str]:
+    """One line per standing objection (who, from where, why), bounded to `limit`."""
     lines = []
-    for objection in proposal.objections[:MAX_LISTED]:
-        reason = (
-            escape(truncate(objection.reason, MAX_REASON))
-            if objection.reason
-            else "_no reason given yet_"
-        )
-        lines.append(f"• {person(objection.user_id, objection.organization)}: {reason}")
-    more = len(proposal.objections) - MAX_LISTED
+    for objection in proposal.objections[:limit]:
+        reason = escape(truncate(objection.reason, reason_limit)) if objection.reason else missing
+        lines.append(f"{bullet} {person(objection.user_id, objection.organization)}: {reason}")
+    more = len(proposal.objections) - limit
     if more > 0:
-        lines.append(f"• and {more} more")
-    return "\n".join(lines)
+        lines.append(f"{bullet} and {more} more")
+    return lines
+
+
+def objection_lines(proposal: ProposalSnapshot) -> str:
+    return "\n".join(objection_list(proposal))
 
 
 def stages_text(stages: Sequence[Stage]) -> str:

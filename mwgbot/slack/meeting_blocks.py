@@ -11,7 +11,14 @@ from mwgbot.domain.proposals import ProposalSnapshot, State, Verdict
 from mwgbot.services.digest import Digest
 from mwgbot.services.meetings import Agenda, MeetingChange, NextMeetings
 from mwgbot.services.ports import Rendered
-from mwgbot.slack.blocks import MAX_LISTED, SECTION_LIMIT, person, section, stages_text
+from mwgbot.slack.blocks import (
+    MAX_LISTED,
+    SECTION_LIMIT,
+    objection_list,
+    person,
+    section,
+    stages_text,
+)
 from mwgbot.slack.text import date_token, escape, mention, truncate
 
 __all__ = [
@@ -69,18 +76,13 @@ def _listed(lines: Sequence[str], total: int) -> list[str]:
 
 
 def _objections(proposal: ProposalSnapshot) -> list[str]:
-    lines = []
-    for objection in proposal.objections[:OBJECTIONS_LISTED]:
-        reason = (
-            escape(truncate(objection.reason, REASON_LIMIT))
-            if objection.reason
-            else "_no reason given_"
-        )
-        lines.append(f"      ◦ {person(objection.user_id, objection.organization)}: {reason}")
-    more = len(proposal.objections) - OBJECTIONS_LISTED
-    if more > 0:
-        lines.append(f"      ◦ and {more} more")
-    return lines
+    return objection_list(
+        proposal,
+        bullet="      ◦",
+        limit=OBJECTIONS_LISTED,
+        reason_limit=REASON_LIMIT,
+        missing="_no reason given_",
+    )
 
 
 def _escalated(proposals: Sequence[ProposalSnapshot]) -> list[str]:
