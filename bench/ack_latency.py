@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mwgbot import fakeslack_payloads as payloads
+
 SIGNING_SECRET = "bench-signing-secret"
 CHANNEL = "CMARKETING"
 HOST = "127.0.0.1"
@@ -121,21 +123,13 @@ def serve(name: str, port: int) -> None:
 
 
 def signed_request(port: int) -> bytes:
-    form = {
-        "token": "deprecated",
-        "team_id": "T0MWG",
-        "team_domain": "openedx",
-        "channel_id": CHANNEL,
-        "channel_name": "marketing",
-        "user_id": "UALICE",
-        "user_name": "alice",
-        "command": "/mwg",
-        "text": "help",
-        "api_app_id": "A0MWGBOT",
-        "is_enterprise_install": "false",
-        "response_url": "https://hooks.slack.com/commands/T0MWG/1/abc",
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
-    }
+    form = payloads.slash_command(
+        "help",
+        user_id="UALICE",
+        channel_id=CHANNEL,
+        trigger_id="13345224609.738474920.8088930838d88f008e0",
+        team=payloads.Team(token="deprecated"),
+    )
     body = urllib.parse.urlencode(form).encode()
     timestamp = str(int(time.time()))
     base = b"v0:" + timestamp.encode() + b":" + body

@@ -16,7 +16,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-TEAM_ID = "T0MWG"
+from mwgbot import fakeslack_payloads as payloads
+
 SIGNING_SECRET = "test-signing-secret"
 
 
@@ -49,50 +50,21 @@ def slash_command(
     channel_id: str = "CMARKETING",
     trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
 ) -> SlackRequest:
-    form = {
-        "token": "deprecated-verification-token",
-        "team_id": TEAM_ID,
-        "team_domain": "openedx",
-        "channel_id": channel_id,
-        "channel_name": "marketing" if channel_id.startswith("C") else "directmessage",
-        "user_id": user_id,
-        "user_name": user_id.lower(),
-        "command": "/mwg",
-        "text": text,
-        "api_app_id": "A0MWGBOT",
-        "is_enterprise_install": "false",
-        "response_url": "https://hooks.slack.com/commands/T0MWG/1/abc",
-        "trigger_id": trigger_id,
-    }
-    return SlackRequest(urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded")
+    form = payloads.slash_command(
+        text, user_id=user_id, channel_id=channel_id, trigger_id=trigger_id
+    )
+    return SlackRequest(urllib.parse.urlencode(form).encode(), payloads.FORM)
 
 
 def event_callback(
     event: dict[str, Any], *, event_id: str, retry_num: int | None = None
 ) -> SlackRequest:
-    payload = {
-        "token": "deprecated-verification-token",
-        "team_id": TEAM_ID,
-        "api_app_id": "A0MWGBOT",
-        "event": event,
-        "type": "event_callback",
-        "event_id": event_id,
-        "event_time": int(float(event.get("event_ts", time.time()))),
-        "authorizations": [
-            {
-                "enterprise_id": None,
-                "team_id": TEAM_ID,
-                "user_id": "UBOTMWG",
-                "is_bot": True,
-                "is_enterprise_install": False,
-            }
-        ],
-        "is_ext_shared_channel": False,
-    }
+    event_time = int(float(event.get("event_ts", time.time())))
+    payload = payloads.event_callback(event, event_id=event_id, event_time=event_time)
     headers: tuple[tuple[str, str], ...] = ()
     if retry_num is not None:
         headers = (("X-Slack-Retry-Num", str(retry_num)), ("X-Slack-Retry-Reason", "http_timeout"))
-    return SlackRequest(json.dumps(payload).encode(), "application/json", headers)
+    return SlackRequest(json.dumps(payload).encode(), payloads.JSON, headers)
 
 
 def reaction_event(
@@ -105,57 +77,45 @@ def reaction_event(
     event_ts: str,
     item_user: str = "UBOTMWG",
 ) -> dict[str, Any]:
-    return {
-        "type": "reaction_added" if added else "reaction_removed",
-        "user": user_id,
-        "reaction": reaction,
-        "item_user": item_user,
-        "item": {"type": "message", "channel": channel_id, "ts": message_ts},
-        "event_ts": event_ts,
-    }
+    return payloads.reaction_event(
+        added=added,
+        user_id=user_id,
+        reaction=reaction,
+        channel_id=channel_id,
+        message_ts=message_ts,
+        event_ts=event_ts,
+        item_user=item_user,
+    )
 
 
 def url_verification(challenge: str) -> SlackRequest:
     payload = {"token": "deprecated", "challenge": challenge, "type": "url_verification"}
-    return SlackRequest(json.dumps(payload).encode(), "application/json")
+    return SlackRequest(json.dumps(payload).encode(), payloads.JSON)
 
 
 def interactivity(payload: dict[str, Any]) -> SlackRequest:
-    form = {"payload": json.dumps(payload)}
-    return SlackRequest(urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded")
+    return SlackRequest(payloads.interactivity_body(payload).encode(), payloads.FORM)
 
 
 def block_action(
     action_id: str, value: str, *, user_id: str, channel_id: str, message_ts: str
 ) -> SlackRequest:
+    action = {
+        "action_id": action_id,
+        "block_id": f"card-{value}",
+        "text": {"type": "plain_text", "text": "button"},
+        "value": value,
+        "type": "button",
+        "action_ts": f"{time.time():.6f}",
+    }
     return interactivity(
-        {
-            "type": "block_actions",
-            "team": {"id": TEAM_ID, "domain": "openedx"},
-            "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM_ID},
-            "api_app_id": "A0MWGBOT",
-            "token": "deprecated",
-            "trigger_id": "13345224609.738474920.button",
-            "container": {
-                "type": "message",
-                "message_ts": message_ts,
-                "channel_id": channel_id,
-                "is_ephemeral": False,
-            },
-            "channel": {"id": channel_id, "name": "marketing"},
-            "message": {"type": "message", "ts": message_ts, "text": "card"},
-            "response_url": "https://hooks.slack.com/actions/T0MWG/1/abc",
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": f"card-{value}",
-                    "text": {"type": "plain_text", "text": "button"},
-                    "value": value,
-                    "type": "button",
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
-        }
+        payloads.block_actions(
+            action,
+            user_id=user_id,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            trigger_id="13345224609.738474920.button",
+        )
     )
 
 
@@ -166,25 +126,15 @@ def view_submission(
     user_id: str,
     private_metadata: str = "",
 ) -> SlackRequest:
+    view = {
+        "id": "V0MWG",
+        "callback_id": callback_id,
+        "private_metadata": private_metadata,
+        "state": {"values": values},
+        "hash": "1699999999.abc",
+    }
     return interactivity(
-        {
-            "type": "view_submission",
-            "team": {"id": TEAM_ID, "domain": "openedx"},
-            "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM_ID},
-            "api_app_id": "A0MWGBOT",
-            "token": "deprecated",
-            "trigger_id": "13345224609.738474920.submit",
-            "view": {
-                "id": "V0MWG",
-                "team_id": TEAM_ID,
-                "type": "modal",
-                "callback_id": callback_id,
-                "private_metadata": private_metadata,
-                "state": {"values": values},
-                "hash": "1699999999.abc",
-            },
-            "response_urls": [],
-        }
+        payloads.view_submission(view, user_id=user_id, trigger_id="13345224609.738474920.submit")
     )
 
 

@@ -21,6 +21,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
+from mwgbot import fakeslack_payloads as payloads
 from mwgbot.fakeslack import FakeSlack
 from tests.conftest import CHANNEL
 from tests.processes import mwgbot_executable
@@ -35,21 +36,12 @@ def slash_command_envelope(text: str) -> dict[str, Any]:
         "envelope_id": ENVELOPE_ID,
         "type": "slash_commands",
         "accepts_response_payload": True,
-        "payload": {
-            "token": "deprecated-verification-token",
-            "team_id": "T0MWG",
-            "team_domain": "openedx",
-            "channel_id": CHANNEL,
-            "channel_name": "marketing",
-            "user_id": "UALICE",
-            "user_name": "alice",
-            "command": "/mwg",
-            "text": text,
-            "api_app_id": "A0MWGBOT",
-            "is_enterprise_install": "false",
-            "response_url": "https://hooks.slack.com/commands/T0MWG/1/abc",
-            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
-        },
+        "payload": payloads.slash_command(
+            text,
+            user_id="UALICE",
+            channel_id=CHANNEL,
+            trigger_id="13345224609.738474920.8088930838d88f008e0",
+        ),
     }
 
 

@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from slack_bolt import BoltRequest, BoltResponse
 from sqlalchemy import select
 
+from mwgbot import fakeslack_payloads as payloads
 from mwgbot.cli import Runtime, build_runtime
 from mwgbot.config import Settings, parse_duration
 from mwgbot.console.people import BadName, Directory, normalize
@@ -128,6 +129,17 @@ class Console:
     def fake(self) -> FakeSlack:
         assert self._fake is not None, "the console is not started"
         return self._fake
+
+    @property
+    def team(self) -> payloads.Team:
+        """The workspace the payloads come from: the fake Slack's."""
+        return payloads.Team(
+            team_id=self.fake.team_id,
+            team_domain=self.fake.team_domain,
+            app_id=self.fake.app_id,
+            bot_user_id=self.fake.bot_user_id,
+            token="console",  # noqa: S106 - Slack's legacy field, not a secret
+        )
 
     @property
     def runtime(self) -> Runtime:
@@ -264,22 +276,18 @@ class Console:
         if command != ids.COMMAND:
             raise LineError(f"only {ids.COMMAND} is installed here; try `{ids.COMMAND} help`")
         trigger = self._trigger_id()
-        form = {
-            "token": "console",
-            "team_id": self.fake.team_id,
-            "team_domain": self.fake.team_domain,
-            "channel_id": CHANNEL_ID,
-            "channel_name": CHANNEL_NAME,
-            "user_id": self.actor_id,
-            "user_name": self.actor,
-            "command": ids.COMMAND,
-            "text": text,
-            "api_app_id": self.fake.app_id,
-            "is_enterprise_install": "false",
-            "response_url": "https://hooks.slack.com/commands/console",
-            "trigger_id": trigger,
-        }
-        response = self._dispatch(urlencode(form), "application/x-www-form-urlencoded")
+        form = payloads.slash_command(
+            text,
+            user_id=self.actor_id,
+            user_name=self.actor,
+            channel_id=CHANNEL_ID,
+            channel_name=CHANNEL_NAME,
+            trigger_id=trigger,
+            command=ids.COMMAND,
+            response_url="https://hooks.slack.com/commands/console",
+            team=self.team,
+        )
+        response = self._dispatch(urlencode(form), payloads.FORM)
         lines = self._show(self._drain())
         lines += self._answer(response)
         self.emit(lines + self._settle())
@@ -322,37 +330,25 @@ class Console:
         else:
             self._reactions.discard(key)
         event_ts = self._event_ts()
-        event = {
-            "type": "reaction_added" if added else "reaction_removed",
-            "user": self.actor_id,
-            "reaction": emoji,
-            "item_user": self.fake.bot_user_id,
-            "item": {"type": "message", "channel": channel, "ts": ts},
-            "event_ts": event_ts,
-        }
+        event = payloads.reaction_event(
+            added=added,
+            user_id=self.actor_id,
+            reaction=emoji,
+            channel_id=channel,
+            message_ts=ts,
+            event_ts=event_ts,
+            item_user=self.fake.bot_user_id,
+        )
         self._seq += 1
-        body = {
-            "token": "console",
-            "team_id": self.fake.team_id,
-            "api_app_id": self.fake.app_id,
-            "event": event,
-            "type": "event_callback",
-            "event_id": f"Ev0CONSOLE{self._seq:06d}",
-            "event_time": int(float(event_ts)),
-            "authorizations": [
-                {
-                    "enterprise_id": None,
-                    "team_id": self.fake.team_id,
-                    "user_id": self.fake.bot_user_id,
-                    "is_bot": True,
-                    "is_enterprise_install": False,
-                }
-            ],
-            "is_ext_shared_channel": False,
-        }
+        body = payloads.event_callback(
+            event,
+            event_id=f"Ev0CONSOLE{self._seq:06d}",
+            event_time=int(float(event_ts)),
+            team=self.team,
+        )
         did = f"reacted :{emoji}: on" if added else f"took back their :{emoji}: on"
         lines = [f"[#{CHANNEL_NAME}] @{self.actor} {did} #{number}"]
-        response = self._dispatch(json.dumps(body), "application/json")
+        response = self._dispatch(json.dumps(body), payloads.JSON)
         lines += self._show(self._drain())
         if response.status != 200:
             lines.append(f"  (the bot failed to handle the reaction: HTTP {response.status})")
@@ -371,34 +367,27 @@ class Console:
         reason = " ".join(rest).strip()
         channel, ts = self._card(number)
         button = self._button(channel, ts, number, word)
-        payload = {
-            "type": "block_actions",
-            "team": {"id": self.fake.team_id, "domain": self.fake.team_domain},
-            "user": {"id": self.actor_id, "username": self.actor, "team_id": self.fake.team_id},
-            "api_app_id": self.fake.app_id,
-            "token": "console",
-            "trigger_id": self._trigger_id(),
-            "container": {
-                "type": "message",
-                "message_ts": ts,
-                "channel_id": channel,
-                "is_ephemeral": False,
-            },
-            "channel": {"id": channel, "name": CHANNEL_NAME},
-            "message": {"type": "message", "ts": ts, "text": f"#{number}"},
-            "response_url": "https://hooks.slack.com/actions/console",
-            "actions": [
-                {
-                    "action_id": button.get("action_id"),
-                    "block_id": button.get("_block_id"),
-                    "text": button.get("text"),
-                    "value": button.get("value"),
-                    "type": "button",
-                    "action_ts": self._event_ts(),
-                }
-            ],
+        action = {
+            "action_id": button.get("action_id"),
+            "block_id": button.get("_block_id"),
+            "text": button.get("text"),
+            "value": button.get("value"),
+            "type": "button",
+            "action_ts": self._event_ts(),
         }
-        response = self._dispatch(urlencode({"payload": json.dumps(payload)}), _FORM)
+        payload = payloads.block_actions(
+            action,
+            user_id=self.actor_id,
+            user_name=self.actor,
+            channel_id=channel,
+            channel_name=CHANNEL_NAME,
+            message_ts=ts,
+            message_text=f"#{number}",
+            trigger_id=self._trigger_id(),
+            response_url="https://hooks.slack.com/actions/console",
+            team=self.team,
+        )
+        response = self._dispatch(payloads.interactivity_body(payload), payloads.FORM)
         calls = self._drain()
         opened = [c for c in calls if c.method == "views.open"]
         lines: list[str] = []
@@ -443,17 +432,9 @@ class Console:
                 break
         opened = self.fake.views
         view_id = opened[-1]["id"] if opened else "V0CONSOLE"
-        payload = {
-            "type": "view_submission",
-            "team": {"id": self.fake.team_id, "domain": self.fake.team_domain},
-            "user": {"id": self.actor_id, "username": self.actor, "team_id": self.fake.team_id},
-            "api_app_id": self.fake.app_id,
-            "token": "console",
-            "trigger_id": self._trigger_id(),
-            "view": {
+        payload = payloads.view_submission(
+            {
                 "id": view_id,
-                "team_id": self.fake.team_id,
-                "type": "modal",
                 "callback_id": view.get("callback_id", ""),
                 "private_metadata": view.get("private_metadata", ""),
                 "title": view.get("title"),
@@ -461,9 +442,12 @@ class Console:
                 "state": {"values": values},
                 "hash": f"{time.time():.6f}.console",
             },
-            "response_urls": [],
-        }
-        response = self._dispatch(urlencode({"payload": json.dumps(payload)}), _FORM)
+            user_id=self.actor_id,
+            user_name=self.actor,
+            trigger_id=self._trigger_id(),
+            team=self.team,
+        )
+        response = self._dispatch(payloads.interactivity_body(payload), payloads.FORM)
         lines = self._show(self._drain())
         if response.status != 200:
             lines.append(f"  (the bot failed to handle the form: HTTP {response.status})")
@@ -652,6 +636,3 @@ class Console:
                 "e.g. `/mwg propose <title> --close 7d`)"
             )
         return lines
-
-
-_FORM = "application/x-www-form-urlencoded"

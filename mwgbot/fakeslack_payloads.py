@@ -1,0 +1,169 @@
+"""What Slack sends to the app, built exactly as Slack builds it.
+
+The other half of the fake Slack (`fakeslack` answers the app's Web API calls): slash-command
+forms, `event_callback` envelopes and interactivity payloads, used by the tests, the offline
+console and the benchmark. Pure; signing is the caller's business.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Team:
+    """The workspace and app a payload comes from."""
+
+    team_id: str = "T0MWG"
+    team_domain: str = "openedx"
+    app_id: str = "A0MWGBOT"
+    bot_user_id: str = "UBOTMWG"
+    token: str = "deprecated-verification-token"  # noqa: S105 - Slack's legacy field, not a secret
+
+
+DEFAULT_TEAM = Team()
+
+
+def slash_command(
+    text: str,
+    *,
+    user_id: str,
+    channel_id: str,
+    trigger_id: str,
+    user_name: str | None = None,
+    channel_name: str | None = None,
+    command: str = "/mwg",
+    response_url: str = "https://hooks.slack.com/commands/T0MWG/1/abc",
+    team: Team = DEFAULT_TEAM,
+) -> dict[str, str]:
+    """The form fields of a slash command (sent form-encoded, or as a Socket Mode payload)."""
+    default_channel_name = "marketing" if channel_id.startswith("C") else "directmessage"
+    return {
+        "token": team.token,
+        "team_id": team.team_id,
+        "team_domain": team.team_domain,
+        "channel_id": channel_id,
+        "channel_name": channel_name or default_channel_name,
+        "user_id": user_id,
+        "user_name": user_name or user_id.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": team.app_id,
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": trigger_id,
+    }
+
+
+def reaction_event(
+    *,
+    added: bool,
+    user_id: str,
+    reaction: str,
+    channel_id: str,
+    message_ts: str,
+    event_ts: str,
+    item_user: str,
+) -> dict[str, Any]:
+    return {
+        "type": "reaction_added" if added else "reaction_removed",
+        "user": user_id,
+        "reaction": reaction,
+        "item_user": item_user,
+        "item": {"type": "message", "channel": channel_id, "ts": message_ts},
+        "event_ts": event_ts,
+    }
+
+
+def event_callback(
+    event: dict[str, Any], *, event_id: str, event_time: int, team: Team = DEFAULT_TEAM
+) -> dict[str, Any]:
+    """The Events API envelope around one event."""
+    return {
+        "token": team.token,
+        "team_id": team.team_id,
+        "api_app_id": team.app_id,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": event_time,
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": team.team_id,
+                "user_id": team.bot_user_id,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+    }
+
+
+def _actor(user_id: str, user_name: str | None, team: Team) -> dict[str, Any]:
+    return {
+        "team": {"id": team.team_id, "domain": team.team_domain},
+        "user": {"id": user_id, "username": user_name or user_id.lower(), "team_id": team.team_id},
+        "api_app_id": team.app_id,
+        "token": team.token,
+    }
+
+
+def block_actions(
+    action: dict[str, Any],
+    *,
+    user_id: str,
+    channel_id: str,
+    message_ts: str,
+    trigger_id: str,
+    user_name: str | None = None,
+    channel_name: str = "marketing",
+    message_text: str = "card",
+    response_url: str = "https://hooks.slack.com/actions/T0MWG/1/abc",
+    team: Team = DEFAULT_TEAM,
+) -> dict[str, Any]:
+    """A button pressed on a message in a channel."""
+    return {
+        "type": "block_actions",
+        **_actor(user_id, user_name, team),
+        "trigger_id": trigger_id,
+        "container": {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel_id,
+            "is_ephemeral": False,
+        },
+        "channel": {"id": channel_id, "name": channel_name},
+        "message": {"type": "message", "ts": message_ts, "text": message_text},
+        "response_url": response_url,
+        "actions": [action],
+    }
+
+
+def view_submission(
+    view: dict[str, Any],
+    *,
+    user_id: str,
+    trigger_id: str,
+    user_name: str | None = None,
+    team: Team = DEFAULT_TEAM,
+) -> dict[str, Any]:
+    """A modal submitted; `view` carries id, callback_id, private_metadata and state."""
+    return {
+        "type": "view_submission",
+        **_actor(user_id, user_name, team),
+        "trigger_id": trigger_id,
+        "view": {"team_id": team.team_id, "type": "modal", **view},
+        "response_urls": [],
+    }
+
+
+def interactivity_body(payload: dict[str, Any]) -> str:
+    """Slack posts interactivity as a form with one field, `payload`, holding JSON."""
+    return urlencode({"payload": json.dumps(payload)})
