@@ -18,6 +18,7 @@ RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin mwgbot \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY mwgbot/ ./mwgbot/
+COPY migrations/ ./migrations/
 RUN pip install --no-cache-dir '.[postgres]'
 
 # SQLite by default, on the volume; set DATABASE_URL=postgresql://… for PostgreSQL.

@@ -102,8 +102,8 @@ def serve(name: str, port: int) -> None:
         migrate.upgrade(database_url)
         http_app = build_http_app(bare_app(True, fake.url), Database(database_url))
     else:
-        from mwgbot.cli import build_runtime
         from mwgbot.config import Settings
+        from mwgbot.runtime import build_runtime
 
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]

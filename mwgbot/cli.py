@@ -1,4 +1,4 @@
-"""The `mwgbot` command, and the one place that wires concrete parts together."""
+"""The `mwgbot` command: parses arguments, loads settings, runs one subcommand."""
 
 from __future__ import annotations
 
@@ -8,12 +8,8 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from types import FrameType
-from typing import TYPE_CHECKING
 
-from slack_bolt import App
-from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
@@ -21,78 +17,20 @@ from mwgbot.config import ConfigError, Settings, load_settings
 from mwgbot.db import migrate
 from mwgbot.db.models import OutboxRow
 from mwgbot.db.session import Database
-from mwgbot.domain.clock import Clock, SystemClock
-from mwgbot.scheduling.jobs import BotScheduler, Sweep, default_steps
-from mwgbot.services.bot import BotServices
+from mwgbot.domain.clock import SystemClock
+from mwgbot.runtime import build_runtime
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.digest import DigestService
 from mwgbot.services.meetings import MeetingService
 from mwgbot.services.policy import Policy
-from mwgbot.slack import meeting_listeners
-from mwgbot.slack.app import SlackUnavailableError, build_app, verify_slack
-from mwgbot.slack.blocks import BlockKitRenderer
+from mwgbot.slack.app import SlackUnavailableError, verify_slack
 from mwgbot.slack.notifier import SlackNotifier, make_web_client
-
-if TYPE_CHECKING:
-    from starlette.applications import Starlette
+from mwgbot.slack.renderer import BlockKitRenderer
 
 log = logging.getLogger("mwgbot")
 
 EXIT_CONFIG = 2
 EXIT_UNAVAILABLE = 3
-
-
-@dataclass
-class Runtime:
-    """A fully wired bot: database, services, Bolt app and scheduler."""
-
-    settings: Settings
-    db: Database
-    client: WebClient
-    bot: BotServices
-    app: App
-    scheduler: BotScheduler
-
-    def start_background(self) -> None:
-        self.scheduler.start()
-
-    def calendar(self) -> bytes:
-        """The meeting series as iCalendar, as `GET /calendar.ics` serves it."""
-        with self.db.unit_of_work() as session:
-            return self.bot.meetings(session).calendar()
-
-    def http_app(self) -> Starlette:
-        """What `mwgbot serve` serves: /slack/events, /healthz and /calendar.ics."""
-        from mwgbot.slack.server import build_http_app
-
-        return build_http_app(self.app, self.db, calendar=self.calendar)
-
-    def close(self) -> None:
-        self.scheduler.shutdown()
-        self.db.dispose()
-
-
-def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool = True) -> Runtime:
-    """Everything `serve` and `run` need; the schema is brought to head first."""
-    migrate.upgrade(settings.database_url)
-    db = Database(settings.database_url)
-    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
-    identity = verify_slack(client)
-    policy = Policy.from_settings(settings)
-    renderer = BlockKitRenderer()
-    clock = clock or SystemClock()
-    delivery = Delivery(db, SlackNotifier(client), renderer, policy, clock)
-    bot = BotServices(db=db, policy=policy, clock=clock, renderer=renderer, delivery=delivery)
-    scheduler = BotScheduler(Sweep(bot, steps=default_steps(bot)), settings.mwg_sweep_interval)
-    bot.wake = scheduler.wake_delivery
-    app = build_app(
-        client=client,
-        signing_secret=settings.slack_signing_secret if http else None,
-        bot=bot,
-        identity=identity,
-        extensions=(meeting_listeners.register,),
-    )
-    return Runtime(settings, db, client, bot, app, scheduler)
 
 
 # --- commands ------------------------------------------------------------------------------

@@ -19,11 +19,11 @@ import uvicorn
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from mwgbot.cli import Runtime, build_runtime
 from mwgbot.config import Settings, normalize_database_url
 from mwgbot.db.models import OutboxRow
 from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack
+from mwgbot.runtime import Runtime, build_runtime
 from tests import slack_requests as sr
 
 CHANNEL = "CMARKETING"

@@ -261,9 +261,9 @@ def test_the_dockerfile_installs_as_ci_checks_it() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     copies = [line.split()[1:-1] for line in dockerfile.splitlines() if line.startswith("COPY ")]
-    assert copies == [["pyproject.toml", "README.md"], ["mwgbot/"]]
+    assert copies == [["pyproject.toml", "README.md"], ["mwgbot/"], ["migrations/"]]
     assert "cp pyproject.toml README.md" in ci
-    assert "-cf - mwgbot" in ci
+    assert "-cf - mwgbot migrations" in ci
     install = "pip install --no-cache-dir '.[postgres]'"
     assert f"RUN {install}" in dockerfile
     assert install in ci

@@ -25,7 +25,6 @@ from slack_bolt import BoltRequest, BoltResponse
 from sqlalchemy import select
 
 from mwgbot import fakeslack_payloads as payloads
-from mwgbot.cli import Runtime, build_runtime
 from mwgbot.config import Settings, parse_duration
 from mwgbot.console.people import BadName, Directory, normalize
 from mwgbot.console.render import Names, blocks_to_lines, view_to_lines
@@ -33,6 +32,7 @@ from mwgbot.console.stepping import Stops
 from mwgbot.db.models import ProposalRow
 from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack, RecordedCall
+from mwgbot.runtime import Runtime, build_runtime
 from mwgbot.slack import ids
 
 log = logging.getLogger(__name__)

@@ -125,6 +125,13 @@ def seeking_partners(
     return len(orgs) < 2
 
 
+def outcome_time(proposal: ProposalSnapshot) -> datetime | None:
+    """When a proposal's outcome was settled: the moderator's decision, else its close."""
+    if proposal.decision is not None:
+        return proposal.decision.decided_at
+    return proposal.closed_at
+
+
 def validate_window(window: timedelta, minimum: timedelta) -> timedelta:
     if window < minimum:
         raise NotPossible(

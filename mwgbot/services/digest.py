@@ -17,7 +17,6 @@ scheduled digest, though later digests do count "since" it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
@@ -26,17 +25,16 @@ from sqlalchemy.orm import Session, selectinload
 from mwgbot.db import queries
 from mwgbot.db.models import OutboxRow, ProposalRow
 from mwgbot.domain.cron import cron_trigger, latest_fire_time
-from mwgbot.domain.proposals import FINAL_STATES, ProposalSnapshot, Stage, State
+from mwgbot.domain.proposals import FINAL_STATES, ProposalSnapshot, Stage, State, outcome_time
 from mwgbot.services import outbox
-from mwgbot.services.meetings import outcome_time
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
+from mwgbot.services.read_models import Digest
 
 __all__ = [
     "MANUAL_PREFIX",
     "SCHEDULED_PREFIX",
     "STATE_SKIPPED",
-    "Digest",
     "DigestService",
     "cron_trigger",
     "latest_fire_time",
@@ -50,25 +48,6 @@ STATE_SKIPPED = "skipped"
 
 def scheduled_key(fire_time: datetime) -> str:
     return f"{SCHEDULED_PREFIX}{fire_time.astimezone(UTC).isoformat()}"
-
-
-@dataclass(frozen=True)
-class Digest:
-    """One digest's content, as of ``as_of``; ``since`` is the previous digest (None: ever)."""
-
-    as_of: datetime
-    since: datetime | None
-    new: tuple[ProposalSnapshot, ...] = ()
-    open: tuple[ProposalSnapshot, ...] = ()
-    escalated: tuple[ProposalSnapshot, ...] = ()
-    outcomes: tuple[ProposalSnapshot, ...] = ()
-    seeking_partners: tuple[ProposalSnapshot, ...] = ()
-    uncovered_stages: tuple[Stage, ...] = tuple(Stage)
-
-    @property
-    def quiet(self) -> bool:
-        """Nothing new and nothing pending: the digest is one short line."""
-        return not (self.new or self.open or self.escalated or self.outcomes)
 
 
 class DigestService:

@@ -9,7 +9,6 @@ time, whichever sweep, restart or instance gets there first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, or_, select
@@ -20,19 +19,13 @@ from mwgbot.db import queries
 from mwgbot.db.models import MeetingSkipRow, OutboxRow, ProposalRow
 from mwgbot.domain.errors import NotAllowed, NotPossible
 from mwgbot.domain.meetings import MeetingSeries, ReminderSlot, due_reminders
-from mwgbot.domain.proposals import ProposalSnapshot, State
+from mwgbot.domain.proposals import ProposalSnapshot, State, outcome_time
 from mwgbot.services import outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
+from mwgbot.services.read_models import Agenda, MeetingChange, NextMeetings
 
-__all__ = [
-    "Agenda",
-    "MeetingChange",
-    "MeetingService",
-    "NextMeetings",
-    "outcome_time",
-    "reminder_key",
-]
+__all__ = ["MeetingService", "reminder_key"]
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
 
@@ -40,60 +33,6 @@ _ONE_MICROSECOND = timedelta(microseconds=1)
 def reminder_key(slot: ReminderSlot) -> str:
     """The outbox dedupe key of a reminder: one row per meeting and lead time, ever."""
     return f"reminder:{slot.key}"
-
-
-def outcome_time(proposal: ProposalSnapshot) -> datetime | None:
-    """When a proposal's outcome was settled: the moderator's decision, else its close."""
-    if proposal.decision is not None:
-        return proposal.decision.decided_at
-    return proposal.closed_at
-
-
-@dataclass(frozen=True)
-class Agenda:
-    """What a meeting will discuss, drawn from the live state of proposals at ``as_of``.
-
-    - ``escalated``: proposals whose consensus failed, waiting for a moderator (with objections);
-    - ``closing``: open proposals whose window closes before the *following* meeting, so this
-      meeting is the last one before their outcome;
-    - ``outcomes``: proposals adopted or declined since the previous meeting took place;
-    - ``seeking_partners``: adopted initiatives still engaging fewer than two organizations;
-    - ``open_later``: how many other open proposals close after the following meeting.
-    """
-
-    meeting: datetime
-    following: datetime
-    previous: datetime | None
-    as_of: datetime
-    escalated: tuple[ProposalSnapshot, ...] = ()
-    closing: tuple[ProposalSnapshot, ...] = ()
-    outcomes: tuple[ProposalSnapshot, ...] = ()
-    seeking_partners: tuple[ProposalSnapshot, ...] = ()
-    open_later: int = 0
-
-    @property
-    def empty(self) -> bool:
-        return not (self.escalated or self.closing or self.outcomes or self.seeking_partners)
-
-
-@dataclass(frozen=True)
-class NextMeetings:
-    """The `/mwg next` answer: the next meeting, the one after, skipped ones in between."""
-
-    next: datetime
-    after: datetime
-    agenda: Agenda
-    skipped: tuple[datetime, ...] = ()  # skipped meetings before `after`, still upcoming
-
-
-@dataclass(frozen=True)
-class MeetingChange:
-    """What `/mwg meeting skip|unskip` did: the meeting it concerns, and whether it changed."""
-
-    meeting: datetime
-    skipped: bool  # the meeting's state afterwards
-    changed: bool
-    next_meeting: datetime
 
 
 class MeetingService:

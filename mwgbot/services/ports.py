@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from mwgbot.domain.proposals import ProposalSnapshot
-
-if TYPE_CHECKING:  # the services define these and import this module
-    from mwgbot.services.digest import Digest
-    from mwgbot.services.meetings import Agenda, MeetingChange
+from mwgbot.services.read_models import Agenda, Digest, MeetingChange
 
 
 @dataclass(frozen=True)

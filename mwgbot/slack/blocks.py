@@ -1,9 +1,10 @@
-"""Block Kit builders: pure functions from domain snapshots to Slack messages."""
+"""Block Kit builders of proposals: cards, outcomes, answers and forms; pure functions from
+domain snapshots to Slack messages."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mwgbot.domain.proposals import (
     MAX_DESCRIPTION,
@@ -16,13 +17,19 @@ from mwgbot.domain.proposals import (
 )
 from mwgbot.services.ports import Rendered
 from mwgbot.slack import ids
+from mwgbot.slack.block_kit import (
+    MAX_LISTED,
+    SECTION_LIMIT,
+    Block,
+    context,
+    heading,
+    objection_list,
+    people,
+    person,
+    section,
+    stages_text,
+)
 from mwgbot.slack.text import date_token, escape, mention, truncate
-
-if TYPE_CHECKING:
-    from mwgbot.services.digest import Digest
-    from mwgbot.services.meetings import Agenda, MeetingChange
-
-Block = dict[str, Any]
 
 LEADS_REMINDER = (
     ":lock: This initiative collects marketing leads. Leads are AXIM's property; "
@@ -39,32 +46,6 @@ STATE_EMOJI = {
     State.DECLINED: ":x:",
     State.WITHDRAWN: ":leftwards_arrow_with_hook:",
 }
-SECTION_LIMIT = 2900
-MAX_LISTED = 25
-
-
-def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}}
-
-
-def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 2900)}]}
-
-
-def person(user_id: str, organization: str | None) -> str:
-    return f"{mention(user_id)} ({escape(organization)})" if organization else mention(user_id)
-
-
-def people(entries: Sequence[tuple[str, str | None]], empty: str) -> str:
-    if not entries:
-        return empty
-    shown = [person(u, o) for u, o in entries[:MAX_LISTED]]
-    more = len(entries) - MAX_LISTED
-    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
-
-
-def heading(proposal: ProposalSnapshot) -> str:
-    return f"#{proposal.number} {truncate(proposal.title, MAX_TITLE)}"
 
 
 def state_line(proposal: ProposalSnapshot) -> str:
@@ -85,170 +66,128 @@ def state_line(proposal: ProposalSnapshot) -> str:
     return f"{STATE_EMOJI[state]} *Withdrawn*"
 
 
-def objection_list(
-    proposal: ProposalSnapshot,
-    *,
-    bullet: str = "•",
-    limit: int = MAX_LISTED,
-    reason_limit: int = MAX_REASON,
-    missing: str = "_no reason given yet_",
-) -> list[str]:
-    """One line per standing objection (who, from where, why), bounded to `limit`."""
-    lines = []
-    for objection in proposal.objections[:limit]:
-        reason = escape(truncate(objection.reason, reason_limit)) if objection.reason else missing
-        lines.append(f"{bullet} {person(objection.user_id, objection.organization)}: {reason}")
-    more = len(proposal.objections) - limit
-    if more > 0:
-        lines.append(f"{bullet} and {more} more")
-    return lines
-
-
 def objection_lines(proposal: ProposalSnapshot) -> str:
     return "\n".join(objection_list(proposal))
 
 
-def stages_text(stages: Sequence[Stage]) -> str:
-    return ", ".join(s.value.capitalize() for s in stages)
-
-
-class BlockKitRenderer:
-    """The Renderer port, for Slack."""
-
-    def card(self, proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rendered:
-        blocks: list[Block] = [
-            # A mrkdwn heading, not a plain_text header, so the title goes through escape().
-            section(f"*{escape(heading(proposal))}*"),
-            section(
-                f"Proposed by {person(proposal.proposer_id, proposal.proposer_organization)}\n"
-                + state_line(proposal)
-            ),
-        ]
-        if proposal.description:
-            blocks.append(section(escape(truncate(proposal.description, MAX_DESCRIPTION))))
-        if proposal.stages:
-            blocks.append(context(f"Adopter journey: {stages_text(proposal.stages)}"))
-        joined = people([(j.user_id, j.organization) for j in proposal.joiners], "no one yet")
-        orgs = len(proposal.organizations)
+def card(proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rendered:
+    blocks: list[Block] = [
+        # A mrkdwn heading, not a plain_text header, so the title goes through escape().
+        section(f"*{escape(heading(proposal))}*"),
+        section(
+            f"Proposed by {person(proposal.proposer_id, proposal.proposer_organization)}\n"
+            + state_line(proposal)
+        ),
+    ]
+    if proposal.description:
+        blocks.append(section(escape(truncate(proposal.description, MAX_DESCRIPTION))))
+    if proposal.stages:
+        blocks.append(context(f"Adopter journey: {stages_text(proposal.stages)}"))
+    joined = people([(j.user_id, j.organization) for j in proposal.joiners], "no one yet")
+    orgs = len(proposal.organizations)
+    blocks.append(
+        section(f"*Joined ({len(proposal.joiners)}):* {joined}\n*Organizations engaged:* {orgs}")
+    )
+    if proposal.objections:
         blocks.append(
             section(
-                f"*Joined ({len(proposal.joiners)}):* {joined}\n*Organizations engaged:* {orgs}"
+                f"*Standing objections ({len(proposal.objections)}):*\n" + objection_lines(proposal)
             )
         )
-        if proposal.objections:
-            blocks.append(
-                section(
-                    f"*Standing objections ({len(proposal.objections)}):*\n"
-                    + objection_lines(proposal)
-                )
+    if proposal.seeking_partners:
+        blocks.append(section(":handshake: *Seeking partners from another organization.*"))
+    if proposal.decision is not None and proposal.decision.note:
+        blocks.append(section(f"*Moderator's note:* {escape(proposal.decision.note)}"))
+    if proposal.collects_leads:
+        blocks.append(context(LEADS_REMINDER))
+    if proposal.cobranded:
+        blocks.append(context(BRANDING_REMINDER))
+    if proposal.state in (State.OPEN, State.ADOPTED, State.ESCALATED):
+        how = f"React :{join_emoji}: or press Join to take part."
+        if proposal.state is State.OPEN:
+            how += (
+                f" React :{object_emoji}: or press Object to object, with a reason. "
+                "Silence is assent: with no standing objection at close, it is adopted."
             )
-        if proposal.seeking_partners:
-            blocks.append(section(":handshake: *Seeking partners from another organization.*"))
-        if proposal.decision is not None and proposal.decision.note:
-            blocks.append(section(f"*Moderator's note:* {escape(proposal.decision.note)}"))
-        if proposal.collects_leads:
-            blocks.append(context(LEADS_REMINDER))
-        if proposal.cobranded:
-            blocks.append(context(BRANDING_REMINDER))
-        if proposal.state in (State.OPEN, State.ADOPTED, State.ESCALATED):
-            how = f"React :{join_emoji}: or press Join to take part."
-            if proposal.state is State.OPEN:
-                how += (
-                    f" React :{object_emoji}: or press Object to object, with a reason. "
-                    "Silence is assent: with no standing objection at close, it is adopted."
-                )
-            blocks.append(context(how))
-            buttons: list[Block] = [
+        blocks.append(context(how))
+        buttons: list[Block] = [
+            {
+                "type": "button",
+                "action_id": ids.ACTION_JOIN,
+                "text": {"type": "plain_text", "text": "Join / leave"},
+                "value": str(proposal.number),
+                "style": "primary",
+            }
+        ]
+        if proposal.state is State.OPEN:
+            buttons.append(
                 {
                     "type": "button",
-                    "action_id": ids.ACTION_JOIN,
-                    "text": {"type": "plain_text", "text": "Join / leave"},
+                    "action_id": ids.ACTION_OBJECT,
+                    "text": {"type": "plain_text", "text": "Object"},
                     "value": str(proposal.number),
-                    "style": "primary",
                 }
-            ]
-            if proposal.state is State.OPEN:
-                buttons.append(
-                    {
-                        "type": "button",
-                        "action_id": ids.ACTION_OBJECT,
-                        "text": {"type": "plain_text", "text": "Object"},
-                        "value": str(proposal.number),
-                    }
-                )
-            blocks.append(
-                {"type": "actions", "block_id": f"card-{proposal.number}", "elements": buttons}
             )
-        text = f"{heading(proposal)}: {proposal.state.value}"
-        return Rendered(text=escape(text), blocks=blocks)
-
-    def outcome(self, proposal: ProposalSnapshot, moderators: Sequence[str]) -> Rendered:
-        title = escape(truncate(proposal.title, MAX_TITLE))
-        n = proposal.number
-        state = proposal.state
-        if state is State.ADOPTED and proposal.decision is None:
-            text = (
-                f"{STATE_EMOJI[state]} #{n} *{title}* is *adopted* by lazy consensus: "
-                "no objection stood when its window closed."
-            )
-            if proposal.seeking_partners:
-                text += (
-                    f"\n:handshake: #{n} is *seeking partners from another organization*: "
-                    f"join it with `/mwg join {n}`."
-                )
-        elif state is State.ESCALATED:
-            mods = " ".join(mention(m) for m in moderators) or "the moderators"
-            text = (
-                f"{STATE_EMOJI[state]} #{n} *{title}* is *escalated* to {mods}: "
-                f"objections stood when its window closed.\n{objection_lines(proposal)}\n"
-                f"A moderator decides with `/mwg resolve {n} adopt|decline &lt;note&gt;`; "
-                "it is on the next meeting's agenda."
-            )
-        elif proposal.decision is not None:
-            verb = "adopted" if proposal.decision.verdict is Verdict.ADOPT else "declined"
-            text = (
-                f"{STATE_EMOJI[state]} #{n} *{title}* is *{verb}* by moderator "
-                f"{mention(proposal.decision.moderator_id)}: {escape(proposal.decision.note)}"
-            )
-        else:
-            text = f"{STATE_EMOJI[state]} #{n} *{title}* is *withdrawn*."
-        return Rendered(text=truncate(text, SECTION_LIMIT), blocks=[section(text)])
-
-    def ask_reason(self, proposal: ProposalSnapshot) -> Rendered:
-        n = proposal.number
-        return self.note(
-            f"You object to #{n}. Please say why, so the group can address it: "
-            f"`/mwg object {n} &lt;reason&gt;`, or press Object on the card. "
-            f"Remove your reaction to withdraw the objection."
+        blocks.append(
+            {"type": "actions", "block_id": f"card-{proposal.number}", "elements": buttons}
         )
+    text = f"{heading(proposal)}: {proposal.state.value}"
+    return Rendered(text=escape(text), blocks=blocks)
 
-    def note(self, text: str) -> Rendered:
-        return Rendered(text=text, blocks=[section(text)])
 
-    def closing_soon(self, proposal: ProposalSnapshot, object_emoji: str) -> Rendered:
-        n = proposal.number
-        return self.note(
-            f":alarm_clock: #{n} closes {date_token(proposal.closes_at)}. "
-            f"Object now (:{object_emoji}: or `/mwg object {n} &lt;reason&gt;`), "
-            "or it will be adopted by lazy consensus."
+def outcome(proposal: ProposalSnapshot, moderators: Sequence[str]) -> Rendered:
+    title = escape(truncate(proposal.title, MAX_TITLE))
+    n = proposal.number
+    state = proposal.state
+    if state is State.ADOPTED and proposal.decision is None:
+        text = (
+            f"{STATE_EMOJI[state]} #{n} *{title}* is *adopted* by lazy consensus: "
+            "no objection stood when its window closed."
         )
+        if proposal.seeking_partners:
+            text += (
+                f"\n:handshake: #{n} is *seeking partners from another organization*: "
+                f"join it with `/mwg join {n}`."
+            )
+    elif state is State.ESCALATED:
+        mods = " ".join(mention(m) for m in moderators) or "the moderators"
+        text = (
+            f"{STATE_EMOJI[state]} #{n} *{title}* is *escalated* to {mods}: "
+            f"objections stood when its window closed.\n{objection_lines(proposal)}\n"
+            f"A moderator decides with `/mwg resolve {n} adopt|decline &lt;note&gt;`; "
+            "it is on the next meeting's agenda."
+        )
+    elif proposal.decision is not None:
+        verb = "adopted" if proposal.decision.verdict is Verdict.ADOPT else "declined"
+        text = (
+            f"{STATE_EMOJI[state]} #{n} *{title}* is *{verb}* by moderator "
+            f"{mention(proposal.decision.moderator_id)}: {escape(proposal.decision.note)}"
+        )
+    else:
+        text = f"{STATE_EMOJI[state]} #{n} *{title}* is *withdrawn*."
+    return Rendered(text=truncate(text, SECTION_LIMIT), blocks=[section(text)])
 
-    # Meetings and digests live in meeting_blocks, which builds on this module's helpers.
 
-    def meeting_reminder(self, agenda: Agenda) -> Rendered:
-        from mwgbot.slack import meeting_blocks
+def ask_reason(proposal: ProposalSnapshot) -> Rendered:
+    n = proposal.number
+    return note(
+        f"You object to #{n}. Please say why, so the group can address it: "
+        f"`/mwg object {n} &lt;reason&gt;`, or press Object on the card. "
+        f"Remove your reaction to withdraw the objection."
+    )
 
-        return meeting_blocks.reminder(agenda)
 
-    def meeting_change(self, change: MeetingChange, actor_id: str) -> Rendered:
-        from mwgbot.slack import meeting_blocks
+def note(text: str) -> Rendered:
+    return Rendered(text=text, blocks=[section(text)])
 
-        return meeting_blocks.meeting_change(change, actor_id)
 
-    def digest(self, digest: Digest) -> Rendered:
-        from mwgbot.slack import meeting_blocks
-
-        return meeting_blocks.digest(digest)
+def closing_soon(proposal: ProposalSnapshot, object_emoji: str) -> Rendered:
+    n = proposal.number
+    return note(
+        f":alarm_clock: #{n} closes {date_token(proposal.closes_at)}. "
+        f"Object now (:{object_emoji}: or `/mwg object {n} &lt;reason&gt;`), "
+        "or it will be adopted by lazy consensus."
+    )
 
 
 def proposal_details(proposal: ProposalSnapshot) -> str:

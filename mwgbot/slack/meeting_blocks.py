@@ -8,10 +8,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from mwgbot.domain.proposals import ProposalSnapshot, State, Verdict
-from mwgbot.services.digest import Digest
-from mwgbot.services.meetings import Agenda, MeetingChange, NextMeetings
 from mwgbot.services.ports import Rendered
-from mwgbot.slack.blocks import (
+from mwgbot.services.read_models import Agenda, Digest, MeetingChange, NextMeetings
+from mwgbot.slack.block_kit import (
     MAX_LISTED,
     SECTION_LIMIT,
     objection_list,

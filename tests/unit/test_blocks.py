@@ -18,10 +18,11 @@ from mwgbot.domain.proposals import (
     Verdict,
 )
 from mwgbot.slack import blocks, ids
+from mwgbot.slack.renderer import BlockKitRenderer
 from mwgbot.slack.text import clean_block, clean_line, date_token, escape, mention
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-RENDERER = blocks.BlockKitRenderer()
+RENDERER = BlockKitRenderer()
 HOSTILE = "<!channel> <@U0ADMIN> <https://evil.example|docs> &amp; <!here> <#C123>"
 
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from mwgbot.services.digest import Digest, cron_trigger, latest_fire_time, scheduled_key
+from mwgbot.services.digest import cron_trigger, latest_fire_time, scheduled_key
+from mwgbot.services.read_models import Digest
 
 MONDAY_1400 = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # a Monday
 

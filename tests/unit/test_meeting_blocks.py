@@ -20,10 +20,10 @@ from mwgbot.domain.proposals import (
     State,
     Verdict,
 )
-from mwgbot.services.digest import Digest
-from mwgbot.services.meetings import Agenda, MeetingChange, NextMeetings
+from mwgbot.services.read_models import Agenda, Digest, MeetingChange, NextMeetings
 from mwgbot.slack import meeting_blocks as mb
-from mwgbot.slack.blocks import SECTION_LIMIT, BlockKitRenderer
+from mwgbot.slack.block_kit import SECTION_LIMIT
+from mwgbot.slack.renderer import BlockKitRenderer
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 MEETING = datetime(2026, 12, 9, 15, 0, tzinfo=UTC)

@@ -1,0 +1,82 @@
+"""The running bot, wired: database, services, Bolt app and scheduler.
+
+The one place that builds a whole bot from Settings; `mwgbot run`, `mwgbot serve`, the offline
+console, the tests and the benchmarks all start it from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from mwgbot.config import Settings
+from mwgbot.db import migrate
+from mwgbot.db.session import Database
+from mwgbot.domain.clock import Clock, SystemClock
+from mwgbot.scheduling.jobs import BotScheduler, Sweep, default_steps
+from mwgbot.services.bot import BotServices
+from mwgbot.services.delivery import Delivery
+from mwgbot.services.policy import Policy
+from mwgbot.slack import meeting_listeners
+from mwgbot.slack.app import build_app, verify_slack
+from mwgbot.slack.notifier import SlackNotifier, make_web_client
+from mwgbot.slack.renderer import BlockKitRenderer
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+
+@dataclass
+class Runtime:
+    """A fully wired bot: database, services, Bolt app and scheduler."""
+
+    settings: Settings
+    db: Database
+    client: WebClient
+    bot: BotServices
+    app: App
+    scheduler: BotScheduler
+
+    def start_background(self) -> None:
+        self.scheduler.start()
+
+    def calendar(self) -> bytes:
+        """The meeting series as iCalendar, as `GET /calendar.ics` serves it."""
+        with self.db.unit_of_work() as session:
+            return self.bot.meetings(session).calendar()
+
+    def http_app(self) -> Starlette:
+        """What `mwgbot serve` serves: /slack/events, /healthz and /calendar.ics."""
+        from mwgbot.slack.server import build_http_app
+
+        return build_http_app(self.app, self.db, calendar=self.calendar)
+
+    def close(self) -> None:
+        self.scheduler.shutdown()
+        self.db.dispose()
+
+
+def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool = True) -> Runtime:
+    """Everything `serve` and `run` need; the schema is brought to head first."""
+    migrate.upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    identity = verify_slack(client)
+    policy = Policy.from_settings(settings)
+    renderer = BlockKitRenderer()
+    clock = clock or SystemClock()
+    delivery = Delivery(db, SlackNotifier(client), renderer, policy, clock)
+    bot = BotServices(db=db, policy=policy, clock=clock, renderer=renderer, delivery=delivery)
+    scheduler = BotScheduler(Sweep(bot, steps=default_steps(bot)), settings.mwg_sweep_interval)
+    bot.wake = scheduler.wake_delivery
+    app = build_app(
+        client=client,
+        signing_secret=settings.slack_signing_secret if http else None,
+        bot=bot,
+        identity=identity,
+        extensions=(meeting_listeners.register,),
+    )
+    return Runtime(settings, db, client, bot, app, scheduler)

@@ -1,0 +1,78 @@
+"""What the services hand to the builders: agendas, meeting changes and digests, as plain
+frozen data. Both the services that fill them and the renderers that show them import this
+module, which imports neither."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mwgbot.domain.proposals import ProposalSnapshot, Stage
+
+__all__ = ["Agenda", "Digest", "MeetingChange", "NextMeetings"]
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """What a meeting will discuss, drawn from the live state of proposals at ``as_of``.
+
+    - ``escalated``: proposals whose consensus failed, waiting for a moderator (with objections);
+    - ``closing``: open proposals whose window closes before the *following* meeting, so this
+      meeting is the last one before their outcome;
+    - ``outcomes``: proposals adopted or declined since the previous meeting took place;
+    - ``seeking_partners``: adopted initiatives still engaging fewer than two organizations;
+    - ``open_later``: how many other open proposals close after the following meeting.
+    """
+
+    meeting: datetime
+    following: datetime
+    previous: datetime | None
+    as_of: datetime
+    escalated: tuple[ProposalSnapshot, ...] = ()
+    closing: tuple[ProposalSnapshot, ...] = ()
+    outcomes: tuple[ProposalSnapshot, ...] = ()
+    seeking_partners: tuple[ProposalSnapshot, ...] = ()
+    open_later: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.escalated or self.closing or self.outcomes or self.seeking_partners)
+
+
+@dataclass(frozen=True)
+class NextMeetings:
+    """The `/mwg next` answer: the next meeting, the one after, skipped ones in between."""
+
+    next: datetime
+    after: datetime
+    agenda: Agenda
+    skipped: tuple[datetime, ...] = ()  # skipped meetings before `after`, still upcoming
+
+
+@dataclass(frozen=True)
+class MeetingChange:
+    """What `/mwg meeting skip|unskip` did: the meeting it concerns, and whether it changed."""
+
+    meeting: datetime
+    skipped: bool  # the meeting's state afterwards
+    changed: bool
+    next_meeting: datetime
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One digest's content, as of ``as_of``; ``since`` is the previous digest (None: ever)."""
+
+    as_of: datetime
+    since: datetime | None
+    new: tuple[ProposalSnapshot, ...] = ()
+    open: tuple[ProposalSnapshot, ...] = ()
+    escalated: tuple[ProposalSnapshot, ...] = ()
+    outcomes: tuple[ProposalSnapshot, ...] = ()
+    seeking_partners: tuple[ProposalSnapshot, ...] = ()
+    uncovered_stages: tuple[Stage, ...] = tuple(Stage)
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing new and nothing pending: the digest is one short line."""
+        return not (self.new or self.open or self.escalated or self.outcomes)

@@ -1,0 +1,62 @@
+"""Block Kit primitives every builder shares: sections, people, proposal headings; pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mwgbot.domain.proposals import MAX_REASON, MAX_TITLE, ProposalSnapshot, Stage
+from mwgbot.slack.text import escape, mention, truncate
+
+Block = dict[str, Any]
+
+# Slack refuses a section text over 3,000 characters; leave room for a closing "…".
+SECTION_LIMIT = 2900
+MAX_LISTED = 25
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 2900)}]}
+
+
+def person(user_id: str, organization: str | None) -> str:
+    return f"{mention(user_id)} ({escape(organization)})" if organization else mention(user_id)
+
+
+def people(entries: Sequence[tuple[str, str | None]], empty: str) -> str:
+    if not entries:
+        return empty
+    shown = [person(u, o) for u, o in entries[:MAX_LISTED]]
+    more = len(entries) - MAX_LISTED
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def heading(proposal: ProposalSnapshot) -> str:
+    return f"#{proposal.number} {truncate(proposal.title, MAX_TITLE)}"
+
+
+def objection_list(
+    proposal: ProposalSnapshot,
+    *,
+    bullet: str = "•",
+    limit: int = MAX_LISTED,
+    reason_limit: int = MAX_REASON,
+    missing: str = "_no reason given yet_",
+) -> list[str]:
+    """One line per standing objection (who, from where, why), bounded to `limit`."""
+    lines = []
+    for objection in proposal.objections[:limit]:
+        reason = escape(truncate(objection.reason, reason_limit)) if objection.reason else missing
+        lines.append(f"{bullet} {person(objection.user_id, objection.organization)}: {reason}")
+    more = len(proposal.objections) - limit
+    if more > 0:
+        lines.append(f"{bullet} and {more} more")
+    return lines
+
+
+def stages_text(stages: Sequence[Stage]) -> str:
+    return ", ".join(s.value.capitalize() for s in stages)

@@ -1,0 +1,36 @@
+"""The Renderer port for Slack: each message the services send, built by the pure builders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mwgbot.domain.proposals import ProposalSnapshot
+from mwgbot.services.ports import Rendered
+from mwgbot.services.read_models import Agenda, Digest, MeetingChange
+from mwgbot.slack import blocks, meeting_blocks
+
+
+class BlockKitRenderer:
+    def card(self, proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rendered:
+        return blocks.card(proposal, join_emoji, object_emoji)
+
+    def outcome(self, proposal: ProposalSnapshot, moderators: Sequence[str]) -> Rendered:
+        return blocks.outcome(proposal, moderators)
+
+    def ask_reason(self, proposal: ProposalSnapshot) -> Rendered:
+        return blocks.ask_reason(proposal)
+
+    def note(self, text: str) -> Rendered:
+        return blocks.note(text)
+
+    def closing_soon(self, proposal: ProposalSnapshot, object_emoji: str) -> Rendered:
+        return blocks.closing_soon(proposal, object_emoji)
+
+    def meeting_reminder(self, agenda: Agenda) -> Rendered:
+        return meeting_blocks.reminder(agenda)
+
+    def meeting_change(self, change: MeetingChange, actor_id: str) -> Rendered:
+        return meeting_blocks.meeting_change(change, actor_id)
+
+    def digest(self, digest: Digest) -> Rendered:
+        return meeting_blocks.digest(digest)
