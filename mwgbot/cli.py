@@ -17,6 +17,7 @@ from mwgbot.config import ConfigError, Settings, load_settings
 from mwgbot.db import migrate
 from mwgbot.db.models import OutboxRow
 from mwgbot.db.session import Database
+from mwgbot.domain.activity import Via
 from mwgbot.domain.clock import SystemClock
 from mwgbot.runtime import build_runtime
 from mwgbot.services.delivery import Delivery
@@ -175,7 +176,7 @@ def cmd_calendar(settings: Settings, _args: argparse.Namespace) -> int:
     try:
         with db.unit_of_work() as session:
             ics = MeetingService(
-                session, _policy(settings), BlockKitRenderer(), SystemClock().now()
+                session, _policy(settings), BlockKitRenderer(), SystemClock().now(), Via.CLI
             ).calendar()
     finally:
         db.dispose()

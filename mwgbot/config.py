@@ -67,6 +67,12 @@ EXPECTATIONS: dict[str, str] = {
     "MWG_MEETING_EVERY": "a duration such as 14d",
     "MWG_MEETING_REMINDERS": "comma-separated durations such as 24h,15m",
     "MWG_DIGEST_CRON": "a five-field crontab in UTC, e.g. 0 14 * * 1",
+    "MWG_STALE_AFTER": "a duration such as 21d",
+    "MWG_WELCOME": "on or off",
+    "MWG_CALENDAR_URL": "the public http(s) URL of the meeting feed, or empty",
+    "MWG_RECONCILE_INTERVAL": "a duration such as 15m",
+    "MWG_MAX_OPEN_PER_MEMBER": "a whole number of proposals, at least 1, e.g. 5",
+    "MWG_COMMANDS_PER_MINUTE": "a whole number of commands, at least 1, e.g. 30",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
 }
 
@@ -105,9 +111,21 @@ class Settings(BaseSettings):
         default_factory=lambda: [timedelta(hours=24), timedelta(minutes=15)]
     )
     mwg_digest_cron: str = "0 14 * * 1"
+    mwg_stale_after: Annotated[timedelta, NoDecode] = timedelta(days=21)
+    mwg_welcome: bool = True
+    mwg_calendar_url: str | None = None
+    mwg_reconcile_interval: Annotated[timedelta, NoDecode] = timedelta(minutes=15)
+    mwg_max_open_per_member: int = Field(default=5, ge=1)
+    mwg_commands_per_minute: int = Field(default=30, ge=1)
     log_level: str = "INFO"
 
-    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", "mwg_channel")
+    @field_validator(
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_signing_secret",
+        "mwg_channel",
+        "mwg_calendar_url",
+    )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
@@ -134,6 +152,13 @@ class Settings(BaseSettings):
         if not re.match(r"https?://", value):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("mwg_calendar_url")
+    @classmethod
+    def _calendar_url_shape(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"https?://[^\s<>|]+$", value):
+            raise ValueError("must be an http(s) URL")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -185,6 +210,8 @@ class Settings(BaseSettings):
         "mwg_consensus_min",
         "mwg_sweep_interval",
         "mwg_meeting_every",
+        "mwg_stale_after",
+        "mwg_reconcile_interval",
         mode="before",
     )
     @classmethod

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from mwgbot.config import Settings
 from mwgbot.db import migrate
 from mwgbot.db.session import Database
+from mwgbot.domain.activity import Via
 from mwgbot.domain.clock import Clock, SystemClock
 from mwgbot.scheduling.jobs import BotScheduler, Sweep, default_steps
 from mwgbot.services.bot import BotServices
@@ -46,7 +47,7 @@ class Runtime:
     def calendar(self) -> bytes:
         """The meeting series as iCalendar, as `GET /calendar.ics` serves it."""
         with self.db.unit_of_work() as session:
-            return self.bot.meetings(session).calendar()
+            return self.bot.meetings(session, via=Via.COMMAND).calendar()
 
     def http_app(self) -> Starlette:
         """What `mwgbot serve` serves: /slack/events, /healthz and /calendar.ics."""

@@ -167,3 +167,38 @@ def test_two_writers_share_the_database_without_lock_errors(database_url: str) -
     finally:
         for db in writers:
             db.dispose()
+
+
+def test_0002_fills_in_what_0001_data_implies(database_url: str, engine: Engine) -> None:
+    """Members known before 0002 were first and last seen when they set their organization;
+    each proposer's earliest proposal is marked as their first."""
+    migrate.upgrade(database_url, "0001")
+    at = datetime(2026, 6, 1, 12, 0)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO members (user_id, organization, updated_at) VALUES ('UA', 'Org', :at)"
+            ),
+            {"at": at},
+        )
+        for number, proposer in ((1, "UA"), (2, "UB"), (3, "UA")):
+            connection.execute(
+                text(
+                    "INSERT INTO proposals (number, title, description, proposer_id, stages, "
+                    "collects_leads, cobranded, state, created_at, closes_at, card_revision, "
+                    "card_synced_revision) VALUES (:n, 't', '', :p, '', FALSE, FALSE, 'open', "
+                    ":at, :at, 0, 0)"
+                ),
+                {"n": number, "p": proposer, "at": at},
+            )
+    migrate.upgrade(database_url, "0002")
+    with engine.connect() as connection:
+        member = connection.execute(
+            text("SELECT first_seen_at, last_active_at FROM members WHERE user_id = 'UA'")
+        ).one()
+        firsts = connection.execute(
+            text("SELECT number FROM proposals WHERE first_proposal ORDER BY number")
+        ).scalars()
+        first_numbers = list(firsts)
+    assert all(str(value).startswith("2026-06-01 12:00") for value in member)
+    assert first_numbers == [1, 2]

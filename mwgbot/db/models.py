@@ -88,6 +88,17 @@ class ProposalRow(Base):
     card_revision: Mapped[int] = mapped_column(Integer, default=0)
     card_synced_revision: Mapped[int] = mapped_column(Integer, default=0)
     card_synced_at: Mapped[datetime | None]
+    # The proposer's first proposal: its card says so (new members are valued).
+    first_proposal: Mapped[bool] = mapped_column(Boolean, default=False)
+    # After adoption: the latest update or new join, for nudging quiet initiatives.
+    last_activity_at: Mapped[datetime | None]
+    # Delivered or dropped: when, by whom, the link (delivered) and the note or reason.
+    finished_at: Mapped[datetime | None]
+    finished_by: Mapped[str | None] = mapped_column(String(32))
+    delivery_link: Mapped[str | None] = mapped_column(Text)
+    finish_note: Mapped[str | None] = mapped_column(Text)
+    # When the card's reactions were last read back from Slack (reconciliation).
+    reactions_checked_at: Mapped[datetime | None]
 
     signups: Mapped[list[SignupRow]] = relationship(
         back_populates="proposal", order_by="SignupRow.id", cascade="all, delete-orphan"
@@ -99,6 +110,7 @@ class ProposalRow(Base):
     __table_args__ = (
         Index("ix_proposals_state_closes_at", "state", "closes_at"),
         Index("ix_proposals_message_ts", "message_ts"),
+        Index("ix_proposals_proposer_id_state", "proposer_id", "state"),
     )
 
 
@@ -112,7 +124,10 @@ class SignupRow(Base):
 
     proposal: Mapped[ProposalRow] = relationship(back_populates="signups")
 
-    __table_args__ = (UniqueConstraint("proposal_number", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("proposal_number", "user_id"),
+        Index("ix_signups_user_id", "user_id"),
+    )
 
 
 class ObjectionRow(Base):
@@ -126,7 +141,10 @@ class ObjectionRow(Base):
 
     proposal: Mapped[ProposalRow] = relationship(back_populates="objections")
 
-    __table_args__ = (UniqueConstraint("proposal_number", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("proposal_number", "user_id"),
+        Index("ix_objections_user_id", "user_id"),
+    )
 
 
 class ReactionMarkRow(Base):
@@ -158,11 +176,104 @@ class ProcessedEventRow(Base):
 
 
 class MemberRow(Base):
+    """Anyone who has taken part: proposed, joined, objected, logged time, set an organization,
+    or joined the channel."""
+
     __tablename__ = "members"
 
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     organization: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime]
+    first_seen_at: Mapped[datetime]
+    last_active_at: Mapped[datetime]
+    # When they (last) joined MWG_CHANNEL, and when the one welcome was queued for them.
+    joined_channel_at: Mapped[datetime | None]
+    welcomed_at: Mapped[datetime | None]
+    # Slack display name, cached from users.info for exports.
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    display_name_checked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_members_joined_channel_at", "joined_channel_at"),)
+
+
+class ProposalUpdateRow(Base):
+    """A progress note on a proposal or initiative (`/mwg update`)."""
+
+    __tablename__ = "proposal_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    proposal_number: Mapped[int] = mapped_column(ForeignKey("proposals.number", ondelete="CASCADE"))
+    author_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_proposal_updates_proposal_number_id", "proposal_number", "id"),)
+
+
+class TimeEntryRow(Base):
+    """Time a member gave, self-reported (`/mwg log`)."""
+
+    __tablename__ = "time_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    proposal_number: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.number", ondelete="SET NULL")
+    )
+    minutes: Mapped[int] = mapped_column(Integer)
+    what: Mapped[str] = mapped_column(Text)
+    worked_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_time_entries_user_id_worked_on", "user_id", "worked_on"),
+        Index("ix_time_entries_worked_on", "worked_on"),
+        Index("ix_time_entries_proposal_number", "proposal_number"),
+    )
+
+
+class ActivityRow(Base):
+    """The append-only ledger: one row per change, written in the change's unit of work.
+
+    Never updated, except to replace a forgotten member's ID by their pseudonym. The proposal
+    number is a plain column, not a foreign key: the record outlives anything it mentions.
+    """
+
+    __tablename__ = "activity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    proposal_number: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    via: Mapped[str] = mapped_column(String(16))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (
+        Index("ix_activity_proposal_number_id", "proposal_number", "id"),
+        Index("ix_activity_actor_id", "actor_id"),
+    )
+
+
+class FormerMemberRow(Base):
+    """One row per member who asked to be forgotten; the ID names their pseudonym
+    ("former member 3"). Nothing here links it back to the Slack user."""
+
+    __tablename__ = "former_members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    forgotten_at: Mapped[datetime]
+
+
+class CommandCountRow(Base):
+    """`/mwg` commands per member per minute, counted in the database so that the limit holds
+    across instances."""
+
+    __tablename__ = "command_counts"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    minute: Mapped[datetime] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class OutboxRow(Base):

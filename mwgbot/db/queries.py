@@ -22,24 +22,37 @@ from mwgbot.domain.proposals import (
 )
 
 
+def _dialect_insert(session: Session, model: type[Base]) -> Any:
+    dialect = session.get_bind().dialect.name
+    table: Any = model.__table__
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(dialect)  # pragma: no cover - only SQLite and PostgreSQL
+
+
 def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when a row was inserted.
 
     A unique constraint, not a prior SELECT, decides: two instances racing insert once.
     """
-    dialect = session.get_bind().dialect.name
-    table: Any = model.__table__
-    statement: Any
-    if dialect == "postgresql":
-        statement = postgresql.insert(table)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(dialect)
+    statement = _dialect_insert(session, model)
     # RETURNING tells inserted from skipped on every driver; rowcount does not.
-    primary_key = next(iter(table.primary_key.columns))
+    primary_key = next(iter(statement.table.primary_key.columns))
     statement = statement.values(**values).on_conflict_do_nothing().returning(primary_key)
     return session.connection().execute(statement).first() is not None
+
+
+def upsert(
+    session: Session, model: type[Base], values: dict[str, Any], *, update: dict[str, Any]
+) -> None:
+    """INSERT, or on a primary-key conflict UPDATE the given columns; one statement, so two
+    instances racing end with one row."""
+    statement = _dialect_insert(session, model)
+    keys = list(statement.table.primary_key.columns)
+    statement = statement.values(**values).on_conflict_do_update(index_elements=keys, set_=update)
+    session.connection().execute(statement)
 
 
 def lock_proposal(session: Session, number: int) -> ProposalRow | None:

@@ -17,6 +17,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from mwgbot.db.models import OutboxRow, ProcessedEventRow
+from mwgbot.domain.activity import Via
 from mwgbot.services.bot import BotServices
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class Sweep:
     def run(self) -> None:
         now = self.bot.clock.now()
         with self.bot.db.unit_of_work() as session:
-            proposals = self.bot.proposals(session)
+            proposals = self.bot.proposals(session, via=Via.SWEEP)
             proposals.close_due()
             proposals.announce_closing_soon()
             for step in self.steps:
@@ -65,7 +66,7 @@ def reminder_step(bot: BotServices) -> SweepStep:
     """Queue the meeting reminders that are due (each exactly once, by its dedupe key)."""
 
     def meeting_reminders(session: Session, now: datetime) -> object:
-        return bot.meetings(session, now).enqueue_due_reminders()
+        return bot.meetings(session, via=Via.SWEEP, now=now).enqueue_due_reminders()
 
     return meeting_reminders
 

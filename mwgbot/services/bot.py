@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from mwgbot.db.session import Database
+from mwgbot.domain.activity import Via
 from mwgbot.domain.clock import Clock
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.digest import DigestService
@@ -32,11 +33,13 @@ class BotServices:
     # Wakes the delivery after a unit of work queued messages (set by the scheduler).
     wake: Callable[[], None] = field(default=_nothing)
 
-    def proposals(self, session: Session) -> ProposalService:
-        return ProposalService(session, self.policy, self.renderer, self.clock.now())
+    def proposals(self, session: Session, *, via: Via) -> ProposalService:
+        return ProposalService(session, self.policy, self.renderer, self.clock.now(), via)
 
-    def meetings(self, session: Session, now: datetime | None = None) -> MeetingService:
-        return MeetingService(session, self.policy, self.renderer, now or self.clock.now())
+    def meetings(
+        self, session: Session, *, via: Via, now: datetime | None = None
+    ) -> MeetingService:
+        return MeetingService(session, self.policy, self.renderer, now or self.clock.now(), via)
 
     def digests(self, session: Session, now: datetime | None = None) -> DigestService:
         return DigestService(session, self.policy, self.renderer, now or self.clock.now())

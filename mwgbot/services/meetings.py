@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session, selectinload
 from mwgbot.calendar_ics import series_to_ical
 from mwgbot.db import queries
 from mwgbot.db.models import MeetingSkipRow, OutboxRow, ProposalRow
+from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import NotAllowed, NotPossible
 from mwgbot.domain.meetings import MeetingSeries, ReminderSlot, due_reminders
 from mwgbot.domain.proposals import ProposalSnapshot, State, outcome_time
-from mwgbot.services import outbox
+from mwgbot.services import ledger, outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Agenda, MeetingChange, NextMeetings
@@ -36,11 +37,14 @@ def reminder_key(slot: ReminderSlot) -> str:
 
 
 class MeetingService:
-    def __init__(self, session: Session, policy: Policy, renderer: Renderer, now: datetime) -> None:
+    def __init__(
+        self, session: Session, policy: Policy, renderer: Renderer, now: datetime, via: Via
+    ) -> None:
         self.session = session
         self.policy = policy
         self.renderer = renderer
         self.now = now
+        self.via = via  # how skips and restores came in, for the ledger
 
     # --- the series --------------------------------------------------------------------------
 
@@ -138,6 +142,7 @@ class MeetingService:
         series = series.with_skipped([meeting.date()])
         change = MeetingChange(meeting, True, inserted, series.next_meeting(self.now))
         if inserted:
+            self._record(ActivityKind.MEETING_SKIPPED, actor_id, meeting)
             # Reminders queued for it but not yet sent are moot now; a restore queues them anew.
             keys = [reminder_key(ReminderSlot.for_meeting(meeting, lead)) for lead in self._leads]
             self.session.execute(
@@ -160,6 +165,7 @@ class MeetingService:
         series = series.without_skipped([meeting.date()])
         change = MeetingChange(meeting, False, removed, series.next_meeting(self.now))
         if removed:
+            self._record(ActivityKind.MEETING_RESTORED, actor_id, meeting)
             self._notify(change, actor_id)
         return change
 
@@ -185,6 +191,16 @@ class MeetingService:
                 f"can be {'skipped' if verb == 'skip' else 'restored'}. Nothing changed."
             )
         return series, meeting
+
+    def _record(self, kind: ActivityKind, actor_id: str, meeting: datetime) -> None:
+        ledger.record(
+            self.session,
+            kind=kind,
+            at=self.now,
+            via=self.via,
+            actor_id=actor_id,
+            details={"meeting": meeting.isoformat()},
+        )
 
     def _notify(self, change: MeetingChange, actor_id: str) -> None:
         outbox.enqueue(

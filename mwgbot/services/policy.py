@@ -22,6 +22,12 @@ class Policy:
     meeting_reminders: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(minutes=15))
     digest_cron: str = "0 14 * * 1"
     closing_soon_lead: timedelta = timedelta(hours=24)
+    stale_after: timedelta = timedelta(days=21)
+    welcome: bool = True
+    calendar_url: str | None = None
+    reconcile_interval: timedelta = timedelta(minutes=15)
+    max_open_per_member: int = 5
+    commands_per_minute: int = 30
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -39,6 +45,12 @@ class Policy:
             meeting_every=settings.mwg_meeting_every,
             meeting_reminders=tuple(settings.mwg_meeting_reminders),
             digest_cron=settings.mwg_digest_cron,
+            stale_after=settings.mwg_stale_after,
+            welcome=settings.mwg_welcome,
+            calendar_url=settings.mwg_calendar_url,
+            reconcile_interval=settings.mwg_reconcile_interval,
+            max_open_per_member=settings.mwg_max_open_per_member,
+            commands_per_minute=settings.mwg_commands_per_minute,
         )
 
     def meaning_of(self, emoji: str) -> str | None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -20,9 +21,10 @@ from mwgbot.db.models import (
     SignupRow,
 )
 from mwgbot.domain import proposals as rules
+from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import DomainError, NotFound, NotPossible
 from mwgbot.domain.proposals import ProposalSnapshot, Stage, State, Verdict
-from mwgbot.services import outbox
+from mwgbot.services import ledger, outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 
@@ -47,11 +49,14 @@ class ReactionEvent:
 
 
 class ProposalService:
-    def __init__(self, session: Session, policy: Policy, renderer: Renderer, now: datetime) -> None:
+    def __init__(
+        self, session: Session, policy: Policy, renderer: Renderer, now: datetime, via: Via
+    ) -> None:
         self.session = session
         self.policy = policy
         self.renderer = renderer
         self.now = now
+        self.via = via  # how the changes this service makes came in, for the ledger
 
     # --- proposing -------------------------------------------------------------------------
 
@@ -85,6 +90,16 @@ class ProposalService:
         )
         self.session.add(row)
         self.session.flush()
+        self._record(
+            ActivityKind.PROPOSED,
+            row.number,
+            proposer_id,
+            title=title,
+            closes_at=row.closes_at.isoformat(),
+            stages=[s.value for s in stages],
+            collects_leads=collects_leads,
+            cobranded=cobranded,
+        )
         outbox.enqueue(
             self.session,
             kind=outbox.KIND_CARD,
@@ -105,6 +120,8 @@ class ProposalService:
             SignupRow,
             {"proposal_number": number, "user_id": user_id, "joined_at": self.now},
         )
+        if changed:
+            self._record(ActivityKind.JOINED, number, user_id)
         return self._changed(row, changed)
 
     def leave(self, number: int, user_id: str) -> Change:
@@ -114,7 +131,10 @@ class ProposalService:
                 SignupRow.proposal_number == number, SignupRow.user_id == user_id
             )
         )
-        return self._changed(row, bool(getattr(result, "rowcount", 0)))
+        left = bool(getattr(result, "rowcount", 0))
+        if left:
+            self._record(ActivityKind.LEFT, number, user_id)
+        return self._changed(row, left)
 
     # --- objecting -------------------------------------------------------------------------
 
@@ -137,9 +157,12 @@ class ProposalService:
                     "made_at": self.now,
                 },
             )
+            if inserted:
+                self._record(ActivityKind.OBJECTED, number, user_id, reason=reason)
             return self._changed(row, inserted)
         if reason and reason != existing.reason:
             existing.reason = reason
+            self._record(ActivityKind.OBJECTED, number, user_id, reason=reason, revised=True)
             return self._changed(row, True)
         return self._changed(row, False)
 
@@ -151,7 +174,10 @@ class ProposalService:
                 ObjectionRow.proposal_number == number, ObjectionRow.user_id == user_id
             )
         )
-        return self._changed(row, bool(getattr(result, "rowcount", 0)))
+        withdrawn = bool(getattr(result, "rowcount", 0))
+        if withdrawn:
+            self._record(ActivityKind.OBJECTION_WITHDRAWN, number, user_id)
+        return self._changed(row, withdrawn)
 
     # --- proposer and moderators -----------------------------------------------------------
 
@@ -163,6 +189,7 @@ class ProposalService:
         row.state = new_state.value
         row.closed_at = self.now
         row.withdrawn_by = actor_id
+        self._record(ActivityKind.WITHDRAWN, number, actor_id)
         return self._announce(row, f"withdraw:{number}")
 
     def resolve(self, number: int, actor_id: str, verdict: Verdict, note: str) -> ProposalSnapshot:
@@ -180,17 +207,23 @@ class ProposalService:
         row.verdict = verdict.value
         row.decision_note = note
         row.decided_at = self.now
+        self._record(ActivityKind.DECIDED, number, actor_id, verdict=verdict.value, note=note)
         return self._announce(row, f"resolve:{number}")
 
     def set_organization(self, user_id: str, organization: str | None) -> None:
-        member = self.session.get(MemberRow, user_id)
-        if member is None:
-            self.session.add(
-                MemberRow(user_id=user_id, organization=organization, updated_at=self.now)
-            )
-        else:
-            member.organization = organization
-            member.updated_at = self.now
+        queries.upsert(
+            self.session,
+            MemberRow,
+            {
+                "user_id": user_id,
+                "organization": organization,
+                "updated_at": self.now,
+                "first_seen_at": self.now,
+                "last_active_at": self.now,
+            },
+            update={"organization": organization, "updated_at": self.now},
+        )
+        self._record(ActivityKind.ORGANIZATION_SET, None, user_id, organization=organization)
         # Cards show organizations: every card this member appears on is stale now.
         numbers = select(SignupRow.proposal_number).where(SignupRow.user_id == user_id)
         self.session.execute(
@@ -253,6 +286,7 @@ class ProposalService:
             )
             if getattr(claimed, "rowcount", 0) != 1:
                 continue  # another instance closed it first
+            self._record(ActivityKind.CLOSED, number, None, outcome=outcome.value)
             row = self.session.get(ProposalRow, number, populate_existing=True)
             assert row is not None
             closed.append(self._announce(row, f"close:{number}"))
@@ -380,6 +414,19 @@ class ProposalService:
         return bool(others)
 
     # --- helpers ---------------------------------------------------------------------------
+
+    def _record(
+        self, kind: ActivityKind, number: int | None, actor_id: str | None, **details: Any
+    ) -> None:
+        ledger.record(
+            self.session,
+            kind=kind,
+            at=self.now,
+            via=self.via,
+            actor_id=actor_id,
+            proposal_number=number,
+            details=details,
+        )
 
     def _get(self, number: int) -> ProposalRow:
         row = queries.lock_proposal(self.session, number)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from mwgbot.domain.activity import Via
 from mwgbot.services.bot import BotServices
 from mwgbot.slack import commands, meeting_blocks
 from mwgbot.slack.router import CommandRouter, Invocation, Reply
@@ -21,12 +22,12 @@ class MeetingHandlers:
 
     def next(self, _command: commands.Next, _invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
-            view = self.bot.meetings(session).next_meetings()
+            view = self.bot.meetings(session, via=Via.COMMAND).next_meetings()
         return Reply(meeting_blocks.next_text(view))
 
     def skip(self, command: commands.MeetingSkip, invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
-            service = self.bot.meetings(session)
+            service = self.bot.meetings(session, via=Via.COMMAND)
             if command.skip:
                 change = service.skip(command.day, invocation.user_id)
             else:

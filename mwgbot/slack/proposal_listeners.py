@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from mwgbot.config import parse_duration
 from mwgbot.domain import proposals as rules
+from mwgbot.domain.activity import Via
 from mwgbot.domain.errors import DomainError
 from mwgbot.domain.proposals import ProposalSnapshot, Stage
 from mwgbot.services import outbox
@@ -60,7 +61,7 @@ class ProposalHandlers:
     def propose(self, command: commands.Propose, invocation: Invocation) -> Reply:
         assert command.title is not None, "a title-less propose opens the modal instead"
         with self.bot.db.unit_of_work() as session:
-            proposal = self.bot.proposals(session).propose(
+            proposal = self.bot.proposals(session, via=Via.COMMAND).propose(
                 invocation.user_id, command.title, stages=command.stages, window=command.window
             )
         return Reply(self._proposed_text(proposal), changed=True)
@@ -94,18 +95,20 @@ class ProposalHandlers:
 
     def show(self, command: commands.Show, _invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
-            proposal = self.bot.proposals(session).show(command.number)
+            proposal = self.bot.proposals(session, via=Via.COMMAND).show(command.number)
         return Reply(blocks.proposal_details(proposal))
 
     def list(self, _command: commands.ListProposals, _invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
-            service = self.bot.proposals(session)
+            service = self.bot.proposals(session, via=Via.COMMAND)
             open_ones, outcomes = service.open_proposals(), service.recent_outcomes()
         return Reply(blocks.proposal_list(open_ones, outcomes))
 
     def join(self, command: commands.Join, invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
-            change = self.bot.proposals(session).join(command.number, invocation.user_id)
+            change = self.bot.proposals(session, via=Via.COMMAND).join(
+                command.number, invocation.user_id
+            )
         if not change.changed:
             return Reply(f"You have already joined #{command.number}.")
         return Reply(self._joined_text(change.proposal), changed=True)
@@ -120,14 +123,16 @@ class ProposalHandlers:
 
     def leave(self, command: commands.Leave, invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
-            change = self.bot.proposals(session).leave(command.number, invocation.user_id)
+            change = self.bot.proposals(session, via=Via.COMMAND).leave(
+                command.number, invocation.user_id
+            )
         if not change.changed:
             return Reply(f"You had not joined #{command.number}.")
         return Reply(f"You left #{command.number}.", changed=True)
 
     def object(self, command: commands.Object, invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
-            change = self.bot.proposals(session).object(
+            change = self.bot.proposals(session, via=Via.COMMAND).object(
                 command.number, invocation.user_id, command.reason
             )
         if not change.changed:
@@ -140,7 +145,7 @@ class ProposalHandlers:
 
     def unobject(self, command: commands.Unobject, invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
-            change = self.bot.proposals(session).withdraw_objection(
+            change = self.bot.proposals(session, via=Via.COMMAND).withdraw_objection(
                 command.number, invocation.user_id
             )
         if not change.changed:
@@ -149,12 +154,14 @@ class ProposalHandlers:
 
     def withdraw(self, command: commands.Withdraw, invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
-            self.bot.proposals(session).withdraw(command.number, invocation.user_id)
+            self.bot.proposals(session, via=Via.COMMAND).withdraw(
+                command.number, invocation.user_id
+            )
         return Reply(f"#{command.number} is withdrawn.", changed=True)
 
     def resolve(self, command: commands.Resolve, invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
-            proposal = self.bot.proposals(session).resolve(
+            proposal = self.bot.proposals(session, via=Via.COMMAND).resolve(
                 command.number, invocation.user_id, command.verdict, command.note
             )
         return Reply(
@@ -163,7 +170,7 @@ class ProposalHandlers:
 
     def organization(self, command: commands.SetOrganization, invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
-            service = self.bot.proposals(session)
+            service = self.bot.proposals(session, via=Via.COMMAND)
             if command.organization is None and not command.clear:
                 current = service.organization_of(invocation.user_id)
                 if current is None:
@@ -215,7 +222,7 @@ class ProposalHandlers:
             ack(response_action="errors", errors=errors)
             return
         with self.bot.db.unit_of_work() as session:
-            proposal = self.bot.proposals(session).propose(
+            proposal = self.bot.proposals(session, via=Via.MODAL).propose(
                 user_id,
                 title,
                 description=description,
@@ -243,7 +250,7 @@ class ProposalHandlers:
         number = int(body["actions"][0]["value"])
         user_id = body["user"]["id"]
         with self.bot.db.unit_of_work() as session:
-            service = self.bot.proposals(session)
+            service = self.bot.proposals(session, via=Via.BUTTON)
             try:
                 if service.show(number).has_joined(user_id):
                     service.leave(number, user_id)
@@ -259,7 +266,7 @@ class ProposalHandlers:
         number = int(body["actions"][0]["value"])
         user_id = body["user"]["id"]
         with self.bot.db.unit_of_work() as session:
-            proposal = self.bot.proposals(session).show(number)
+            proposal = self.bot.proposals(session, via=Via.BUTTON).show(number)
             try:
                 rules.check_object(number, proposal.state, proposal.closes_at, self.bot.clock.now())
             except DomainError as refusal:
@@ -286,7 +293,9 @@ class ProposalHandlers:
             return
         try:
             with self.bot.db.unit_of_work() as session:
-                self.bot.proposals(session).object(number, body["user"]["id"], reason)
+                self.bot.proposals(session, via=Via.MODAL).object(
+                    number, body["user"]["id"], reason
+                )
         except DomainError as refusal:
             ack(response_action="errors", errors={ids.BLOCK_REASON: truncate(str(refusal), 150)})
             return
@@ -324,7 +333,9 @@ class ProposalHandlers:
         # Committed before Bolt acknowledges (process_before_response): a failure here
         # answers 500 and Slack delivers the event again.
         with self.bot.db.unit_of_work() as session:
-            applied = self.bot.proposals(session).handle_reaction(reaction, bot_user)
+            applied = self.bot.proposals(session, via=Via.REACTION).handle_reaction(
+                reaction, bot_user
+            )
         if applied:
             self.bot.wake()
 

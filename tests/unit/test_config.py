@@ -53,6 +53,12 @@ def test_defaults_match_the_design() -> None:
     assert settings.mwg_meeting_every == timedelta(days=14)
     assert settings.mwg_meeting_reminders == [timedelta(hours=24), timedelta(minutes=15)]
     assert settings.mwg_digest_cron == "0 14 * * 1"
+    assert settings.mwg_stale_after == timedelta(days=21)
+    assert settings.mwg_welcome is True
+    assert settings.mwg_calendar_url is None
+    assert settings.mwg_reconcile_interval == timedelta(minutes=15)
+    assert settings.mwg_max_open_per_member == 5
+    assert settings.mwg_commands_per_minute == 30
 
 
 def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -146,3 +152,47 @@ def test_a_missing_required_setting_is_named(name: str, words: str) -> None:
 def test_crontabs_use_standard_cron_weekdays(monkeypatch: pytest.MonkeyPatch, crontab: str) -> None:
     monkeypatch.setenv("MWG_DIGEST_CRON", crontab)
     assert load_settings().mwg_digest_cron == crontab
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "attribute", "expected"),
+    [
+        ("MWG_STALE_AFTER", "2w", "mwg_stale_after", timedelta(weeks=2)),
+        ("MWG_WELCOME", "off", "mwg_welcome", False),
+        ("MWG_WELCOME", "on", "mwg_welcome", True),
+        ("MWG_CALENDAR_URL", "https://cal.example/mwg.ics", "mwg_calendar_url", None),
+        ("MWG_CALENDAR_URL", " ", "mwg_calendar_url", None),
+        ("MWG_RECONCILE_INTERVAL", "5m", "mwg_reconcile_interval", timedelta(minutes=5)),
+        ("MWG_MAX_OPEN_PER_MEMBER", "3", "mwg_max_open_per_member", 3),
+        ("MWG_COMMANDS_PER_MINUTE", "60", "mwg_commands_per_minute", 60),
+    ],
+)
+def test_the_life_around_the_decision_is_configurable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, attribute: str, expected: object
+) -> None:
+    monkeypatch.setenv(name, value)
+    if name == "MWG_CALENDAR_URL" and value.strip():
+        expected = value
+    assert getattr(load_settings(), attribute) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MWG_STALE_AFTER", "three weeks"),
+        ("MWG_WELCOME", "sometimes"),
+        ("MWG_CALENDAR_URL", "webcal://cal.example/mwg.ics"),
+        ("MWG_RECONCILE_INTERVAL", "0s"),
+        ("MWG_MAX_OPEN_PER_MEMBER", "0"),
+        ("MWG_COMMANDS_PER_MINUTE", "lots"),
+    ],
+)
+def test_a_bad_new_setting_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith(f"{name} is malformed")
+    assert "\n" not in message
