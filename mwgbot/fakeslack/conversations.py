@@ -1,0 +1,98 @@
+"""The ``conversations.*`` family: a channel's history, a thread's replies, opening a DM."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from mwgbot.fakeslack.base import ApiError, ApiMethod, FakeSlackBase, as_int, truthy, ts_key
+
+_HISTORY_DEFAULT_LIMIT = 100
+_HISTORY_MAX_LIMIT = 999
+
+
+class ConversationsMethods(FakeSlackBase):
+    """``conversations.*`` Web API methods, one ``_api_conversations_*`` each, listed in
+    ``METHODS`` below."""
+
+    def _reset_state(self) -> None:
+        super()._reset_state()
+        self._dm_channels: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ Web API methods
+
+    def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if not channel:
+            raise ApiError("channel_not_found")
+        inclusive = truthy(args.get("inclusive"))
+        oldest = ts_key(args.get("oldest") or 0)
+        latest = ts_key(args["latest"]) if args.get("latest") else math.inf
+        cursor = str(args.get("cursor") or "")
+        if cursor.startswith("before:"):
+            latest, inclusive_latest = ts_key(cursor[len("before:") :]), False
+        else:
+            inclusive_latest = inclusive
+        limit = as_int(args.get("limit"), _HISTORY_DEFAULT_LIMIT)
+        limit = min(max(limit, 1), _HISTORY_MAX_LIMIT) if limit > 0 else _HISTORY_DEFAULT_LIMIT
+
+        def in_range(ts: float) -> bool:
+            above = ts >= oldest if inclusive else ts > oldest
+            below = ts <= latest if inclusive_latest else ts < latest
+            return above and below
+
+        visible = [
+            m
+            for m in self._channels.get(channel, [])
+            if (m["thread_ts"] is None or m["reply_broadcast"]) and in_range(ts_key(m["ts"]))
+        ]
+        visible.sort(key=lambda m: ts_key(m["ts"]), reverse=True)
+        page, has_more = visible[:limit], len(visible) > limit
+        include_metadata = truthy(args.get("include_all_metadata"))
+        return {
+            "messages": [self._api_message(m, include_metadata=include_metadata) for m in page],
+            "has_more": has_more,
+            "pin_count": 0,
+            "channel_actions_ts": None,
+            "channel_actions_count": 0,
+            "response_metadata": {"next_cursor": f"before:{page[-1]['ts']}" if has_more else ""},
+        }
+
+    def _api_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        parent = self._find(channel, args.get("ts"))
+        if parent is None:
+            raise ApiError("thread_not_found")
+        root = parent["thread_ts"] or parent["ts"]
+        thread = [
+            m for m in self._channels.get(channel, []) if m["ts"] == root or m["thread_ts"] == root
+        ]
+        include_metadata = truthy(args.get("include_all_metadata"))
+        return {
+            "messages": [self._api_message(m, include_metadata=include_metadata) for m in thread],
+            "has_more": False,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = args.get("users")
+        if args.get("channel"):
+            return {"channel": {"id": str(args["channel"])}}
+        if not users:
+            raise ApiError("users_list_not_supplied")
+        key = ",".join(sorted(str(users).split(",")))
+        created = key not in self._dm_channels
+        if created:
+            self._dm_channels[key] = self._next_id("D")
+        return {
+            "no_op": not created,
+            "already_open": not created,
+            "channel": {"id": self._dm_channels[key]},
+        }
+
+
+METHODS: dict[str, ApiMethod[ConversationsMethods]] = {
+    "conversations.history": ConversationsMethods._api_conversations_history,
+    "conversations.replies": ConversationsMethods._api_conversations_replies,
+    "conversations.open": ConversationsMethods._api_conversations_open,
+}
