@@ -20,25 +20,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness import (
+    CHANNEL,
+    FORM,
+    HOST,
+    Result,
+    bare_bolt_app,
+    load,
+    mwgbot_settings,
+    server_process,
+    signed_http,
+)
+
 from mwgbot import fakeslack_payloads as payloads
 
-SIGNING_SECRET = "bench-signing-secret"
-CHANNEL = "CMARKETING"
-HOST = "127.0.0.1"
 SCENARIOS = {
     "a": "(a) bare Bolt, defaults, Bolt's Starlette adapter",
     "b": "(b) bare Bolt, process_before_response, build_http_app",
@@ -50,24 +53,6 @@ SCENARIO_TIME_LIMIT = 120.0  # seconds; a scenario stops early past this
 
 
 # --- the servers (run in a child process) -------------------------------------------------
-
-
-def bare_app(process_before_response: bool, api_url: str) -> Any:
-    from slack_bolt import Ack, App
-    from slack_sdk import WebClient
-
-    app = App(
-        client=WebClient(token="xoxb-bench", base_url=api_url),
-        signing_secret=SIGNING_SECRET,
-        process_before_response=process_before_response,
-        token_verification_enabled=False,
-    )
-
-    @app.command("/mwg")
-    def only_ack(ack: Ack) -> None:
-        ack(response_type="ephemeral", text="ok")
-
-    return app
 
 
 def serve(name: str, port: int) -> None:
@@ -92,7 +77,7 @@ def serve(name: str, port: int) -> None:
     if name == "a":
         from slack_bolt.adapter.starlette import SlackRequestHandler
 
-        handler = SlackRequestHandler(bare_app(False, fake.url))
+        handler = SlackRequestHandler(bare_bolt_app(False, fake.url))
 
         async def events(request: Request) -> Response:
             return await handler.handle(request)
@@ -100,20 +85,11 @@ def serve(name: str, port: int) -> None:
         http_app = Starlette(routes=[Route("/slack/events", events, methods=["POST"])])
     elif name == "b":
         migrate.upgrade(database_url)
-        http_app = build_http_app(bare_app(True, fake.url), Database(database_url))
+        http_app = build_http_app(bare_bolt_app(True, fake.url), Database(database_url))
     else:
-        from mwgbot.config import Settings
         from mwgbot.runtime import build_runtime
 
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            slack_bot_token="xoxb-bench",
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=fake.url,
-            database_url=database_url,
-            mwg_channel=CHANNEL,
-        )
-        runtime = build_runtime(settings, http=True)
+        runtime = build_runtime(mwgbot_settings(database_url, fake.url), http=True)
         runtime.start_background()
         http_app = build_http_app(runtime.app, runtime.db)
     uvicorn.run(http_app, host=HOST, port=port, log_level="warning", access_log=False)
@@ -122,7 +98,7 @@ def serve(name: str, port: int) -> None:
 # --- the load (this process) --------------------------------------------------------------
 
 
-def signed_request(port: int) -> bytes:
+def help_command(port: int) -> bytes:
     form = payloads.slash_command(
         "help",
         user_id="UALICE",
@@ -130,122 +106,16 @@ def signed_request(port: int) -> bytes:
         trigger_id="13345224609.738474920.8088930838d88f008e0",
         team=payloads.Team(token="deprecated"),
     )
-    body = urllib.parse.urlencode(form).encode()
-    timestamp = str(int(time.time()))
-    base = b"v0:" + timestamp.encode() + b":" + body
-    signature = "v0=" + hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
-    head = (
-        f"POST /slack/events HTTP/1.1\r\n"
-        f"Host: {HOST}:{port}\r\n"
-        "Content-Type: application/x-www-form-urlencoded\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        f"X-Slack-Request-Timestamp: {timestamp}\r\n"
-        f"X-Slack-Signature: {signature}\r\n"
-        "User-Agent: Slackbot 1.0 (+https://api.slack.com/robots)\r\n"
-        "\r\n"
-    )
-    return head.encode() + body
-
-
-async def read_response(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ", 2)[1])
-    length = 0
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        if name.strip().lower() == "content-length":
-            length = int(value.strip())
-    if length:
-        await reader.readexactly(length)
-    return status
-
-
-@dataclass
-class Result:
-    latencies: list[float]
-    seconds: float
-    errors: int
-
-    @property
-    def rps(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-    def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-async def load(port: int, total: int, clients: int, deadline: float) -> Result:
-    request = signed_request(port)
-    latencies: list[float] = []
-    errors = 0
-    remaining = total
-
-    async def client() -> None:
-        nonlocal remaining, errors
-        reader, writer = await asyncio.open_connection(HOST, port)
-        try:
-            while remaining > 0 and time.monotonic() < deadline:
-                remaining -= 1
-                started = time.perf_counter()
-                writer.write(request)
-                await writer.drain()
-                status = await read_response(reader)
-                elapsed = time.perf_counter() - started
-                if status == 200:
-                    latencies.append(elapsed)
-                else:
-                    errors += 1
-        finally:
-            writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
-    return Result(latencies, time.perf_counter() - started, errors)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"server did not listen on {port} in {timeout:g}s")
+    return signed_http(port, urllib.parse.urlencode(form).encode(), FORM)
 
 
 def measure(name: str, total: int, clients: int) -> tuple[Result, Result]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, __file__, "--serve", name, "--port", str(port)],
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
-    )
-    try:
-        wait_listening(port, process)
+    with server_process(__file__, ["--serve", name]) as (port, _pid):
+        request = help_command(port)
         deadline = time.monotonic() + SCENARIO_TIME_LIMIT
-        asyncio.run(load(port, WARMUP_REQUESTS, 4, deadline))
-        single = asyncio.run(load(port, SEQUENTIAL_REQUESTS, 1, deadline))
-        concurrent = asyncio.run(load(port, total, clients, deadline))
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        asyncio.run(load(port, lambda _i: request, WARMUP_REQUESTS, 4, deadline))
+        single = asyncio.run(load(port, lambda _i: request, SEQUENTIAL_REQUESTS, 1, deadline))
+        concurrent = asyncio.run(load(port, lambda _i: request, total, clients, deadline))
     return single, concurrent
 
 
