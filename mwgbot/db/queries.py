@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -21,10 +22,12 @@ from mwgbot.domain.proposals import (
     Verdict,
 )
 
+# The statements below are built once per dialect and table and executed with their values
+# as parameters: building a statement costs several times what running it does, and these
+# run on every reaction before Slack gets its acknowledgement.
 
-def _dialect_insert(session: Session, model: type[Base]) -> Any:
-    dialect = session.get_bind().dialect.name
-    table: Any = model.__table__
+
+def _dialect_insert(dialect: str, table: Any) -> Any:
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":
@@ -32,27 +35,62 @@ def _dialect_insert(session: Session, model: type[Base]) -> Any:
     raise NotImplementedError(dialect)  # pragma: no cover - only SQLite and PostgreSQL
 
 
+@functools.cache
+def _insert_ignoring_statement(dialect: str, model: type[Base]) -> Any:
+    statement = _dialect_insert(dialect, model.__table__)
+    # RETURNING tells inserted from skipped on every driver; rowcount does not.
+    primary_key = next(iter(statement.table.primary_key.columns))
+    return statement.on_conflict_do_nothing().returning(primary_key)
+
+
+@functools.cache
+def _upsert_statement(
+    dialect: str, model: type[Base], update: tuple[str, ...], version: str | None
+) -> Any:
+    statement = _dialect_insert(dialect, model.__table__)
+    table = statement.table
+    keys = list(table.primary_key.columns)
+    return statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={name: statement.excluded[name] for name in update},
+        where=None if version is None else table.c[version] <= statement.excluded[version],
+    ).returning(keys[0])
+
+
 def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when a row was inserted.
 
     A unique constraint, not a prior SELECT, decides: two instances racing insert once.
     """
-    statement = _dialect_insert(session, model)
-    # RETURNING tells inserted from skipped on every driver; rowcount does not.
-    primary_key = next(iter(statement.table.primary_key.columns))
-    statement = statement.values(**values).on_conflict_do_nothing().returning(primary_key)
-    return session.connection().execute(statement).first() is not None
+    connection = session.connection()
+    statement = _insert_ignoring_statement(connection.dialect.name, model)
+    return connection.execute(statement, values).first() is not None
 
 
 def upsert(
-    session: Session, model: type[Base], values: dict[str, Any], *, update: dict[str, Any]
+    session: Session, model: type[Base], values: dict[str, Any], *, update: Sequence[str]
 ) -> None:
-    """INSERT, or on a primary-key conflict UPDATE the given columns; one statement, so two
-    instances racing end with one row."""
-    statement = _dialect_insert(session, model)
-    keys = list(statement.table.primary_key.columns)
-    statement = statement.values(**values).on_conflict_do_update(index_elements=keys, set_=update)
-    session.connection().execute(statement)
+    """INSERT, or on a primary-key conflict set the `update` columns to the new values; one
+    statement, so two instances racing end with one row."""
+    connection = session.connection()
+    statement = _upsert_statement(connection.dialect.name, model, tuple(update), None)
+    connection.execute(statement, values)
+
+
+def upsert_if_newer(
+    session: Session,
+    model: type[Base],
+    values: dict[str, Any],
+    *,
+    version: str,
+    update: Sequence[str],
+) -> bool:
+    """INSERT, or UPDATE the `update` columns where the stored `version` is not newer; one
+    statement. True when the row was written (inserted, or updated), False when a newer
+    version stood."""
+    connection = session.connection()
+    statement = _upsert_statement(connection.dialect.name, model, tuple(update), version)
+    return connection.execute(statement, values).first() is not None
 
 
 def lock_proposal(session: Session, number: int) -> ProposalRow | None:

@@ -17,6 +17,7 @@ from mwgbot.services.meetings import MeetingService
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.proposals import ProposalService
+from mwgbot.services.reactions import ReactionService
 
 
 def _nothing() -> None:
@@ -35,6 +36,9 @@ class BotServices:
 
     def proposals(self, session: Session, *, via: Via) -> ProposalService:
         return ProposalService(session, self.policy, self.renderer, self.clock.now(), via)
+
+    def reactions(self, session: Session, *, via: Via) -> ReactionService:
+        return ReactionService(session, self.policy, self.renderer, self.clock.now(), via)
 
     def meetings(
         self, session: Session, *, via: Via, now: datetime | None = None

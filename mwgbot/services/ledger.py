@@ -17,6 +17,8 @@ from mwgbot.db.models import ActivityRow
 from mwgbot.domain.activity import Activity, ActivityKind, Via
 from mwgbot.services import members
 
+_APPEND = insert(ActivityRow)  # built once: it runs on every change, reactions included
+
 
 def record(
     session: Session,
@@ -29,15 +31,16 @@ def record(
     details: Mapping[str, Any] | None = None,
 ) -> None:
     """Append one row; a member who acted is marked as having taken part."""
-    session.execute(
-        insert(ActivityRow).values(
-            at=at,
-            actor_id=actor_id,
-            proposal_number=proposal_number,
-            kind=kind.value,
-            via=via.value,
-            details=dict(details or {}),
-        )
+    session.connection().execute(
+        _APPEND,
+        {
+            "at": at,
+            "actor_id": actor_id,
+            "proposal_number": proposal_number,
+            "kind": kind.value,
+            "via": via.value,
+            "details": dict(details or {}),
+        },
     )
     if actor_id is not None:
         members.touch(session, actor_id, at)

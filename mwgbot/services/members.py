@@ -22,5 +22,5 @@ def touch(session: Session, user_id: str, now: datetime) -> None:
             "first_seen_at": now,
             "last_active_at": now,
         },
-        update={"last_active_at": now},
+        update=("last_active_at",),
     )

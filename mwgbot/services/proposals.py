@@ -5,26 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
 
 from mwgbot.db import queries
-from mwgbot.db.models import (
-    MemberRow,
-    ObjectionRow,
-    ProcessedEventRow,
-    ProposalRow,
-    ReactionMarkRow,
-    SignupRow,
-)
+from mwgbot.db.models import MemberRow, ObjectionRow, ProposalRow, SignupRow
 from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import ActivityKind, Via
-from mwgbot.domain.errors import DomainError, NotFound, NotPossible
+from mwgbot.domain.errors import NotFound
 from mwgbot.domain.proposals import ProposalSnapshot, Stage, State, Verdict
 from mwgbot.services import ledger, outbox
+from mwgbot.services.participation import Objected, Participation, lock_card
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 
@@ -37,17 +30,6 @@ class Change:
     changed: bool
 
 
-@dataclass(frozen=True)
-class ReactionEvent:
-    event_id: str | None
-    user_id: str
-    emoji: str
-    channel_id: str
-    message_ts: str
-    event_ts: str
-    added: bool
-
-
 class ProposalService:
     def __init__(
         self, session: Session, policy: Policy, renderer: Renderer, now: datetime, via: Via
@@ -57,6 +39,7 @@ class ProposalService:
         self.renderer = renderer
         self.now = now
         self.via = via  # how the changes this service makes came in, for the ledger
+        self._participation = Participation(session, now, via)
 
     # --- proposing -------------------------------------------------------------------------
 
@@ -110,74 +93,24 @@ class ProposalService:
         )
         return queries.snapshot(self.session, row)
 
-    # --- joining ---------------------------------------------------------------------------
+    # --- joining and objecting (the writes are shared with reactions) ---------------------
 
     def join(self, number: int, user_id: str) -> Change:
-        row = self._get(number)
-        rules.check_join(number, State(row.state))
-        changed = queries.insert_ignoring_duplicates(
-            self.session,
-            SignupRow,
-            {"proposal_number": number, "user_id": user_id, "joined_at": self.now},
-        )
-        if changed:
-            self._record(ActivityKind.JOINED, number, user_id)
-        return self._changed(row, changed)
+        changed = self._participation.join(lock_card(self.session, number), user_id)
+        return Change(self.show(number), changed)
 
     def leave(self, number: int, user_id: str) -> Change:
-        row = self._get(number)
-        result = self.session.execute(
-            delete(SignupRow).where(
-                SignupRow.proposal_number == number, SignupRow.user_id == user_id
-            )
-        )
-        left = bool(getattr(result, "rowcount", 0))
-        if left:
-            self._record(ActivityKind.LEFT, number, user_id)
-        return self._changed(row, left)
-
-    # --- objecting -------------------------------------------------------------------------
+        changed = self._participation.leave(lock_card(self.session, number), user_id)
+        return Change(self.show(number), changed)
 
     def object(self, number: int, user_id: str, reason: str | None) -> Change:
-        row = self._get(number)
-        rules.check_object(number, State(row.state), row.closes_at, self.now)
-        existing = self.session.scalars(
-            select(ObjectionRow).where(
-                ObjectionRow.proposal_number == number, ObjectionRow.user_id == user_id
-            )
-        ).one_or_none()
-        if existing is None:
-            inserted = queries.insert_ignoring_duplicates(
-                self.session,
-                ObjectionRow,
-                {
-                    "proposal_number": number,
-                    "user_id": user_id,
-                    "reason": reason,
-                    "made_at": self.now,
-                },
-            )
-            if inserted:
-                self._record(ActivityKind.OBJECTED, number, user_id, reason=reason)
-            return self._changed(row, inserted)
-        if reason and reason != existing.reason:
-            existing.reason = reason
-            self._record(ActivityKind.OBJECTED, number, user_id, reason=reason, revised=True)
-            return self._changed(row, True)
-        return self._changed(row, False)
+        outcome = self._participation.object(lock_card(self.session, number), user_id, reason)
+        return Change(self.show(number), outcome is not Objected.UNCHANGED)
 
     def withdraw_objection(self, number: int, user_id: str) -> Change:
-        row = self._get(number)
-        rules.check_withdraw_objection(number, State(row.state), row.closes_at, self.now)
-        result = self.session.execute(
-            delete(ObjectionRow).where(
-                ObjectionRow.proposal_number == number, ObjectionRow.user_id == user_id
-            )
-        )
-        withdrawn = bool(getattr(result, "rowcount", 0))
-        if withdrawn:
-            self._record(ActivityKind.OBJECTION_WITHDRAWN, number, user_id)
-        return self._changed(row, withdrawn)
+        card = lock_card(self.session, number)
+        changed = self._participation.withdraw_objection(card, user_id)
+        return Change(self.show(number), changed)
 
     # --- proposer and moderators -----------------------------------------------------------
 
@@ -221,7 +154,7 @@ class ProposalService:
                 "first_seen_at": self.now,
                 "last_active_at": self.now,
             },
-            update={"organization": organization, "updated_at": self.now},
+            update=("organization", "updated_at"),
         )
         self._record(ActivityKind.ORGANIZATION_SET, None, user_id, organization=organization)
         # Cards show organizations: every card this member appears on is stale now.
@@ -240,7 +173,12 @@ class ProposalService:
     # --- reading ---------------------------------------------------------------------------
 
     def show(self, number: int) -> ProposalSnapshot:
-        row = self.session.get(ProposalRow, number)
+        row = self.session.scalars(
+            select(ProposalRow)
+            .where(ProposalRow.number == number)
+            .options(selectinload(ProposalRow.signups), selectinload(ProposalRow.objections))
+            .execution_options(populate_existing=True)  # reflect this unit of work's writes
+        ).one_or_none()
         if row is None:
             raise NotFound(f"There is no proposal #{number}. `/mwg list` shows the open ones.")
         return queries.snapshot(self.session, row)
@@ -321,98 +259,6 @@ class ProposalService:
                 announced.append(proposal)
         return announced
 
-    # --- reactions -------------------------------------------------------------------------
-
-    def handle_reaction(self, event: ReactionEvent, bot_user_id: str | None) -> bool:
-        """Apply a reaction event once; False when it was ignored or already processed."""
-        meaning = self.policy.meaning_of(event.emoji)
-        if meaning is None or event.user_id == bot_user_id:
-            return False
-        if event.event_id and not queries.insert_ignoring_duplicates(
-            self.session,
-            ProcessedEventRow,
-            {"event_id": event.event_id, "received_at": self.now},
-        ):
-            return False  # a retry of an event already applied
-        row = queries.proposal_by_message(self.session, event.channel_id, event.message_ts)
-        if row is None:
-            return False
-        if not self._newer_mark(row.number, event, meaning):
-            return False  # an older event arrived after a newer one: the newer one stands
-        try:
-            self._apply_reaction(row.number, event, meaning)
-        except DomainError as refusal:
-            outbox.enqueue(
-                self.session,
-                kind=outbox.KIND_EPHEMERAL,
-                now=self.now,
-                message=self.renderer.note(str(refusal)),
-                channel_id=event.channel_id,
-                user_id=event.user_id,
-            )
-        return True
-
-    def _apply_reaction(self, number: int, event: ReactionEvent, meaning: str) -> None:
-        still_marked = self._other_marks_present(number, event, meaning)
-        if meaning == "join":
-            if event.added:
-                self.join(number, event.user_id)
-            elif not still_marked:
-                self.leave(number, event.user_id)
-            return
-        if event.added:
-            change = self.object(number, event.user_id, None)
-            objection = change.proposal.objection_by(event.user_id)
-            if change.changed and (objection is None or not objection.reason):
-                outbox.enqueue(
-                    self.session,
-                    kind=outbox.KIND_EPHEMERAL,
-                    now=self.now,
-                    message=self.renderer.ask_reason(change.proposal),
-                    channel_id=event.channel_id,
-                    user_id=event.user_id,
-                )
-        elif not still_marked:
-            self.withdraw_objection(number, event.user_id)
-
-    def _newer_mark(self, number: int, event: ReactionEvent, meaning: str) -> bool:
-        event_time = _event_time_us(event.event_ts)
-        mark = self.session.get(
-            ReactionMarkRow, (number, event.user_id, meaning, event.emoji), with_for_update=True
-        )
-        if mark is None:
-            self.session.add(
-                ReactionMarkRow(
-                    proposal_number=number,
-                    user_id=event.user_id,
-                    meaning=meaning,
-                    emoji=event.emoji,
-                    present=event.added,
-                    event_time_us=event_time,
-                )
-            )
-            self.session.flush()
-            return True
-        if mark.event_time_us > event_time:
-            return False
-        mark.present = event.added
-        mark.event_time_us = event_time
-        self.session.flush()
-        return True
-
-    def _other_marks_present(self, number: int, event: ReactionEvent, meaning: str) -> bool:
-        """Another emoji of the same meaning still on the card keeps the member in."""
-        others = self.session.scalars(
-            select(ReactionMarkRow.emoji).where(
-                ReactionMarkRow.proposal_number == number,
-                ReactionMarkRow.user_id == event.user_id,
-                ReactionMarkRow.meaning == meaning,
-                ReactionMarkRow.emoji != event.emoji,
-                ReactionMarkRow.present.is_(True),
-            )
-        ).all()
-        return bool(others)
-
     # --- helpers ---------------------------------------------------------------------------
 
     def _record(
@@ -434,14 +280,6 @@ class ProposalService:
             raise NotFound(f"There is no proposal #{number}. `/mwg list` shows the open ones.")
         return row
 
-    def _changed(self, row: ProposalRow, changed: bool) -> Change:
-        if changed:
-            row.card_revision += 1
-        self.session.flush()
-        # Core statements changed the collections behind the ORM's back: reload them.
-        self.session.expire(row, ["signups", "objections"])
-        return Change(queries.snapshot(self.session, row), changed)
-
     def _announce(self, row: ProposalRow, dedupe_key: str) -> ProposalSnapshot:
         """Mark the card stale and queue the outcome as a thread reply sent to the channel."""
         row.card_revision += 1
@@ -459,10 +297,3 @@ class ProposalService:
             dedupe_key=dedupe_key,
         )
         return proposal
-
-
-def _event_time_us(event_ts: str) -> int:
-    try:
-        return int(Decimal(event_ts) * 1_000_000)
-    except (InvalidOperation, ValueError):
-        raise NotPossible("malformed event time") from None

@@ -168,8 +168,7 @@ def outcome(proposal: ProposalSnapshot, moderators: Sequence[str]) -> Rendered:
     return Rendered(text=truncate(text, SECTION_LIMIT), blocks=[section(text)])
 
 
-def ask_reason(proposal: ProposalSnapshot) -> Rendered:
-    n = proposal.number
+def ask_reason(n: int) -> Rendered:
     return note(
         f"You object to #{n}. Please say why, so the group can address it: "
         f"`/mwg object {n} &lt;reason&gt;`, or press Object on the card. "

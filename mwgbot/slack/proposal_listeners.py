@@ -18,7 +18,7 @@ from mwgbot.domain.errors import DomainError
 from mwgbot.domain.proposals import ProposalSnapshot, Stage
 from mwgbot.services import outbox
 from mwgbot.services.bot import BotServices
-from mwgbot.services.proposals import ReactionEvent
+from mwgbot.services.reactions import ReactionEvent
 from mwgbot.slack import blocks, commands, ids
 from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply
 from mwgbot.slack.text import (
@@ -333,10 +333,9 @@ class ProposalHandlers:
         # Committed before Bolt acknowledges (process_before_response): a failure here
         # answers 500 and Slack delivers the event again.
         with self.bot.db.unit_of_work() as session:
-            applied = self.bot.proposals(session, via=Via.REACTION).handle_reaction(
-                reaction, bot_user
-            )
-        if applied:
+            service = self.bot.reactions(session, via=Via.REACTION)
+            service.handle(reaction, bot_user)
+        if service.queued:
             self.bot.wake()
 
 

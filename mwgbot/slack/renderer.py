@@ -17,8 +17,8 @@ class BlockKitRenderer:
     def outcome(self, proposal: ProposalSnapshot, moderators: Sequence[str]) -> Rendered:
         return blocks.outcome(proposal, moderators)
 
-    def ask_reason(self, proposal: ProposalSnapshot) -> Rendered:
-        return blocks.ask_reason(proposal)
+    def ask_reason(self, number: int) -> Rendered:
+        return blocks.ask_reason(number)
 
     def note(self, text: str) -> Rendered:
         return blocks.note(text)

@@ -108,15 +108,15 @@ def test_an_ephemeral_to_someone_not_in_the_channel_is_dropped_not_retried(
 
 def test_a_database_failure_during_an_event_makes_slack_retry(bot: RunningBot) -> None:
     bot.answer("propose Press kit --close 4d")
-    original = bot.runtime.bot.proposals
+    original = bot.runtime.bot.reactions
 
-    def broken(session: Any) -> Any:
+    def broken(session: Any, *, via: Any) -> Any:
         raise RuntimeError("database went away")
 
-    bot.runtime.bot.proposals = broken  # type: ignore[method-assign]
+    bot.runtime.bot.reactions = broken  # type: ignore[method-assign]
     failed = bot.react(1, "UBOB", event_id="Ev0DBFAIL", event_ts="1800000000.000001")
     assert failed.status == 500  # Slack will deliver it again
-    bot.runtime.bot.proposals = original  # type: ignore[method-assign]
+    bot.runtime.bot.reactions = original  # type: ignore[method-assign]
     retried = bot.react(1, "UBOB", event_id="Ev0DBFAIL", event_ts="1800000000.000001", retry_num=1)
     assert retried.status == 200
     assert "<@UBOB>" in bot.answer("show 1")
