@@ -21,6 +21,7 @@ from mwgbot.scheduling.jobs import BotScheduler, Sweep, default_steps
 from mwgbot.services.bot import BotServices
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.policy import Policy
+from mwgbot.services.reconcile import Reconciler
 from mwgbot.slack import meeting_listeners
 from mwgbot.slack.app import build_app, verify_slack
 from mwgbot.slack.notifier import SlackNotifier, make_web_client
@@ -40,6 +41,7 @@ class Runtime:
     bot: BotServices
     app: App
     scheduler: BotScheduler
+    reconciler: Reconciler
 
     def start_background(self) -> None:
         self.scheduler.start()
@@ -69,9 +71,23 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool 
     policy = Policy.from_settings(settings)
     renderer = BlockKitRenderer()
     clock = clock or SystemClock()
-    delivery = Delivery(db, SlackNotifier(client), renderer, policy, clock)
+    slack = SlackNotifier(client)
+    delivery = Delivery(db, slack, renderer, policy, clock)
     bot = BotServices(db=db, policy=policy, clock=clock, renderer=renderer, delivery=delivery)
-    scheduler = BotScheduler(Sweep(bot, steps=default_steps(bot)), settings.mwg_sweep_interval)
+    # The reconciler paces its own reads: it takes a 429 and pauses, rather than sleep in it.
+    reader = SlackNotifier(
+        make_web_client(
+            settings.slack_bot_token, settings.slack_api_url, wait_when_rate_limited=False
+        )
+    )
+    reconciler = Reconciler(
+        db, reader, renderer, policy, clock, SystemClock(), identity.bot_user_id
+    )
+    scheduler = BotScheduler(
+        Sweep(bot, steps=default_steps(bot)),
+        settings.mwg_sweep_interval,
+        reconciler=reconciler,
+    )
     bot.wake = scheduler.wake_delivery
     app = build_app(
         client=client,
@@ -80,4 +96,4 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool 
         identity=identity,
         extensions=(meeting_listeners.register,),
     )
-    return Runtime(settings, db, client, bot, app, scheduler)
+    return Runtime(settings, db, client, bot, app, scheduler, reconciler)

@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,13 +22,17 @@ from sqlalchemy.engine import make_url
 from mwgbot.config import Settings, normalize_database_url
 from mwgbot.db.models import OutboxRow
 from mwgbot.domain.clock import ManualClock
-from mwgbot.fakeslack import FakeSlack
+from mwgbot.fakeslack import FakeSlack, RecordedCall
 from mwgbot.runtime import Runtime, build_runtime
 from tests import slack_requests as sr
 
 CHANNEL = "CMARKETING"
 MODERATORS = ("UMODERATOR", "UMODTWO")
 ORGANIZERS = ("UORGANIZER",)
+# Web API methods that only read.
+READS = frozenset(
+    {"auth.test", "reactions.get", "conversations.history", "conversations.replies", "users.info"}
+)
 # A Tuesday noon, UTC: far from any meeting of the default series (Wednesdays 15:00).
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -123,6 +127,7 @@ class RunningBot:
     url: str
     fake: FakeSlack
     clock: ManualClock
+    reaction_times: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     def command(self, text: str, *, user: str = "UALICE", channel: str = CHANNEL) -> sr.HttpAnswer:
         return sr.send(self.url, sr.slash_command(text, user_id=user, channel_id=channel))
@@ -150,16 +155,35 @@ class RunningBot:
         retry_num: int | None = None,
     ) -> sr.HttpAnswer:
         ts = self.card_ts(number)
+        event_ts = event_ts or f"{time.time():.6f}"
+        self._show_in_slack(ts, user, emoji, added, event_ts)
         event = sr.reaction_event(
             added=added,
             user_id=user,
             reaction=emoji,
             channel_id=CHANNEL,
             message_ts=ts,
-            event_ts=event_ts or f"{time.time():.6f}",
+            event_ts=event_ts,
         )
         event_id = event_id or f"Ev{number}{user}{emoji}{added}{time.monotonic_ns()}"
         return self.send(sr.event_callback(event, event_id=event_id, retry_num=retry_num))
+
+    def _show_in_slack(self, ts: str, user: str, emoji: str, added: bool, event_ts: str) -> None:
+        """The reaction as Slack's message shows it (what reconciliation reads back): the
+        latest event of a member's emoji wins, whatever order the events are sent in."""
+        key = (ts, user, emoji)
+        if key in self.reaction_times and float(self.reaction_times[key]) > float(event_ts):
+            return
+        self.reaction_times[key] = event_ts
+        if added:
+            self.fake.add_reaction(CHANNEL, ts, emoji, user)
+        else:
+            self.fake.remove_reaction(CHANNEL, ts, emoji, user)
+
+    def sent(self) -> list[RecordedCall]:
+        """What the bot asked Slack to show or change: every call but the reads (the
+        reconciler reads the cards' reactions back in the background, at its own pace)."""
+        return [c for c in self.fake.calls if c.method not in READS]
 
     def card_ts(self, number: int) -> str:
         """The ts of proposal n's card in the channel (waits for it to be posted)."""
@@ -261,3 +285,23 @@ def bot(database_url: str, fake_slack: FakeSlack) -> Iterator[RunningBot]:
     finally:
         server.stop()
         runtime.close()
+
+
+@pytest.fixture
+def serve_env(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> dict[str, str]:
+    """The environment of a real `mwgbot serve` process against the fake Slack."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": sr.SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.url,
+        "DATABASE_URL": database_url,
+        "MWG_CHANNEL": CHANNEL,
+        "MWG_MODERATORS": ",".join(MODERATORS),
+        # Seconds instead of days, so a window can close during the test.
+        "MWG_CONSENSUS_MIN": "2s",
+        "MWG_CONSENSUS_WINDOW": "3s",
+        "MWG_SWEEP_INTERVAL": "1s",
+        "LOG_LEVEL": "WARNING",
+    }

@@ -78,3 +78,10 @@ class ServeProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+def started(cwd: Path, env: dict[str, str]) -> ServeProcess:
+    """`mwgbot serve` in its own process, once it answers /healthz."""
+    server = ServeProcess(cwd, env)
+    server.wait_healthy()
+    return server

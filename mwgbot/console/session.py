@@ -327,8 +327,10 @@ class Console:
             raise LineError(f"you have no :{emoji}: reaction on #{number} to take back")
         if added:
             self._reactions.add(key)
+            self.fake.add_reaction(channel, ts, emoji, self.actor_id)
         else:
             self._reactions.discard(key)
+            self.fake.remove_reaction(channel, ts, emoji, self.actor_id)
         event_ts = self._event_ts()
         event = payloads.reaction_event(
             added=added,

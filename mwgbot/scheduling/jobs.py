@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import delete
@@ -19,9 +20,12 @@ from sqlalchemy.orm import Session
 from mwgbot.db.models import OutboxRow, ProcessedEventRow
 from mwgbot.domain.activity import Via
 from mwgbot.services.bot import BotServices
+from mwgbot.services.reconcile import Reconciler
 
 log = logging.getLogger(__name__)
 
+# How often the reconciler looks for cards due to be read back (it paces the reads itself).
+RECONCILE_TICK = timedelta(seconds=2)
 # Slack stops retrying an event within hours; a few days of event IDs is plenty.
 EVENT_ID_RETENTION = timedelta(days=3)
 SENT_MESSAGE_RETENTION = timedelta(days=90)
@@ -148,11 +152,26 @@ class BotScheduler:
         sweep: Sweep,
         sweep_interval: timedelta,
         delivery_interval: timedelta = timedelta(seconds=1),
+        reconciler: Reconciler | None = None,
+        reconcile_tick: timedelta = RECONCILE_TICK,
     ) -> None:
         self.sweep = sweep
         self._delivery = Coalescer(sweep.bot.delivery.run_once, "delivery")
         self._sweeper = Coalescer(sweep.run, "sweep")
         self._scheduler = BackgroundScheduler(timezone=UTC)
+        self._reconciling: Coalescer | None = None
+        if reconciler is not None:
+            self._reconciling = Coalescer(partial(self._reconcile, reconciler), "reconcile")
+            # Ticks are cheap (one bounded query); the reconciler decides what is due.
+            self._scheduler.add_job(
+                self._reconciling.wake,
+                "interval",
+                seconds=reconcile_tick.total_seconds(),
+                id="reconcile",
+                next_run_time=datetime.now(UTC),  # read back what changed while we were down
+                coalesce=True,
+                max_instances=1,
+            )
         self._scheduler.add_job(
             self._sweeper.wake,
             "interval",
@@ -174,6 +193,10 @@ class BotScheduler:
     def wake_delivery(self) -> None:
         self._delivery.wake()
 
+    def _reconcile(self, reconciler: Reconciler) -> None:
+        if reconciler.run_once().queued:
+            self._delivery.wake()
+
     def wait_delivery_idle(self, timeout: float = 10.0) -> bool:
         return self._delivery.wait_idle(timeout)
 
@@ -184,4 +207,6 @@ class BotScheduler:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
         self._sweeper.shutdown()
+        if self._reconciling is not None:
+            self._reconciling.shutdown()
         self._delivery.shutdown()

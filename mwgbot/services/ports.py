@@ -87,6 +87,14 @@ class Notifier(Protocol):
         ...
 
 
+class ReactionReader(Protocol):
+    """Reads a card's reactions back from Slack; raises DeliveryError on failure."""
+
+    def reactions(self, channel: str, ts: str) -> dict[str, list[str]]:
+        """Every reaction on the message: emoji name -> the users who reacted with it."""
+        ...
+
+
 class Renderer(Protocol):
     """Pure builders of the messages the services send."""
 

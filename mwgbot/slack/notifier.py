@@ -10,6 +10,7 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -25,18 +26,19 @@ T = TypeVar("T")
 HISTORY_PAGES = 5
 
 
-def make_web_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebClient:
-    """A WebClient at SLACK_API_URL that rides out rate limits (Retry-After) and blips."""
-    return WebClient(
-        token=token,
-        base_url=base_url,
-        timeout=timeout,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+def make_web_client(
+    token: str | None, base_url: str, *, timeout: int = 10, wait_when_rate_limited: bool = True
+) -> WebClient:
+    """A WebClient at SLACK_API_URL that rides out blips and, unless told otherwise, rate
+    limits (it sleeps for Retry-After). A caller that paces itself (the reconciler) takes the
+    429 instead and pauses on its own."""
+    handlers: list[RetryHandler] = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+    if wait_when_rate_limited:
+        handlers.insert(0, RateLimitErrorRetryHandler(max_retry_count=2))
+    return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=handlers)
 
 
 class SlackNotifier:
@@ -83,6 +85,17 @@ class SlackNotifier:
                 channel=channel, user=user, text=message.text, blocks=message.blocks or None
             )
         )
+
+    def reactions(self, channel: str, ts: str) -> dict[str, list[str]]:
+        """`reactions.get` with `full`: without it Slack may cut each list of users short."""
+        response = _call(
+            lambda: self.client.reactions_get(channel=channel, timestamp=ts, full=True)
+        )
+        message = response.get("message") or {}
+        return {
+            str(reaction["name"]): [str(user) for user in reaction.get("users") or []]
+            for reaction in message.get("reactions") or []
+        }
 
     def find_posted(self, channel: str, marker: str, thread_ts: str | None = None) -> str | None:
         if thread_ts is not None:

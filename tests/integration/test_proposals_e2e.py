@@ -81,7 +81,7 @@ def test_a_retried_event_changes_nothing(bot: RunningBot) -> None:
     first = bot.react(1, "UBOB", event_id="Ev0RETRY1", event_ts="1800000000.000100")
     assert first.status == 200
     bot.settle()
-    calls_before = len(bot.fake.calls)
+    calls_before = len(bot.sent())
     # Slack redelivers the same event (same event_id) with X-Slack-Retry-Num.
     for retry in (1, 2, 3):
         again = bot.react(
@@ -89,7 +89,7 @@ def test_a_retried_event_changes_nothing(bot: RunningBot) -> None:
         )
         assert again.status == 200
     bot.settle()
-    assert len(bot.fake.calls) == calls_before
+    assert len(bot.sent()) == calls_before
     assert "Joined (1)" in bot.answer("show 1")
 
 
@@ -108,7 +108,7 @@ def test_add_and_remove_out_of_order_end_in_the_later_state(bot: RunningBot) -> 
 def test_reactions_that_are_not_ours_are_ignored_quietly(bot: RunningBot) -> None:
     propose(bot)
     bot.settle()
-    calls_before = len(bot.fake.calls)
+    calls_before = len(bot.sent())
     assert bot.react(1, "UBOB", emoji="tada").status == 200
     assert bot.react(1, "UBOTMWG").status == 200  # the bot itself
     other = sr.reaction_event(
@@ -121,7 +121,7 @@ def test_reactions_that_are_not_ours_are_ignored_quietly(bot: RunningBot) -> Non
     )
     assert bot.send(sr.event_callback(other, event_id="Ev0OTHERMSG")).status == 200
     bot.settle()
-    assert len(bot.fake.calls) == calls_before
+    assert len(bot.sent()) == calls_before
     assert "Joined (0)" in bot.answer("show 1")
 
 

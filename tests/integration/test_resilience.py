@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -13,8 +12,8 @@ from sqlalchemy import create_engine, text
 
 from mwgbot.fakeslack import FakeSlack
 from tests import slack_requests as sr
-from tests.conftest import CHANNEL, MODERATORS, RunningBot
-from tests.processes import ServeProcess
+from tests.conftest import CHANNEL, RunningBot
+from tests.processes import started
 
 
 def outcome_posts(fake: FakeSlack) -> list[dict[str, Any]]:
@@ -123,31 +122,6 @@ def test_a_database_failure_during_an_event_makes_slack_retry(bot: RunningBot) -
 
 
 # --- separate processes ------------------------------------------------------------------
-
-
-def started(cwd: Path, env: dict[str, str]) -> ServeProcess:
-    server = ServeProcess(cwd, env)
-    server.wait_healthy()
-    return server
-
-
-@pytest.fixture
-def serve_env(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": sr.SIGNING_SECRET,
-        "SLACK_API_URL": fake_slack.url,
-        "DATABASE_URL": database_url,
-        "MWG_CHANNEL": CHANNEL,
-        "MWG_MODERATORS": ",".join(MODERATORS),
-        # Seconds instead of days, so a window can close during the test.
-        "MWG_CONSENSUS_MIN": "2s",
-        "MWG_CONSENSUS_WINDOW": "3s",
-        "MWG_SWEEP_INTERVAL": "1s",
-        "LOG_LEVEL": "WARNING",
-    }
 
 
 def count_closed(database_url: str) -> int:

@@ -1,0 +1,203 @@
+"""Reading the cards' reactions back from Slack, so that nothing is lost while the bot is down.
+
+Slack retries an event three times within about five minutes; a reaction added or removed
+while the bot was down for longer is never delivered. So at start, and then once every
+MWG_RECONCILE_INTERVAL, each card of an open, escalated or active proposal is read back with
+`reactions.get` and the stored joins and objections are made to match it, by the same rules
+as events (`ReactionService.reconcile`): the bot's own reactions are ignored, the emojis come
+from the settings, an objection found this way asks for a reason, the ledger says
+`reconcile`.
+
+`reactions.get` is Tier 3 (about 50 calls a minute per workspace), so the reads are spread:
+a card is due once its last reading is older than the interval (or older than this process:
+a start reads everything again), and a token bucket paces the calls; a 429 pauses them for
+its Retry-After. Each card is claimed with a conditional UPDATE of `reactions_checked_at`,
+so two instances never read, and so never apply, the same card at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+
+from mwgbot.db.models import ProposalRow
+from mwgbot.db.session import Database
+from mwgbot.domain.activity import Via
+from mwgbot.domain.clock import Clock
+from mwgbot.domain.proposals import State
+from mwgbot.services.participation import lock_card
+from mwgbot.services.policy import Policy
+from mwgbot.services.ports import DeliveryError, ReactionReader, Renderer
+from mwgbot.services.reactions import ReactionService
+
+log = logging.getLogger(__name__)
+
+# Cards whose reactions count: a delivered, dropped, declined or withdrawn one takes no joins.
+LIVE_STATES = (State.OPEN, State.ESCALATED, State.ADOPTED)
+# Tier 3 allows "50+" calls a minute; stay just under, with a small burst at start.
+READS_PER_MINUTE = 45
+BURST = 10
+
+
+class RateBudget:
+    """A token bucket over a monotonic clock: `rate` tokens a second, at most `capacity`."""
+
+    def __init__(
+        self, rate: float, capacity: float, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.capacity = capacity
+        self._monotonic = monotonic
+        self._tokens = capacity
+        self._last = monotonic()
+        self._paused_until = 0.0
+
+    def available(self) -> int:
+        now = self._monotonic()
+        if now < self._paused_until:
+            return 0
+        self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        return int(self._tokens)
+
+    def spend(self) -> None:
+        self._tokens -= 1
+
+    def pause(self, seconds: float) -> None:
+        """Slack said to wait (429 Retry-After): no tokens until then."""
+        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+        self._tokens = 0
+        self._last = self._paused_until  # tokens accrue again from the pause's end
+
+
+@dataclass
+class ReconcileReport:
+    cards: int = 0
+    applied: int = 0
+    failed: int = 0
+    queued: bool = False
+
+
+class Reconciler:
+    def __init__(
+        self,
+        db: Database,
+        reader: ReactionReader,
+        renderer: Renderer,
+        policy: Policy,
+        clock: Clock,
+        wall_clock: Clock,
+        bot_user_id: str | None,
+        budget: RateBudget | None = None,
+    ) -> None:
+        self.db = db
+        self.reader = reader
+        self.renderer = renderer
+        self.policy = policy
+        self.clock = clock  # the domain's time: ledger rows, join times
+        self.wall_clock = wall_clock  # Slack's time: pacing, and when a card was read
+        self.bot_user_id = bot_user_id
+        self.budget = budget or RateBudget(READS_PER_MINUTE / 60, BURST)
+        self.started_at = wall_clock.now()
+
+    def run_once(self) -> ReconcileReport:
+        """Read and reconcile the cards that are due, as many as the budget allows now."""
+        report = ReconcileReport()
+        allowed = self.budget.available()
+        if allowed <= 0:
+            return report
+        for number, channel, ts, checked in self._due(allowed):
+            read_at = self._claim(number, checked)
+            if read_at is None:
+                continue  # another instance has it
+            self.budget.spend()
+            try:
+                reactions = self.reader.reactions(channel, ts)
+            except DeliveryError as error:
+                report.failed += 1
+                self._release(number, read_at, checked)
+                if error.retry_after is not None:
+                    self.budget.pause(error.retry_after)
+                    log.warning("reactions.get is rate limited; pausing %ss", error.retry_after)
+                    break
+                log.warning("reading the reactions of #%s failed: %s", number, error)
+                continue
+            report.cards += 1
+            with self.db.unit_of_work() as session:
+                service = ReactionService(
+                    session, self.policy, self.renderer, self.clock.now(), Via.RECONCILE
+                )
+                report.applied += service.reconcile(
+                    lock_card(session, number),
+                    channel,
+                    reactions,
+                    _microseconds(read_at),
+                    self.bot_user_id,
+                )
+                report.queued |= service.queued
+        return report
+
+    def _due(self, limit: int) -> list[tuple[int, str, str, datetime | None]]:
+        stale_before = min(self.started_at, self.wall_clock.now() - self.policy.reconcile_interval)
+        with self.db.unit_of_work() as session:
+            rows = session.execute(
+                select(
+                    ProposalRow.number,
+                    ProposalRow.channel_id,
+                    ProposalRow.message_ts,
+                    ProposalRow.reactions_checked_at,
+                )
+                .where(
+                    ProposalRow.state.in_([s.value for s in LIVE_STATES]),
+                    ProposalRow.message_ts.is_not(None),
+                    or_(
+                        ProposalRow.reactions_checked_at.is_(None),
+                        ProposalRow.reactions_checked_at < stale_before,
+                    ),
+                )
+                .order_by(
+                    ProposalRow.reactions_checked_at.is_not(None), ProposalRow.reactions_checked_at
+                )
+                .limit(limit)
+            ).all()
+        return [(n, c or self.policy.channel_id, ts, checked) for n, c, ts, checked in rows if ts]
+
+    def _claim(self, number: int, checked: datetime | None) -> datetime | None:
+        """Take the card for a reading now, unless someone read it since we looked; the
+        reading's time when taken."""
+        now = self.wall_clock.now()
+        with self.db.unit_of_work() as session:
+            claimed = session.execute(
+                update(ProposalRow)
+                .where(
+                    ProposalRow.number == number,
+                    ProposalRow.reactions_checked_at.is_(None)
+                    if checked is None
+                    else ProposalRow.reactions_checked_at == checked,
+                )
+                .values(reactions_checked_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            return now if getattr(claimed, "rowcount", 0) else None
+
+    def _release(self, number: int, claimed_at: datetime, checked: datetime | None) -> None:
+        """The reading failed: leave the card due, unless someone read it meanwhile."""
+        with self.db.unit_of_work() as session:
+            session.execute(
+                update(ProposalRow)
+                .where(
+                    ProposalRow.number == number,
+                    ProposalRow.reactions_checked_at == claimed_at,
+                )
+                .values(reactions_checked_at=checked)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def _microseconds(when: datetime) -> int:
+    return int(when.timestamp() * 1_000_000)

@@ -1,0 +1,168 @@
+"""Reconciliation: the cards' reactions are read back from Slack (`reactions.get`) and the
+stored joins and objections made to match, by the same rules as events."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from mwgbot.db.models import ActivityRow, ObjectionRow, SignupRow
+from mwgbot.domain.clock import SystemClock
+from mwgbot.services.reconcile import RateBudget, Reconciler
+from mwgbot.slack.notifier import SlackNotifier, make_web_client
+from tests.conftest import CHANNEL, RunningBot
+
+
+def fresh_reconciler(bot: RunningBot, budget: RateBudget | None = None) -> Reconciler:
+    """The reconciler a restarted bot builds: everything read before it started is due.
+
+    The running bot's own reconciler is held back (as a 429 would), so that what a test
+    counts is what its reconcilers did."""
+    runtime = bot.runtime
+    runtime.reconciler.budget.pause(3600)
+    return Reconciler(
+        runtime.db,
+        SlackNotifier(
+            make_web_client(
+                runtime.client.token, runtime.client.base_url, wait_when_rate_limited=False
+            )
+        ),
+        runtime.bot.renderer,
+        runtime.bot.policy,
+        runtime.bot.clock,
+        SystemClock(),
+        bot.fake.bot_user_id,
+        budget,
+    )
+
+
+def joined(bot: RunningBot, number: int) -> set[str]:
+    with bot.runtime.db.unit_of_work() as session:
+        rows = session.scalars(select(SignupRow.user_id).where(SignupRow.proposal_number == number))
+        return set(rows)
+
+
+def objecting(bot: RunningBot, number: int) -> set[str]:
+    with bot.runtime.db.unit_of_work() as session:
+        rows = session.scalars(
+            select(ObjectionRow.user_id).where(ObjectionRow.proposal_number == number)
+        )
+        return set(rows)
+
+
+def reconciled(bot: RunningBot) -> list[tuple[str, str | None, int | None]]:
+    with bot.runtime.db.unit_of_work() as session:
+        rows = session.execute(
+            select(ActivityRow.kind, ActivityRow.actor_id, ActivityRow.proposal_number)
+            .where(ActivityRow.via == "reconcile")
+            .order_by(ActivityRow.id)
+        ).all()
+        return [(kind, actor, number) for kind, actor, number in rows]
+
+
+@pytest.fixture
+def card(bot: RunningBot) -> str:
+    """#1 with UBOB joined by reaction (event and Slack agree); its card's ts."""
+    assert "Proposed #1" in bot.answer("propose Case-study series --close 4d")
+    bot.react(1, "UBOB")
+    bot.settle()
+    return bot.card_ts(1)
+
+
+def test_changes_made_while_the_bot_was_down_are_read_back(bot: RunningBot, card: str) -> None:
+    # No events reach the bot: it is down.
+    bot.fake.add_reaction(CHANNEL, card, "raised_hand", "UCAROL")
+    bot.fake.remove_reaction(CHANNEL, card, "raised_hand", "UBOB")
+    bot.fake.add_reaction(CHANNEL, card, "no_entry_sign", "UDAVE")
+    bot.fake.add_reaction(CHANNEL, card, "tada", "UERIN")  # means nothing here
+    bot.fake.add_reaction(CHANNEL, card, "raised_hand", bot.fake.bot_user_id)  # the bot's own
+
+    report = fresh_reconciler(bot).run_once()
+
+    assert report.cards == 1
+    assert report.applied == 3
+    assert joined(bot, 1) == {"UCAROL"}
+    assert objecting(bot, 1) == {"UDAVE"}
+    assert sorted(reconciled(bot)) == [
+        ("joined", "UCAROL", 1),
+        ("left", "UBOB", 1),
+        ("objected", "UDAVE", 1),
+    ]
+    [read] = [c for c in bot.fake.calls_to("reactions.get") if c.args["timestamp"] == card][-1:]
+    assert read.args["channel"] == CHANNEL
+    assert str(read.args["full"]).lower() in ("1", "true")
+    # An objection found this way asks for a reason, as a reacted objection does.
+    bot.settle()
+    asked = [e for e in bot.fake.ephemerals if e["user"] == "UDAVE"]
+    assert len(asked) == 1
+    assert "say why" in asked[0]["text"]
+    assert "<@UCAROL>" in bot.card_text(1)
+    assert "<@UBOB>" not in bot.card_text(1)
+
+
+def test_a_second_pass_changes_nothing(bot: RunningBot, card: str) -> None:
+    bot.fake.add_reaction(CHANNEL, card, "raised_hand", "UCAROL")
+    first = fresh_reconciler(bot)
+    assert first.run_once().applied == 1
+    again = fresh_reconciler(bot)
+    assert again.run_once().applied == 0
+    assert [kind for kind, _actor, _n in reconciled(bot)] == ["joined"]
+
+
+def test_a_join_by_command_is_not_undone_for_want_of_a_reaction(bot: RunningBot, card: str) -> None:
+    bot.answer("join 1", user="UCAROL")
+    fresh_reconciler(bot).run_once()
+    assert joined(bot, 1) == {"UBOB", "UCAROL"}
+    assert reconciled(bot) == []
+
+
+def test_an_event_newer_than_the_reading_wins(bot: RunningBot, card: str) -> None:
+    # UBOB took the reaction back after the reading (its event carries a later time).
+    bot.react(1, "UBOB", added=False, event_ts="4000000000.000000")
+    bot.fake.add_reaction(CHANNEL, card, "raised_hand", "UBOB")  # the stale view
+    fresh_reconciler(bot).run_once()
+    assert joined(bot, 1) == set()
+
+
+def test_reads_are_paced_and_a_429_pauses_them(bot: RunningBot) -> None:
+    for i in range(6):
+        bot.answer(f"propose Idea {i} --close 4d")
+    bot.settle()
+    now = [1000.0]
+    budget = RateBudget(rate=1.0, capacity=2, monotonic=lambda: now[0])
+    reconciler = fresh_reconciler(bot, budget)
+    before = len(bot.fake.calls_to("reactions.get"))
+    assert reconciler.run_once().cards == 2  # the burst
+    assert reconciler.run_once().cards == 0  # no tokens left
+    now[0] += 2
+    bot.fake.fail_next("reactions.get", status=429, retry_after=30)
+    report = reconciler.run_once()
+    assert (report.cards, report.failed) == (0, 1)
+    now[0] += 10
+    assert reconciler.run_once().cards == 0  # still waiting for Retry-After
+    now[0] += 25
+    assert reconciler.run_once().cards == 2
+    now[0] += 5
+    assert reconciler.run_once().cards == 2  # the card that failed is still due, and done
+    reads = bot.fake.calls_to("reactions.get")[before:]
+    assert len([c for c in reads if not c.failed]) == 6
+    assert len({c.args["timestamp"] for c in reads if not c.failed}) == 6
+
+
+def test_two_reconcilers_at_once_double_nothing(bot: RunningBot, card: str) -> None:
+    bot.fake.add_reaction(CHANNEL, card, "raised_hand", "UCAROL")
+    bot.fake.add_reaction(CHANNEL, card, "no_entry_sign", "UDAVE")
+    one, two = fresh_reconciler(bot), fresh_reconciler(bot)
+    reports = [one.run_once(), two.run_once(), one.run_once(), two.run_once()]
+    assert sum(r.cards for r in reports) == 1
+    assert sorted(reconciled(bot)) == [("joined", "UCAROL", 1), ("objected", "UDAVE", 1)]
+    bot.settle()
+    assert len([e for e in bot.fake.ephemerals if e["user"] == "UDAVE"]) == 1
+
+
+def test_settled_cards_are_not_read(bot: RunningBot, card: str) -> None:
+    bot.answer("withdraw 1")
+    bot.settle()
+    before = len(bot.fake.calls_to("reactions.get"))
+    assert fresh_reconciler(bot).run_once().cards == 0
+    assert len(bot.fake.calls_to("reactions.get")) == before
