@@ -74,15 +74,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool 
     slack = SlackNotifier(client)
     delivery = Delivery(db, slack, renderer, policy, clock)
     bot = BotServices(db=db, policy=policy, clock=clock, renderer=renderer, delivery=delivery)
-    # The reconciler paces its own reads: it takes a 429 and pauses, rather than sleep in it.
-    reader = SlackNotifier(
-        make_web_client(
-            settings.slack_bot_token, settings.slack_api_url, wait_when_rate_limited=False
-        )
-    )
-    reconciler = Reconciler(
-        db, reader, renderer, policy, clock, SystemClock(), identity.bot_user_id
-    )
+    reconciler = Reconciler(db, slack, renderer, policy, clock, SystemClock(), identity.bot_user_id)
     scheduler = BotScheduler(
         Sweep(bot, steps=default_steps(bot)),
         settings.mwg_sweep_interval,

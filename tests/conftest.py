@@ -24,6 +24,7 @@ from mwgbot.db.models import OutboxRow
 from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack, RecordedCall
 from mwgbot.runtime import Runtime, build_runtime
+from mwgbot.services.pacing import RateBudget
 from tests import slack_requests as sr
 
 CHANNEL = "CMARKETING"
@@ -211,8 +212,11 @@ class RunningBot:
     def settle(self) -> None:
         """Deliver everything due, cards included, as the background delivery would."""
         delivery = self.runtime.bot.delivery
-        interval = delivery.card_update_interval
+        interval, budget = delivery.card_update_interval, delivery.card_updates
+        # Every stale card now: neither the coalescing interval nor the chat.update budget
+        # (tests/integration/test_delivery_pacing.py covers both) holds a test's cards back.
         delivery.card_update_interval = timedelta(0)
+        delivery.card_updates = RateBudget(rate=1000, capacity=1000)
         deadline = time.monotonic() + 15
         try:
             while True:
@@ -226,7 +230,7 @@ class RunningBot:
                     raise AssertionError("outbox messages still undelivered after 15 s")
                 time.sleep(0.02)
         finally:
-            delivery.card_update_interval = interval
+            delivery.card_update_interval, delivery.card_updates = interval, budget
 
     def _due_in_outbox(self) -> int:
         with self.runtime.db.unit_of_work() as session:

@@ -33,6 +33,7 @@ from mwgbot.db.models import ProposalRow
 from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack, RecordedCall
 from mwgbot.runtime import Runtime, build_runtime
+from mwgbot.services.pacing import RateBudget
 from mwgbot.slack import ids
 
 log = logging.getLogger(__name__)
@@ -167,6 +168,8 @@ class Console:
         bot = self._runtime.bot
         bot.wake = _nothing  # delivery runs after each line, here, in order
         bot.delivery.card_update_interval = timedelta(0)  # show every change of a card
+        # The stand-in has no rate limits, and the console's time is not the wall clock's.
+        bot.delivery.card_updates = RateBudget(rate=1000, capacity=1000)
         self._drain()  # auth.test
         self.emit(self._settle())  # the catch-up sweep every start does
 

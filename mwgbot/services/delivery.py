@@ -20,6 +20,7 @@ from mwgbot.db.queries import snapshot
 from mwgbot.db.session import Database
 from mwgbot.domain.clock import Clock, SystemClock
 from mwgbot.services import outbox
+from mwgbot.services.pacing import RateBudget
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import DeliveryError, Notifier, Rendered, Renderer
 
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 25
 MAX_BACKOFF = timedelta(minutes=15)
+# chat.update is Tier 3 ("50+" a minute): stay just under, with room for a burst of closes.
+CARD_UPDATES_PER_MINUTE = 45
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Delivery:
         card_update_interval: timedelta = timedelta(seconds=2),
         lease: timedelta = timedelta(seconds=60),
         wall_clock: Clock | None = None,
+        card_updates: RateBudget | None = None,
     ) -> None:
         self.db = db
         self.notifier = notifier
@@ -62,6 +66,8 @@ class Delivery:
         self.lease = lease
         # Slack's rate limits run on real time, whatever the domain clock says.
         self.wall_clock = wall_clock or SystemClock()
+        # chat.update is Tier 3 for the whole workspace, whichever cards change.
+        self.card_updates = card_updates or RateBudget(CARD_UPDATES_PER_MINUTE / 60, 20)
 
     def run_once(self) -> DeliveryReport:
         report = DeliveryReport()
@@ -297,6 +303,8 @@ class Delivery:
                 )
             ).all()
         for number, revision, synced in stale:
+            if self.card_updates.available() <= 0:
+                break  # the rest stay stale until the budget allows
             self._sync_card(number, revision, synced, report)
 
     def _sync_card(self, number: int, revision: int, synced: int, report: DeliveryReport) -> None:
@@ -322,10 +330,13 @@ class Delivery:
         message = self.renderer.card(
             proposal, self.policy.join_emojis[0], self.policy.object_emojis[0]
         )
+        self.card_updates.spend()
         try:
             self.notifier.update(channel, ts, message)
         except DeliveryError as error:
             log.warning("updating the card of #%s failed; will retry: %s", number, error)
+            if error.retry_after is not None:
+                self.card_updates.pause(error.retry_after)
             with self.db.unit_of_work() as session:
                 # Give the revision back so the next pass tries again.
                 session.execute(

@@ -18,8 +18,6 @@ so two instances never read, and so never apply, the same card at once.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +28,7 @@ from mwgbot.db.session import Database
 from mwgbot.domain.activity import Via
 from mwgbot.domain.clock import Clock
 from mwgbot.domain.proposals import State
+from mwgbot.services.pacing import RateBudget
 from mwgbot.services.participation import lock_card
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import DeliveryError, ReactionReader, Renderer
@@ -42,37 +41,6 @@ LIVE_STATES = (State.OPEN, State.ESCALATED, State.ADOPTED)
 # Tier 3 allows "50+" calls a minute; stay just under, with a small burst at start.
 READS_PER_MINUTE = 45
 BURST = 10
-
-
-class RateBudget:
-    """A token bucket over a monotonic clock: `rate` tokens a second, at most `capacity`."""
-
-    def __init__(
-        self, rate: float, capacity: float, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.rate = rate
-        self.capacity = capacity
-        self._monotonic = monotonic
-        self._tokens = capacity
-        self._last = monotonic()
-        self._paused_until = 0.0
-
-    def available(self) -> int:
-        now = self._monotonic()
-        if now < self._paused_until:
-            return 0
-        self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
-        self._last = now
-        return int(self._tokens)
-
-    def spend(self) -> None:
-        self._tokens -= 1
-
-    def pause(self, seconds: float) -> None:
-        """Slack said to wait (429 Retry-After): no tokens until then."""
-        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
-        self._tokens = 0
-        self._last = self._paused_until  # tokens accrue again from the pause's end
 
 
 @dataclass

@@ -10,10 +10,8 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 from slack_sdk.web import SlackResponse
@@ -26,19 +24,21 @@ T = TypeVar("T")
 HISTORY_PAGES = 5
 
 
-def make_web_client(
-    token: str | None, base_url: str, *, timeout: int = 10, wait_when_rate_limited: bool = True
-) -> WebClient:
-    """A WebClient at SLACK_API_URL that rides out blips and, unless told otherwise, rate
-    limits (it sleeps for Retry-After). A caller that paces itself (the reconciler) takes the
-    429 instead and pauses on its own."""
-    handlers: list[RetryHandler] = [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        ServerErrorRetryHandler(max_retry_count=2),
-    ]
-    if wait_when_rate_limited:
-        handlers.insert(0, RateLimitErrorRetryHandler(max_retry_count=2))
-    return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=handlers)
+def make_web_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebClient:
+    """A WebClient at SLACK_API_URL that rides out connection blips and 5xx answers.
+
+    A 429 is not slept through inside the call (that would hold the one delivery thread for
+    up to twice Retry-After): it surfaces as a DeliveryError with `retry_after`, and the
+    outbox, the card updates and the reconciler each wait that long themselves."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
 
 
 class SlackNotifier:

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from mwgbot.db.models import ActivityRow, ObjectionRow, SignupRow
 from mwgbot.domain.clock import SystemClock
-from mwgbot.services.reconcile import RateBudget, Reconciler
-from mwgbot.slack.notifier import SlackNotifier, make_web_client
+from mwgbot.services.pacing import RateBudget
+from mwgbot.services.reconcile import Reconciler
+from mwgbot.slack.notifier import SlackNotifier
 from tests.conftest import CHANNEL, RunningBot
 
 
@@ -22,11 +23,7 @@ def fresh_reconciler(bot: RunningBot, budget: RateBudget | None = None) -> Recon
     runtime.reconciler.budget.pause(3600)
     return Reconciler(
         runtime.db,
-        SlackNotifier(
-            make_web_client(
-                runtime.client.token, runtime.client.base_url, wait_when_rate_limited=False
-            )
-        ),
+        SlackNotifier(runtime.client),
         runtime.bot.renderer,
         runtime.bot.policy,
         runtime.bot.clock,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mwgbot.services.reconcile import RateBudget
+from mwgbot.services.pacing import RateBudget
 
 
 class Monotonic:
