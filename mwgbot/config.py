@@ -19,14 +19,25 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line for the operator."""
 
 
+# Longer than anything the bot schedules; checked before any arithmetic on the value.
+MAX_DURATION = timedelta(days=3660)
+_MAX_DIGITS = 12
+
+
 def parse_duration(text: str) -> timedelta:
     """Parse `90s`, `45m`, `72h`, `7d`, `2w` or combinations such as `1d12h`."""
     cleaned = text.strip().lower()
     if not _DURATION_WHOLE.fullmatch(cleaned):
-        raise ValueError(f"{text!r} is not a duration like 90s, 45m, 72h, 7d, 2w or 1d12h")
-    seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(cleaned))
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise ValueError(f"{shown!r} is not a duration like 90s, 45m, 72h, 7d, 2w or 1d12h")
+    parts = _DURATION_PART.findall(cleaned)
+    if any(len(n) > _MAX_DIGITS for n, _unit in parts):
+        raise ValueError(f"{cleaned!r} is too long; the most is {MAX_DURATION.days} days")
+    seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in parts)
     if seconds <= 0:
         raise ValueError(f"{text!r} must be longer than zero")
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"{cleaned!r} is too long; the most is {MAX_DURATION.days} days")
     return timedelta(seconds=seconds)
 
 

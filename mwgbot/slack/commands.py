@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from mwgbot.domain.proposals import (
     MAX_ORGANIZATION,
     MAX_REASON,
     MAX_TITLE,
+    MAX_WINDOW,
     Stage,
     Verdict,
 )
@@ -173,6 +175,12 @@ def parse(text: str) -> Command:
     parser = _PARSERS.get(verb)
     if parser is None:
         shown = verb if len(verb) <= 30 else verb[:30] + "…"
+        guess = difflib.get_close_matches(verb[:30], _PARSERS, n=1, cutoff=0.6)
+        if guess:
+            raise UsageError(
+                f"`{_code_safe(shown)}` is not a `/mwg` subcommand: did you mean `{guess[0]}`? "
+                + USAGE_HINT
+            )
         raise UsageError(f"`{_code_safe(shown)}` is not a `/mwg` subcommand. " + USAGE_HINT)
     return parser(rest)
 
@@ -233,7 +241,12 @@ def _parse_propose(words: list[str]) -> Propose:
         if name == "close":
             try:
                 window = parse_duration(value)
-            except ValueError:
+            except ValueError as error:
+                if "too long" in str(error):
+                    raise UsageError(
+                        f"`--close {_code_safe(value[:20])}` is too long: a consensus window "
+                        f"is at most {MAX_WINDOW.days} days."
+                    ) from None
                 raise UsageError(
                     f"`--close {_code_safe(value[:20])}` is not a duration; write e.g. "
                     "`--close 96h`, `--close 7d` or `--close 1d12h`."

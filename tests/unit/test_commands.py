@@ -106,3 +106,24 @@ def test_placeholders_in_answers_survive_slack_formatting() -> None:
     with pytest.raises(c.UsageError) as raised:
         c.parse("object 2")
     assert "&lt;reason&gt;" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("propse x", "propose"), ("lsit", "list"), ("joni 3", "join"), ("shwo 1", "show")],
+)
+def test_a_mistyped_subcommand_suggests_the_nearest(typed: str, meant: str) -> None:
+    with pytest.raises(c.UsageError, match=f"did you mean `{meant}`"):
+        c.parse(typed)
+
+
+def test_a_word_far_from_any_subcommand_gets_no_guess() -> None:
+    with pytest.raises(c.UsageError) as refused:
+        c.parse("frobnicate")
+    assert "did you mean" not in str(refused.value)
+
+
+@pytest.mark.parametrize("close", ["99999999999999d", "9" * 40 + "w", "100000000000000000s"])
+def test_huge_windows_are_refused_before_any_arithmetic(close: str) -> None:
+    with pytest.raises(c.UsageError, match="too long"):
+        c.parse(f"propose x --close {close}")

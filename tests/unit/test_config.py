@@ -196,3 +196,13 @@ def test_a_bad_new_setting_is_one_line_naming_it(
     message = str(raised.value)
     assert message.startswith(f"{name} is malformed")
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("text", ["99999999999999d", "3661d", "1" * 13 + "s", "523w"])
+def test_durations_past_ten_years_are_refused_not_overflowed(text: str) -> None:
+    with pytest.raises(ValueError, match="too long"):
+        parse_duration(text)
+
+
+def test_the_longest_duration_is_accepted() -> None:
+    assert parse_duration("3660d") == timedelta(days=3660)
