@@ -19,6 +19,10 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line for the operator."""
 
 
+class DurationTooLong(ValueError):
+    """A well-formed duration beyond any date arithmetic."""
+
+
 def parse_duration(text: str) -> timedelta:
     """Parse `90s`, `45m`, `72h`, `7d`, `2w` or combinations such as `1d12h`."""
     cleaned = text.strip().lower()
@@ -27,7 +31,10 @@ def parse_duration(text: str) -> timedelta:
     seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(cleaned))
     if seconds <= 0:
         raise ValueError(f"{text!r} must be longer than zero")
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:  # past timedelta's range (about 2.7 million years)
+        raise DurationTooLong(f"{text!r} is far too long") from None
 
 
 def _split_csv(value: Any) -> list[str]:

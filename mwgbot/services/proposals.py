@@ -15,6 +15,7 @@ from mwgbot.db import queries
 from mwgbot.db.models import (
     MemberRow,
     ObjectionRow,
+    OutboxRow,
     ProcessedEventRow,
     ProposalRow,
     ReactionMarkRow,
@@ -293,7 +294,10 @@ class ProposalService:
         return closed
 
     def announce_closing_soon(self) -> list[ProposalSnapshot]:
-        """Once per proposal, a day before its window closes: object now or it passes."""
+        """Once per closing time, a day before the window closes: object now or it passes.
+
+        A window that is extended gets the notice again, for its new closing time.
+        """
         lead = self.policy.closing_soon_lead
         rows = self.session.scalars(
             select(ProposalRow).where(
@@ -308,6 +312,8 @@ class ProposalService:
             # between SQLite and PostgreSQL, so the rule is checked here, not in SQL.
             if row.closes_at - row.created_at <= lead:
                 continue
+            if legacy_closing_soon_sent(self.session, row.number):
+                continue
             proposal = queries.snapshot(self.session, row)
             if outbox.enqueue(
                 self.session,
@@ -316,7 +322,7 @@ class ProposalService:
                 message=self.renderer.closing_soon(proposal, self.policy.object_emojis[0]),
                 channel_id=self.policy.channel_id,
                 proposal_number=row.number,
-                dedupe_key=f"closing-soon:{row.number}",
+                dedupe_key=closing_soon_key(row.number, row.closes_at),
             ):
                 announced.append(proposal)
         return announced
@@ -459,6 +465,28 @@ class ProposalService:
             dedupe_key=dedupe_key,
         )
         return proposal
+
+
+def closing_soon_key(number: int, closes_at: datetime) -> str:
+    """The closing-soon notice exists once per proposal and closing time."""
+    return f"closing-soon:{number}:{int(closes_at.timestamp())}"
+
+
+def legacy_closing_soon_key(number: int) -> str:
+    """The key notices were queued under before windows could move: one per proposal.
+
+    Such a row stands for the proposal's current closing time; when the time moves, it is
+    renamed to the key of the time it announced (`EditingService._move_close`)."""
+    return f"closing-soon:{number}"
+
+
+def legacy_closing_soon_sent(session: Session, number: int) -> bool:
+    return (
+        session.scalar(
+            select(OutboxRow.id).where(OutboxRow.dedupe_key == legacy_closing_soon_key(number))
+        )
+        is not None
+    )
 
 
 def _event_time_us(event_ts: str) -> int:
