@@ -55,6 +55,25 @@ def upsert(
     session.connection().execute(statement)
 
 
+def increment(session: Session, model: type[Base], key: dict[str, Any], *, column: str) -> int:
+    """Add one to a counter row (created at 1), atomically; the new count.
+
+    One INSERT … ON CONFLICT DO UPDATE … RETURNING, so instances counting at once never
+    lose an increment (SQLite 3.35+ and PostgreSQL).
+    """
+    statement = _dialect_insert(session, model)
+    table = statement.table
+    statement = (
+        statement.values(**key, **{column: 1})
+        .on_conflict_do_update(
+            index_elements=list(table.primary_key.columns),
+            set_={column: table.c[column] + 1},
+        )
+        .returning(table.c[column])
+    )
+    return int(session.connection().execute(statement).scalar_one())
+
+
 def lock_proposal(session: Session, number: int) -> ProposalRow | None:
     """Load a proposal for change; on PostgreSQL the row is locked until commit."""
     statement = (

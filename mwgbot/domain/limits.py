@@ -22,7 +22,8 @@ class OpenLimitReached(NotPossible):
     def __init__(self, limit: int, open_ones: Sequence[OpenProposal]) -> None:
         numbers = ", ".join(f"#{p.number}" for p in open_ones)
         super().__init__(
-            f"You already have {len(open_ones)} open proposals ({numbers}); the most one member "
+            f"You already have {len(open_ones)} open proposal{'' if len(open_ones) == 1 else 's'} "
+            f"({numbers}); the most one member "
             f"may have at once is {limit}. Withdraw one or wait for one to close."
         )
         self.limit = limit

@@ -25,7 +25,7 @@ from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import DomainError, NotFound, NotPossible
 from mwgbot.domain.proposals import ProposalSnapshot, Stage, State, Verdict
-from mwgbot.services import ledger, outbox
+from mwgbot.services import ledger, limits, outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 
@@ -75,6 +75,7 @@ class ProposalService:
         window = rules.validate_window(
             window or self.policy.consensus_window, self.policy.consensus_min
         )
+        limits.check_open_limit(self.session, self.policy, proposer_id, self.now)
         row = ProposalRow(
             title=title,
             description=description,

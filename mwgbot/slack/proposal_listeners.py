@@ -16,11 +16,13 @@ from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import Via
 from mwgbot.domain.editing import Wording
 from mwgbot.domain.errors import DomainError
+from mwgbot.domain.limits import OpenLimitReached
 from mwgbot.domain.proposals import ProposalSnapshot
 from mwgbot.services import outbox
 from mwgbot.services.bot import BotServices
 from mwgbot.services.proposals import ReactionEvent
 from mwgbot.slack import blocks, commands, ids, proposal_form
+from mwgbot.slack.limit_text import open_limit_field_error
 from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply
 from mwgbot.slack.text import (
     channel_link,
@@ -204,7 +206,15 @@ class ProposalHandlers:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        self._propose_from_modal(user_id, reading.wording, window)
+        wording = reading.wording
+        try:
+            self._propose_from_modal(user_id, wording, window)
+        except OpenLimitReached as refusal:
+            ack(
+                response_action="errors",
+                errors={ids.BLOCK_TITLE: open_limit_field_error(refusal, self.bot.clock.now())},
+            )
+            return
         ack()
         self.bot.wake()
 
