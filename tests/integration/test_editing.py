@@ -294,3 +294,9 @@ def test_forms_and_cards_stay_valid_at_realistic_sizes(bot: RunningBot) -> None:
     assert len(block(view, ids.BLOCK_FLAGS)["element"]["initial_options"]) == 2  # type: ignore[index]
     all_sent_is_valid_block_kit(bot)
     assert bot.fake.messages(CHANNEL)
+
+
+def test_help_lists_edit_and_extend(bot: RunningBot) -> None:
+    text = bot.answer("help")
+    assert "• `/mwg edit &lt;n&gt;`: fix your open proposal's title" in text
+    assert "• `/mwg extend &lt;n&gt; &lt;duration&gt;`: give your open proposal more time" in text
