@@ -12,8 +12,8 @@ from mwgbot.slack.text import date_token, escape, truncate
 FIELD_LISTED = 5
 FIELD_TITLE = 40
 FIELD_ERROR_LIMIT = 500
-ANSWER_LISTED = 25
-ANSWER_TITLE = 80
+ANSWER_LISTED = 10
+ANSWER_TITLE = 60
 
 
 def open_limit_answer(refusal: OpenLimitReached) -> str:

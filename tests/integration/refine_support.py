@@ -43,6 +43,7 @@ def open_edit_form(bot: RunningBot, number: int, user: str = "UALICE") -> dict[s
     before = len(bot.fake.calls_to("views.open"))
     answer = bot.command(f"edit {number}", user=user)
     assert answer.status == 200
+    assert answer.seconds < 3  # the form opens within Slack's ack deadline
     assert answer.body == "", answer.body
     opened = bot.fake.calls_to("views.open")
     assert len(opened) == before + 1
