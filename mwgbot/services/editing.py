@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
@@ -185,25 +185,33 @@ class EditingService:
 
     def _move_close(self, row: ProposalRow, closes_at: datetime) -> None:
         """The close follows `closes_at` (the sweep reads it); so does the closing-soon notice,
-        whose key names the closing time."""
+        whose key names the closing time: the sweep queues the one of the new time."""
         was = row.closes_at
         row.closes_at = closes_at
         number = row.number
-        # A notice queued under the old one-per-proposal key announced the old time.
-        self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.dedupe_key == legacy_closing_soon_key(number))
-            .values(dedupe_key=closing_soon_key(number, was))
-        )
-        # A notice of the old time that has not gone out yet would now be wrong.
+        legacy = legacy_closing_soon_key(number)
+        # A notice of an earlier time that has not gone out yet would now be wrong.
         self.session.execute(
             update(OutboxRow)
             .where(
-                OutboxRow.dedupe_key == closing_soon_key(number, was),
+                OutboxRow.proposal_number == number,
                 OutboxRow.state == "pending",
+                (OutboxRow.dedupe_key == legacy)
+                | OutboxRow.dedupe_key.startswith(legacy + ":", autoescape=True),
             )
             .values(state=CANCELLED, last_error="the closing time moved before it was sent")
         )
+        # A notice queued under the old one-per-proposal key announced the old time: give it
+        # that time's key, so that the new time gets its own notice.
+        old_form = self.session.scalars(
+            select(OutboxRow).where(OutboxRow.dedupe_key == legacy)
+        ).one_or_none()
+        if old_form is not None:
+            key = closing_soon_key(number, was)
+            taken = self.session.scalar(select(OutboxRow.id).where(OutboxRow.dedupe_key == key))
+            # Both forms for one time (an older instance ran alongside): keep both rows.
+            old_form.dedupe_key = key if taken is None else f"{key}:also-{old_form.id}"
+        self.session.flush()
 
     def _stale_card(self, row: ProposalRow) -> ProposalSnapshot:
         row.card_revision += 1

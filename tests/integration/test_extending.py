@@ -184,3 +184,36 @@ def test_a_notice_of_the_old_time_not_yet_sent_is_dropped(bot: RunningBot) -> No
     bot.advance(timedelta(days=1, hours=23))  # a day before the new close
     [notice] = closing_soon(bot, 1)
     assert f"<!date^{old + 2 * 86400}^" in notice
+
+
+def test_both_key_forms_for_one_time_do_not_block_an_extension(bot: RunningBot) -> None:
+    """An instance of the previous version, running beside this one, may queue the old form
+    for a time this one announced already; extending still works, and the new time gets its
+    notice."""
+    propose(bot)
+    old = int((bot.clock.now() + 4 * DAY).timestamp())
+    bot.advance(3 * DAY)  # this version's notice, under the new key
+    assert len(closing_soon(bot, 1)) == 1
+    with bot.runtime.db.unit_of_work() as session:
+        session.add(
+            OutboxRow(
+                kind="thread",
+                dedupe_key="closing-soon:1",
+                proposal_number=1,
+                channel_id=CHANNEL,
+                payload={"text": "sent by the previous version", "blocks": []},
+                state="sent",
+                attempts=1,
+                uncertain=False,
+                available_at=bot.clock.now(),
+                created_at=bot.clock.now(),
+                sent_at=bot.clock.now(),
+            )
+        )
+    assert bot.answer("extend 1 2d").startswith("#1 now closes")
+    keys = outbox_keys(bot, "closing-soon:1")
+    assert keys[f"closing-soon:1:{old}"] == "sent"
+    assert "closing-soon:1" not in keys
+    assert len(keys) == 2
+    bot.advance(2 * DAY)
+    assert len(closing_soon(bot, 1)) == 2
