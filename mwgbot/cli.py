@@ -46,6 +46,8 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from mwgbot.slack.server import server_config
+
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "MWG_CHANNEL")
     runtime = build_runtime(settings, http=True)
     http_app = runtime.http_app()
@@ -55,17 +57,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # handler that was there before it; a no-op handler lets it return so we close cleanly.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _note_signal)
+    server = uvicorn.Server(server_config(http_app, host=args.host, port=args.port))
     try:
-        uvicorn.run(
-            http_app,
-            host=args.host,
-            port=args.port,
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=10,
-        )
+        server.run()
     finally:
         runtime.close()
+    if not server.started:
+        print(f"mwgbot: could not serve on {args.host}:{args.port}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     log.info("stopped")
     return 0
 

@@ -24,6 +24,10 @@ MAX_DURATION = timedelta(days=3660)
 _MAX_DIGITS = 12
 
 
+class DurationTooLong(ValueError):
+    """A well-formed duration longer than MAX_DURATION (ten years)."""
+
+
 def parse_duration(text: str) -> timedelta:
     """Parse `90s`, `45m`, `72h`, `7d`, `2w` or combinations such as `1d12h`."""
     cleaned = text.strip().lower()
@@ -32,12 +36,12 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(f"{shown!r} is not a duration like 90s, 45m, 72h, 7d, 2w or 1d12h")
     parts = _DURATION_PART.findall(cleaned)
     if any(len(n) > _MAX_DIGITS for n, _unit in parts):
-        raise ValueError(f"{cleaned!r} is too long; the most is {MAX_DURATION.days} days")
+        raise DurationTooLong(f"{cleaned!r} is too long; the most is {MAX_DURATION.days} days")
     seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in parts)
     if seconds <= 0:
         raise ValueError(f"{text!r} must be longer than zero")
     if seconds > MAX_DURATION.total_seconds():
-        raise ValueError(f"{cleaned!r} is too long; the most is {MAX_DURATION.days} days")
+        raise DurationTooLong(f"{cleaned!r} is too long; the most is {MAX_DURATION.days} days")
     return timedelta(seconds=seconds)
 
 

@@ -167,3 +167,40 @@ def view_submission(
 def interactivity_body(payload: dict[str, Any]) -> str:
     """Slack posts interactivity as a form with one field, `payload`, holding JSON."""
     return urlencode({"payload": json.dumps(payload)})
+
+
+def view_state(
+    view: dict[str, Any], changes: dict[str, str | list[str] | None] | None = None
+) -> dict[str, Any]:
+    """The `state.values` Slack sends when a modal is submitted as it was opened, except for
+    the inputs in `changes` (block_id → the new text, or the values of the options to select;
+    None empties the input).
+
+    Inputs keep their `initial_value` / `initial_options`. Slack only lets a member pick the
+    options a view offers, so an unknown option value raises ValueError.
+    """
+    changes = changes or {}
+    values: dict[str, Any] = {}
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        kind, block_id = element.get("type"), block.get("block_id")
+        if block.get("type") != "input" or not block_id:
+            continue
+        if kind == "plain_text_input":
+            text = changes[block_id] if block_id in changes else element.get("initial_value")
+            state: dict[str, Any] = {"type": kind, "value": text or None}
+        elif kind in ("multi_static_select", "checkboxes"):
+            if block_id in changes:
+                wanted = list(changes[block_id] or [])
+                offered = {option["value"]: option for option in element.get("options") or []}
+                unknown = [value for value in wanted if value not in offered]
+                if unknown:
+                    raise ValueError(f"{', '.join(unknown)}: not among the options of {block_id}")
+                chosen = [offered[value] for value in wanted]
+            else:
+                chosen = list(element.get("initial_options") or [])
+            state = {"type": kind, "selected_options": chosen}
+        else:
+            continue
+        values[block_id] = {element.get("action_id"): state}
+    return values

@@ -25,6 +25,7 @@ from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack, RecordedCall
 from mwgbot.runtime import Runtime, build_runtime
 from mwgbot.services.pacing import RateBudget
+from mwgbot.slack.server import server_config
 from tests import slack_requests as sr
 
 CHANNEL = "CMARKETING"
@@ -100,9 +101,8 @@ class HttpServer:
     """uvicorn in a thread on an ephemeral loopback port."""
 
     def __init__(self, app: Any) -> None:
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
-        )
+        # The very uvicorn settings `mwgbot serve` runs with.
+        self.server = uvicorn.Server(server_config(app, host="127.0.0.1", port=0))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def start(self) -> str:

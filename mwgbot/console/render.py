@@ -103,6 +103,13 @@ def _element(element: Any, names: Names) -> str:
     if kind == "image":
         alt = str(element.get("alt_text") or "")
         return f"({alt})" if alt else ""
+    if kind == "plain_text_input" and element.get("initial_value"):
+        text = " ".join(str(element["initial_value"]).split())
+        return f"[{text if len(text) <= 60 else text[:59] + '…'}]"
+    chosen = {str(o.get("value")) for o in element.get("initial_options") or []}
+    if kind == "multi_static_select" and chosen:
+        picked = [o for o in element.get("options") or [] if str(o.get("value")) in chosen]
+        return "[" + ", ".join(_text_of(o.get("text"), names) for o in picked) + " ▾]"
     if kind in ("static_select", "multi_static_select", "overflow", "datepicker", "timepicker"):
         placeholder = _text_of(element.get("placeholder"), names)
         return f"[{placeholder or 'choose'} ▾]"
@@ -110,7 +117,10 @@ def _element(element: Any, names: Names) -> str:
         return "[choose a member ▾]"
     if kind == "checkboxes":
         options = element.get("options") or []
-        return " ".join(f"[ ] {_text_of(o.get('text'), names)}" for o in options)
+        return " ".join(
+            f"[{'x' if str(o.get('value')) in chosen else ' '}] {_text_of(o.get('text'), names)}"
+            for o in options
+        )
     return ""
 
 

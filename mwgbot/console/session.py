@@ -52,7 +52,7 @@ TIME_FORMAT = "%a %Y-%m-%d %H:%M UTC"
 MAX_MOVE = timedelta(weeks=8)
 SETTLE_ROUNDS = 20
 
-COMMANDS = ("as", "/mwg", "react", "unreact", "click", "clock", "help", "quit")
+COMMANDS = ("as", "/mwg", "react", "unreact", "click", "edit", "clock", "help", "quit")
 ONE_LINE_HELP = (
     "lines: as <name> · /mwg … · react|unreact <emoji> #<n> · "
     "click join|object #<n> [because <reason>] · clock [+<duration>] · help · quit"
@@ -93,6 +93,35 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "on"}
     return bool(value)
+
+
+EDIT_FIELDS = ("title", "description", "stages", "leads", "cobranded")
+_EDIT_FLAGS = {"leads": ids.FLAG_LEADS, "cobranded": ids.FLAG_COBRANDED}
+
+
+def _edit_change(view: dict[str, Any], field: str, value: str) -> dict[str, Any]:
+    """The one input an `edit` line changes, as `payloads.view_state` takes it."""
+    if field == "title":
+        return {ids.BLOCK_TITLE: value}
+    if field == "description":
+        return {ids.BLOCK_DESCRIPTION: None if value in ("", "-") else value}
+    if field == "stages":
+        names = [] if value in ("-", "none") else [v.strip().lower() for v in value.split(",")]
+        return {ids.BLOCK_STAGES: [name for name in names if name]}
+    if value.lower() not in ("on", "off"):
+        raise LineError(f"say on or off: edit #<n> {field} on|off")
+    flags = next(
+        (
+            b.get("element") or {}
+            for b in view.get("blocks") or []
+            if b.get("block_id") == ids.BLOCK_FLAGS
+        ),
+        {},
+    )
+    chosen = [str(o.get("value")) for o in flags.get("initial_options") or []]
+    flag = _EDIT_FLAGS[field]
+    chosen = [v for v in chosen if v != flag] + ([flag] if value.lower() == "on" else [])
+    return {ids.BLOCK_FLAGS: chosen}
 
 
 def _number(word: str, usage: str) -> int:
@@ -231,6 +260,8 @@ class Console:
             self._react(args, added=word == "react")
         elif word == "click":
             self._click(args)
+        elif word == "edit":
+            self._edit(rest)
         elif word == "clock":
             self._clock(args)
         else:
@@ -247,6 +278,11 @@ class Console:
             ("unreact <emoji> #<n>", "take that reaction back"),
             ("click join #<n>", "press Join / leave on #n's card"),
             ("click object #<n> because <reason>", "press Object and send its form"),
+            ("edit #<n> title <new title>", "`/mwg edit <n>` and save its form with a new title"),
+            ("edit #<n> description <text>", "… a new description (`-` empties it)"),
+            ("edit #<n> stages awareness,interest", "… new adopter-journey stages (`-`: none)"),
+            ("edit #<n> leads on|off", "… the flag: collects marketing leads"),
+            ("edit #<n> cobranded on|off", "… the flag: co-branded with a sponsor"),
             ("clock", "the time now (UTC)"),
             ("clock +<duration>", "move time on: 45m, 72h, 3d, 2w, 1d12h; due work fires in order"),
             ("help", "this list"),
@@ -278,22 +314,25 @@ class Console:
     def _slash(self, command: str, text: str) -> None:
         if command != ids.COMMAND:
             raise LineError(f"only {ids.COMMAND} is installed here; try `{ids.COMMAND} help`")
-        trigger = self._trigger_id()
+        response = self._dispatch(self._command_form(text), payloads.FORM)
+        lines = self._show(self._drain())
+        lines += self._answer(response)
+        self.emit(lines + self._settle())
+
+    def _command_form(self, text: str) -> str:
+        """`/mwg <text>` typed by the current member, as Slack posts it."""
         form = payloads.slash_command(
             text,
             user_id=self.actor_id,
             user_name=self.actor,
             channel_id=CHANNEL_ID,
             channel_name=CHANNEL_NAME,
-            trigger_id=trigger,
+            trigger_id=self._trigger_id(),
             command=ids.COMMAND,
             response_url="https://hooks.slack.com/commands/console",
             team=self.team,
         )
-        response = self._dispatch(urlencode(form), payloads.FORM)
-        lines = self._show(self._drain())
-        lines += self._answer(response)
-        self.emit(lines + self._settle())
+        return urlencode(form)
 
     def _answer(self, response: BoltResponse) -> list[str]:
         """The ack of a slash command: Slack shows its body to the member who typed it."""
@@ -425,6 +464,40 @@ class Console:
         has = f"its buttons: {labels}" if labels else "it has no buttons now"
         raise LineError(f"#{number}'s card has no {word!r} button ({has})")
 
+    # --- the edit form --------------------------------------------------------------------
+
+    def _edit(self, rest: str) -> None:
+        """`/mwg edit <n>`, then save the form that opened with one field changed, as Slack
+        sends it back: the same code as a member's edit in Slack."""
+        usage = (
+            "usage: edit #<n> title|description|stages|leads|cobranded <value>   "
+            "e.g. edit #1 title Case-study series"
+        )
+        words = rest.split(maxsplit=2)
+        if len(words) < 2:
+            raise LineError(usage)
+        number = _number(words[0], usage)
+        field, value = words[1].lower(), (words[2].strip() if len(words) > 2 else "")
+        if field not in EDIT_FIELDS:
+            raise LineError(f"{field!r} is not a field of the edit form; {usage}")
+        if not value and field != "description":
+            raise LineError(f"what should the {field} be? {usage}")
+        response = self._dispatch(self._command_form(f"edit {number}"), payloads.FORM)
+        calls = self._drain()
+        opened = [c for c in calls if c.method == "views.open"]
+        lines = self._show(c for c in calls if c.method != "views.open")
+        if not opened:  # refused: the answer says why
+            self.emit(lines + self._answer(response) + self._settle())
+            return
+        view = opened[-1].args.get("view") or {}
+        try:
+            values = payloads.view_state(view, _edit_change(view, field, value))
+        except ValueError as error:
+            raise LineError(f"{error}; {usage}") from None
+        lines.append(f"  (you change the {field} of #{number} in its form and press Save)")
+        lines += self._submit_values(view, values)
+        self.emit(lines + self._settle())
+
     def _submit(self, view: dict[str, Any], reason: str) -> list[str]:
         """Fill the form's first text input with the reason and submit it, as Slack does."""
         values: dict[str, Any] = {}
@@ -435,6 +508,10 @@ class Console:
                     str(element.get("action_id")): {"type": "plain_text_input", "value": reason}
                 }
                 break
+        return self._submit_values(view, values)
+
+    def _submit_values(self, view: dict[str, Any], values: dict[str, Any]) -> list[str]:
+        """Submit the form with these `state.values`, as Slack does; what it answered."""
         opened = self.fake.views
         view_id = opened[-1]["id"] if opened else "V0CONSOLE"
         payload = payloads.view_submission(
@@ -635,6 +712,11 @@ class Console:
             number = view.get("private_metadata") or "<n>"
             hint = f"click object #{number} because <reason>` sends it with your reason"
             lines.append(f"  (in the console, `{hint})")
+        elif view.get("callback_id") == ids.VIEW_EDIT:
+            lines.append(
+                "  (in the console, `edit #<n> title <new title>` saves this form with a change; "
+                "`help` lists the fields)"
+            )
         else:
             lines.append(
                 "  (the console cannot fill in this form; type the command instead, "

@@ -93,6 +93,27 @@ def upsert_if_newer(
     return connection.execute(statement, values).first() is not None
 
 
+@functools.cache
+def _increment_statement(dialect: str, model: type[Base], column: str) -> Any:
+    statement = _dialect_insert(dialect, model.__table__)
+    table = statement.table
+    return statement.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={column: table.c[column] + 1},
+    ).returning(table.c[column])
+
+
+def increment(session: Session, model: type[Base], key: dict[str, Any], *, column: str) -> int:
+    """Add one to a counter row (created at 1), atomically; the new count.
+
+    One INSERT … ON CONFLICT DO UPDATE … RETURNING, so instances counting at once never
+    lose an increment (SQLite 3.35+ and PostgreSQL).
+    """
+    connection = session.connection()
+    statement = _increment_statement(connection.dialect.name, model, column)
+    return int(connection.execute(statement, {**key, column: 1}).scalar_one())
+
+
 def lock_proposal(session: Session, number: int) -> ProposalRow | None:
     """Load a proposal for change; on PostgreSQL the row is locked until commit."""
     statement = (

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from mwgbot.db.models import OutboxRow, ProcessedEventRow
 from mwgbot.domain.activity import Via
+from mwgbot.services import limits
 from mwgbot.services.bot import BotServices
 from mwgbot.services.reconcile import Reconciler
 
@@ -101,6 +102,7 @@ def _prune(session: Session, now: datetime) -> None:
             OutboxRow.sent_at < now - SENT_MESSAGE_RETENTION,
         )
     )
+    limits.prune_command_counts(session, now)
 
 
 class Coalescer:

@@ -11,12 +11,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from mwgbot.db import queries
-from mwgbot.db.models import MemberRow, ObjectionRow, ProposalRow, SignupRow
+from mwgbot.db.models import MemberRow, ObjectionRow, OutboxRow, ProposalRow, SignupRow
 from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import NotFound
 from mwgbot.domain.proposals import ProposalSnapshot, Stage, State, Verdict
-from mwgbot.services import ledger, outbox
+from mwgbot.services import ledger, limits, outbox
 from mwgbot.services.participation import Objected, Participation, lock_card
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
@@ -57,6 +57,7 @@ class ProposalService:
         window = rules.validate_window(
             window or self.policy.consensus_window, self.policy.consensus_min
         )
+        limits.check_open_limit(self.session, self.policy, proposer_id, self.now)
         row = ProposalRow(
             title=title,
             description=description,
@@ -231,7 +232,10 @@ class ProposalService:
         return closed
 
     def announce_closing_soon(self) -> list[ProposalSnapshot]:
-        """Once per proposal, a day before its window closes: object now or it passes."""
+        """Once per closing time, a day before the window closes: object now or it passes.
+
+        A window that is extended gets the notice again, for its new closing time.
+        """
         lead = self.policy.closing_soon_lead
         rows = self.session.scalars(
             select(ProposalRow).where(
@@ -246,6 +250,8 @@ class ProposalService:
             # between SQLite and PostgreSQL, so the rule is checked here, not in SQL.
             if row.closes_at - row.created_at <= lead:
                 continue
+            if legacy_closing_soon_sent(self.session, row.number):
+                continue
             proposal = queries.snapshot(self.session, row)
             if outbox.enqueue(
                 self.session,
@@ -254,7 +260,7 @@ class ProposalService:
                 message=self.renderer.closing_soon(proposal, self.policy.object_emojis[0]),
                 channel_id=self.policy.channel_id,
                 proposal_number=row.number,
-                dedupe_key=f"closing-soon:{row.number}",
+                dedupe_key=closing_soon_key(row.number, row.closes_at),
             ):
                 announced.append(proposal)
         return announced
@@ -297,3 +303,25 @@ class ProposalService:
             dedupe_key=dedupe_key,
         )
         return proposal
+
+
+def closing_soon_key(number: int, closes_at: datetime) -> str:
+    """The closing-soon notice exists once per proposal and closing time."""
+    return f"closing-soon:{number}:{int(closes_at.timestamp())}"
+
+
+def legacy_closing_soon_key(number: int) -> str:
+    """The key notices were queued under before windows could move: one per proposal.
+
+    Such a row stands for the proposal's current closing time; when the time moves, it is
+    renamed to the key of the time it announced (`EditingService._move_close`)."""
+    return f"closing-soon:{number}"
+
+
+def legacy_closing_soon_sent(session: Session, number: int) -> bool:
+    return (
+        session.scalar(
+            select(OutboxRow.id).where(OutboxRow.dedupe_key == legacy_closing_soon_key(number))
+        )
+        is not None
+    )

@@ -246,12 +246,89 @@ def proposal_list(
     return truncate("\n".join(lines), SECTION_LIMIT)
 
 
+def _option(text: str, value: str) -> Block:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+STAGE_OPTIONS = [_option(s.value.capitalize(), s.value) for s in Stage]
+FLAG_OPTIONS = {
+    ids.FLAG_LEADS: _option("Collects marketing leads", ids.FLAG_LEADS),
+    ids.FLAG_COBRANDED: _option("Co-branded with a sponsor", ids.FLAG_COBRANDED),
+}
+
+
+def title_input(initial: str | None = None) -> Block:
+    element: Block = {"type": "plain_text_input", "action_id": ids.INPUT, "max_length": MAX_TITLE}
+    if initial:
+        element["initial_value"] = initial
+    return {
+        "type": "input",
+        "block_id": ids.BLOCK_TITLE,
+        "label": {"type": "plain_text", "text": "Title"},
+        "element": element,
+    }
+
+
+def description_input(initial: str | None = None) -> Block:
+    element: Block = {
+        "type": "plain_text_input",
+        "action_id": ids.INPUT,
+        "multiline": True,
+        "max_length": MAX_DESCRIPTION,
+    }
+    if initial:
+        element["initial_value"] = initial
+    return {
+        "type": "input",
+        "block_id": ids.BLOCK_DESCRIPTION,
+        "optional": True,
+        "label": {"type": "plain_text", "text": "Description"},
+        "element": element,
+    }
+
+
+def stages_input(initial: Sequence[Stage] = ()) -> Block:
+    element: Block = {
+        "type": "multi_static_select",
+        "action_id": ids.INPUT,
+        "options": STAGE_OPTIONS,
+    }
+    if initial:
+        # Slack wants the very option objects of `options`.
+        element["initial_options"] = [o for o in STAGE_OPTIONS if Stage(o["value"]) in initial]
+    return {
+        "type": "input",
+        "block_id": ids.BLOCK_STAGES,
+        "optional": True,
+        "label": {"type": "plain_text", "text": "Adopter-journey stages it serves"},
+        "element": element,
+    }
+
+
+def flags_input(*, collects_leads: bool = False, cobranded: bool = False) -> Block:
+    element: Block = {
+        "type": "checkboxes",
+        "action_id": ids.INPUT,
+        "options": list(FLAG_OPTIONS.values()),
+    }
+    chosen = [
+        FLAG_OPTIONS[flag]
+        for flag, on in ((ids.FLAG_LEADS, collects_leads), (ids.FLAG_COBRANDED, cobranded))
+        if on
+    ]
+    if chosen:
+        element["initial_options"] = chosen
+    return {
+        "type": "input",
+        "block_id": ids.BLOCK_FLAGS,
+        "optional": True,
+        "label": {"type": "plain_text", "text": "Flags"},
+        "element": element,
+    }
+
+
 def propose_modal(channel_id: str, window_hint: str) -> dict[str, Any]:
     """The form `/mwg propose` opens when no title is given."""
-    stage_options = [
-        {"text": {"type": "plain_text", "text": s.value.capitalize()}, "value": s.value}
-        for s in Stage
-    ]
     return {
         "type": "modal",
         "callback_id": ids.VIEW_PROPOSE,
@@ -260,39 +337,9 @@ def propose_modal(channel_id: str, window_hint: str) -> dict[str, Any]:
         "submit": {"type": "plain_text", "text": "Propose"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            {
-                "type": "input",
-                "block_id": ids.BLOCK_TITLE,
-                "label": {"type": "plain_text", "text": "Title"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ids.INPUT,
-                    "max_length": MAX_TITLE,
-                },
-            },
-            {
-                "type": "input",
-                "block_id": ids.BLOCK_DESCRIPTION,
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Description"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ids.INPUT,
-                    "multiline": True,
-                    "max_length": MAX_DESCRIPTION,
-                },
-            },
-            {
-                "type": "input",
-                "block_id": ids.BLOCK_STAGES,
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Adopter-journey stages it serves"},
-                "element": {
-                    "type": "multi_static_select",
-                    "action_id": ids.INPUT,
-                    "options": stage_options,
-                },
-            },
+            title_input(),
+            description_input(),
+            stages_input(),
             {
                 "type": "input",
                 "block_id": ids.BLOCK_WINDOW,
@@ -305,26 +352,29 @@ def propose_modal(channel_id: str, window_hint: str) -> dict[str, Any]:
                     "placeholder": {"type": "plain_text", "text": "e.g. 7d, 96h, 2w"},
                 },
             },
-            {
-                "type": "input",
-                "block_id": ids.BLOCK_FLAGS,
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Flags"},
-                "element": {
-                    "type": "checkboxes",
-                    "action_id": ids.INPUT,
-                    "options": [
-                        {
-                            "text": {"type": "plain_text", "text": "Collects marketing leads"},
-                            "value": ids.FLAG_LEADS,
-                        },
-                        {
-                            "text": {"type": "plain_text", "text": "Co-branded with a sponsor"},
-                            "value": ids.FLAG_COBRANDED,
-                        },
-                    ],
-                },
-            },
+            flags_input(),
+        ],
+    }
+
+
+def edit_modal(proposal: ProposalSnapshot, private_metadata: str) -> dict[str, Any]:
+    """The form `/mwg edit <n>` opens: the proposal's words, stages and flags, prefilled."""
+    return {
+        "type": "modal",
+        "callback_id": ids.VIEW_EDIT,
+        "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": truncate(f"Edit #{proposal.number}", 24)},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            context(
+                f"{state_line(proposal)}. Changing the title or description with less than a "
+                "day left moves the close so that everyone gets a day to react to the new words."
+            ),
+            title_input(proposal.title),
+            description_input(proposal.description),
+            stages_input(proposal.stages),
+            flags_input(collects_leads=proposal.collects_leads, cobranded=proposal.cobranded),
         ],
     }
 

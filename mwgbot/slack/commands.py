@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from mwgbot.config import parse_duration
+from mwgbot.config import DurationTooLong, parse_duration
+from mwgbot.domain.meetings import format_duration
 from mwgbot.domain.proposals import (
     MAX_NOTE,
     MAX_ORGANIZATION,
@@ -99,6 +100,17 @@ class MeetingSkip:
     skip: bool
 
 
+@dataclass(frozen=True)
+class Edit:
+    number: int
+
+
+@dataclass(frozen=True)
+class Extend:
+    number: int
+    by: timedelta
+
+
 Command = (
     Help
     | Propose
@@ -113,6 +125,8 @@ Command = (
     | SetOrganization
     | Next
     | MeetingSkip
+    | Edit
+    | Extend
 )
 
 # One line per subcommand: `/mwg help` prints these, the usage hint points at them.
@@ -131,6 +145,14 @@ HELP_LINES = (
     ),
     ("unobject &lt;n&gt;", "withdraw your objection to #n"),
     ("withdraw &lt;n&gt;", "withdraw your own open proposal (moderators: any)"),
+    (
+        "edit &lt;n&gt;",
+        "fix your open proposal's title, description, stages or flags (moderators: any)",
+    ),
+    (
+        "extend &lt;n&gt; &lt;duration&gt;",
+        "give your open proposal more time, e.g. `extend 4 3d` (moderators: any)",
+    ),
     ("resolve &lt;n&gt; adopt|decline &lt;note&gt;", "moderators: settle an escalated proposal"),
     ("org &lt;name&gt;", "set your organization (shown when you join); `org` alone shows it"),
     ("next", "the next meetings and the agenda as it stands"),
@@ -241,12 +263,12 @@ def _parse_propose(words: list[str]) -> Propose:
         if name == "close":
             try:
                 window = parse_duration(value)
-            except ValueError as error:
-                if "too long" in str(error):
-                    raise UsageError(
-                        f"`--close {_code_safe(value[:20])}` is too long: a consensus window "
-                        f"is at most {MAX_WINDOW.days} days."
-                    ) from None
+            except DurationTooLong:
+                raise UsageError(
+                    f"`--close {_code_safe(value[:20])}` is too long: a consensus window "
+                    f"is at most {MAX_WINDOW.days} days."
+                ) from None
+            except ValueError:
                 raise UsageError(
                     f"`--close {_code_safe(value[:20])}` is not a duration; write e.g. "
                     "`--close 96h`, `--close 7d` or `--close 1d12h`."
@@ -324,6 +346,28 @@ def _parse_meeting(words: list[str]) -> MeetingSkip:
     return MeetingSkip(day, skip=words[0].lower() == "skip")
 
 
+def _parse_extend(words: list[str]) -> Extend:
+    usage = "extend &lt;n&gt; &lt;duration&gt;"
+    number, rest = _number(words, usage)
+    if len(rest) != 1:
+        raise UsageError(
+            f"By how long? For example `/mwg extend {number} 3d`. Usage: `/mwg {usage}`"
+        )
+    value = rest[0].removeprefix("+")
+    try:
+        by = parse_duration(value)
+    except DurationTooLong:
+        raise UsageError(
+            f"`{_code_safe(value[:20])}` is far longer than a consensus window may last "
+            f"({format_duration(MAX_WINDOW)} in all)."
+        ) from None
+    except ValueError:
+        raise UsageError(
+            f"`{_code_safe(value[:20])}` is not a duration; write e.g. `3d`, `36h` or `1w`."
+        ) from None
+    return Extend(number, by)
+
+
 def _no_arguments(command: Command, name: str) -> Callable[[list[str]], Command]:
     def parse_it(words: list[str]) -> Command:
         if words:
@@ -347,4 +391,6 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "org": _parse_org,
     "next": _no_arguments(Next(), "next"),
     "meeting": _parse_meeting,
+    "edit": lambda w: Edit(_only_number("edit &lt;n&gt;", w)),
+    "extend": _parse_extend,
 }

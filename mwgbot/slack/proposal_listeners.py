@@ -6,24 +6,26 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from mwgbot.config import parse_duration
 from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import Via
+from mwgbot.domain.editing import Wording
 from mwgbot.domain.errors import DomainError
-from mwgbot.domain.proposals import ProposalSnapshot, Stage
+from mwgbot.domain.limits import OpenLimitReached
+from mwgbot.domain.proposals import ProposalSnapshot
 from mwgbot.services import outbox
 from mwgbot.services.bot import BotServices
 from mwgbot.services.reactions import ReactionEvent
-from mwgbot.slack import blocks, commands, ids
+from mwgbot.slack import blocks, commands, ids, proposal_form
+from mwgbot.slack.limit_text import open_limit_field_error
 from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply
 from mwgbot.slack.text import (
     channel_link,
-    clean_block,
     clean_line,
     date_token,
     escape,
@@ -196,40 +198,36 @@ class ProposalHandlers:
     def submit_propose_modal(self, ack: Ack, body: dict[str, Any]) -> None:
         values = body["view"]["state"]["values"]
         user_id = body["user"]["id"]
-        errors: dict[str, str] = {}
-        title = clean_line(_input(values, ids.BLOCK_TITLE) or "")
-        if not title:
-            errors[ids.BLOCK_TITLE] = "A proposal needs a title."
-        elif len(title) > rules.MAX_TITLE:
-            errors[ids.BLOCK_TITLE] = f"At most {rules.MAX_TITLE} characters."
-        description = clean_block(_input(values, ids.BLOCK_DESCRIPTION) or "")
-        if len(description) > rules.MAX_DESCRIPTION:
-            errors[ids.BLOCK_DESCRIPTION] = f"At most {rules.MAX_DESCRIPTION} characters."
-        window = None
-        window_text = (_input(values, ids.BLOCK_WINDOW) or "").strip()
-        if window_text:
-            try:
-                window = rules.validate_window(
-                    parse_duration(window_text), self.bot.policy.consensus_min
-                )
-            except ValueError:
-                errors[ids.BLOCK_WINDOW] = "Write a duration such as 96h, 7d or 2w."
-            except DomainError as refusal:
-                errors[ids.BLOCK_WINDOW] = truncate(str(refusal), 150)
-        stages = tuple(Stage(v) for v in _selected(values, ids.BLOCK_STAGES))
-        flags = set(_selected(values, ids.BLOCK_FLAGS))
+        reading = proposal_form.read_wording(values)
+        errors = dict(reading.errors)
+        window, window_error = proposal_form.read_window(values, self.bot.policy.consensus_min)
+        if window_error:
+            errors[ids.BLOCK_WINDOW] = window_error
         if errors:
             ack(response_action="errors", errors=errors)
             return
+        wording = reading.wording
+        try:
+            self._propose_from_modal(user_id, wording, window)
+        except OpenLimitReached as refusal:
+            ack(
+                response_action="errors",
+                errors={ids.BLOCK_TITLE: open_limit_field_error(refusal, self.bot.clock.now())},
+            )
+            return
+        ack()
+        self.bot.wake()
+
+    def _propose_from_modal(self, user_id: str, wording: Wording, window: timedelta | None) -> None:
         with self.bot.db.unit_of_work() as session:
             proposal = self.bot.proposals(session, via=Via.MODAL).propose(
                 user_id,
-                title,
-                description=description,
-                stages=stages,
+                wording.title,
+                description=wording.description,
+                stages=wording.stages,
                 window=window,
-                collects_leads=ids.FLAG_LEADS in flags,
-                cobranded=ids.FLAG_COBRANDED in flags,
+                collects_leads=wording.collects_leads,
+                cobranded=wording.cobranded,
             )
             outbox.enqueue(
                 session,
@@ -241,8 +239,6 @@ class ProposalHandlers:
                 channel_id=self.bot.policy.channel_id,
                 user_id=user_id,
             )
-        ack()
-        self.bot.wake()
 
     # --- buttons and the objection modal ---------------------------------------------------
 
@@ -281,7 +277,8 @@ class ProposalHandlers:
 
     def submit_object_modal(self, ack: Ack, body: dict[str, Any]) -> None:
         number = int(body["view"]["private_metadata"])
-        reason = clean_line(_input(body["view"]["state"]["values"], ids.BLOCK_REASON) or "")
+        values = body["view"]["state"]["values"]
+        reason = clean_line(proposal_form.input_value(values, ids.BLOCK_REASON) or "")
         if not reason:
             ack(response_action="errors", errors={ids.BLOCK_REASON: "Please give a reason."})
             return
@@ -339,17 +336,6 @@ class ProposalHandlers:
             self.bot.wake()
 
 
-def _input(values: dict[str, Any], block_id: str) -> str | None:
-    value = (values.get(block_id) or {}).get(ids.INPUT) or {}
-    result = value.get("value")
-    return str(result) if result is not None else None
-
-
-def _selected(values: dict[str, Any], block_id: str) -> list[str]:
-    value = (values.get(block_id) or {}).get(ids.INPUT) or {}
-    return [str(option["value"]) for option in value.get("selected_options") or []]
-
-
 def _duration_words(delta: Any) -> str:
     from mwgbot.domain.meetings import format_duration
 
@@ -385,7 +371,10 @@ def register(app: App, bot: BotServices, router: CommandRouter, team_url: str | 
             ack()
             return
         reply = router.handle_text(text, invocation)
-        ack(response_type="ephemeral", text=reply.text)
+        if reply.text:
+            ack(response_type="ephemeral", text=reply.text)
+        else:  # the answer is a form that opened: nothing to say
+            ack()
         if reply.changed:
             bot.wake()
 

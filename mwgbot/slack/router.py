@@ -39,12 +39,28 @@ C = TypeVar("C", bound=Command)
 Handler = Callable[[Any, Invocation], Reply]
 
 
+E = TypeVar("E", bound=DomainError)
+
+
 class CommandRouter:
     def __init__(self) -> None:
         self._handlers: dict[type[Any], Handler] = {}
+        self._describers: dict[type[Any], Callable[[Any], str]] = {}
 
     def register(self, command_type: type[C], handler: Callable[[C, Invocation], Reply]) -> None:
         self._handlers[command_type] = handler
+
+    def describe(self, refusal_type: type[E], describer: Callable[[E], str]) -> None:
+        """Answer refusals of this type with `describer`'s text instead of the plain message
+        (a refusal that carries data, such as a list to show)."""
+        self._describers[refusal_type] = describer
+
+    def _text_of(self, refusal: DomainError) -> str:
+        for kind in type(refusal).__mro__:
+            describer = self._describers.get(kind)
+            if describer is not None:
+                return describer(refusal)
+        return str(refusal)
 
     @property
     def handled(self) -> frozenset[type[Any]]:
@@ -58,8 +74,10 @@ class CommandRouter:
             if handler is None:
                 return Reply("That subcommand is not available in this installation.")
             return handler(command, invocation)
-        except (UsageError, DomainError) as refusal:
+        except UsageError as refusal:
             return Reply(str(refusal))
+        except DomainError as refusal:
+            return Reply(self._text_of(refusal))
         except Exception:
             log.exception("/mwg %r from %s failed", text[:200], invocation.user_id)
             return Reply(INTERNAL_ERROR)

@@ -12,7 +12,7 @@ from tests.conftest import RunningBot
 
 def test_many_stale_cards_are_updated_within_the_budget(bot: RunningBot) -> None:
     for i in range(8):
-        bot.answer(f"propose Idea {i} --close 4d")
+        assert "Proposed" in bot.answer(f"propose Idea {i} --close 4d", user=f"UPROPOSER{i}")
     bot.settle()
     running = bot.runtime.bot.delivery
     running.card_updates.pause(3600)  # the bot's own delivery holds back: this one acts alone

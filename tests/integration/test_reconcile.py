@@ -123,7 +123,7 @@ def test_an_event_newer_than_the_reading_wins(bot: RunningBot, card: str) -> Non
 
 def test_reads_are_paced_and_a_429_pauses_them(bot: RunningBot) -> None:
     for i in range(6):
-        bot.answer(f"propose Idea {i} --close 4d")
+        assert "Proposed" in bot.answer(f"propose Idea {i} --close 4d", user=f"UPROPOSER{i}")
     bot.settle()
     now = [1000.0]
     budget = RateBudget(rate=1.0, capacity=2, monotonic=lambda: now[0])

@@ -1,0 +1,117 @@
+"""Helpers of the edit, extend and limits tests: the edit form as Slack sends it back, the
+ledger rows a step wrote, and Block Kit validation of everything the bot sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+from sqlalchemy import select
+
+from mwgbot import fakeslack_payloads as payloads
+from mwgbot.db.models import ActivityRow, OutboxRow
+from mwgbot.slack import ids
+from tests import slack_requests as sr
+from tests.conftest import RunningBot
+
+
+def valid_view(view: dict[str, Any]) -> None:
+    View(**view).validate_json()
+
+
+def valid_blocks(blocks: list[dict[str, Any]]) -> None:
+    assert len(blocks) <= 50, len(blocks)
+    for block in blocks:
+        parsed = Block.parse(block)
+        assert parsed is not None, block
+        parsed.validate_json()
+
+
+def all_sent_is_valid_block_kit(bot: RunningBot) -> None:
+    """Every message, update and form the bot sent Slack, as slack_sdk's models check them."""
+    for call in bot.fake.calls:
+        if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            valid_blocks(list(call.args.get("blocks") or []))
+        elif call.method in ("views.open", "views.push", "views.update", "views.publish"):
+            valid_view(dict(call.args["view"]))
+
+
+def open_edit_form(bot: RunningBot, number: int, user: str = "UALICE") -> dict[str, Any]:
+    """`/mwg edit <n>`: the form that opened (the command's own answer is empty)."""
+    before = len(bot.fake.calls_to("views.open"))
+    answer = bot.command(f"edit {number}", user=user)
+    assert answer.status == 200
+    assert answer.seconds < 3  # the form opens within Slack's ack deadline
+    assert answer.body == "", answer.body
+    opened = bot.fake.calls_to("views.open")
+    assert len(opened) == before + 1
+    view = dict(opened[-1].args["view"])
+    assert view["callback_id"] == ids.VIEW_EDIT
+    valid_view(view)
+    return view
+
+
+FIELD_BLOCKS = {
+    "title": ids.BLOCK_TITLE,
+    "description": ids.BLOCK_DESCRIPTION,
+    "stages": ids.BLOCK_STAGES,
+    "flags": ids.BLOCK_FLAGS,
+}
+
+
+def submit_edit(
+    bot: RunningBot, view: dict[str, Any], user: str = "UALICE", **changes: Any
+) -> sr.HttpAnswer:
+    """Save the form as Slack sends it: what it showed, with `changes` (title=…, flags=[…])."""
+    values = payloads.view_state(view, {FIELD_BLOCKS[k]: v for k, v in changes.items()})
+    return bot.send(
+        sr.view_submission(
+            ids.VIEW_EDIT, values, user_id=user, private_metadata=view["private_metadata"]
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    kind: str
+    via: str
+    actor: str | None
+    proposal: int | None
+    details: dict[str, Any]
+
+
+class Ledger:
+    """The ledger rows each step added, in order."""
+
+    def __init__(self, bot: RunningBot) -> None:
+        self.bot = bot
+        self.seen = 0
+        self.new()
+
+    def new(self) -> list[Row]:
+        with self.bot.runtime.db.unit_of_work() as session:
+            rows = session.scalars(
+                select(ActivityRow).where(ActivityRow.id > self.seen).order_by(ActivityRow.id)
+            ).all()
+            if rows:
+                self.seen = rows[-1].id
+            return [
+                Row(r.kind, r.via, r.actor_id, r.proposal_number, dict(r.details)) for r in rows
+            ]
+
+
+def closing_soon(bot: RunningBot, number: int) -> list[str]:
+    return [str(m["text"]) for m in bot.thread_replies(number) if ":alarm_clock:" in m["text"]]
+
+
+def outbox_keys(bot: RunningBot, prefix: str) -> dict[str, str]:
+    """Dedupe key → state of the outbox rows whose key starts with `prefix`."""
+    with bot.runtime.db.unit_of_work() as session:
+        rows = session.execute(
+            select(OutboxRow.dedupe_key, OutboxRow.state).where(
+                OutboxRow.dedupe_key.like(prefix + "%")
+            )
+        ).all()
+    return {str(key): str(state) for key, state in rows}
