@@ -74,6 +74,8 @@ class ProposalService:
         window = rules.validate_window(
             window or self.policy.consensus_window, self.policy.consensus_min
         )
+        earlier = select(ProposalRow.number).where(ProposalRow.proposer_id == proposer_id)
+        first_proposal = self.session.scalar(earlier.limit(1)) is None
         row = ProposalRow(
             title=title,
             description=description,
@@ -87,6 +89,7 @@ class ProposalService:
             channel_id=self.policy.channel_id,
             card_revision=0,
             card_synced_revision=0,
+            first_proposal=first_proposal,
         )
         self.session.add(row)
         self.session.flush()
