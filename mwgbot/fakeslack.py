@@ -237,6 +237,7 @@ class FakeSlack:
         self.socket_mode_url = "ws://127.0.0.1:1/"
         self.on_call: Callable[[RecordedCall], None] | None = None
         self._users: dict[str, str] = dict(users or {})
+        self._bots: set[str] = set()
         self._clock = clock
         self._last_ts_us = 0 if clock is not None else ts_base * 1_000_000
         self._lock = threading.RLock()
@@ -406,6 +407,25 @@ class FakeSlack:
     def add_user(self, user_id: str, display_name: str) -> None:
         with self._lock:
             self._users[user_id] = display_name
+
+    def add_bot(self, user_id: str, display_name: str) -> None:
+        """A bot user of another app: `users.info` answers `is_bot: true` for it."""
+        with self._lock:
+            self._users[user_id] = display_name
+            self._bots.add(user_id)
+
+    def dm_channel(self, user_id: str) -> str | None:
+        """The 1:1 DM channel `conversations.open` gave for a member, if it was opened."""
+        with self._lock:
+            return self._dm_channels.get(user_id)
+
+    def dm_user(self, channel: str) -> str | None:
+        """The member a 1:1 DM channel (from `conversations.open`) is with, if any."""
+        with self._lock:
+            for users, dm in self._dm_channels.items():
+                if dm == channel and "," not in users:
+                    return users
+        return None
 
     def add_message(
         self,
@@ -692,8 +712,8 @@ class FakeSlack:
         return msg
 
     def _user_object(self, user_id: str) -> dict[str, Any]:
-        is_bot = user_id == self.bot_user_id
-        if is_bot:
+        is_bot = user_id == self.bot_user_id or user_id in self._bots
+        if user_id == self.bot_user_id:
             display = self.bot_name
         elif user_id in self._users:
             display = self._users[user_id]
@@ -710,7 +730,11 @@ class FakeSlack:
             "team": self.team_id,
         }
         if is_bot:
-            profile.update(bot_id=self.bot_id, api_app_id=self.app_id)
+            own = user_id == self.bot_user_id
+            profile.update(
+                bot_id=self.bot_id if own else "B" + user_id[1:],
+                api_app_id=self.app_id if own else "A" + user_id[1:],
+            )
         return {
             "id": user_id,
             "team_id": self.team_id,

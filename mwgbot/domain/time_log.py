@@ -39,7 +39,7 @@ _MAX_MINUTE_DIGITS = 4
 DURATION_EXAMPLES = "45m, 2h, 1h30m or 2h30m"
 
 
-class BadTime(ValueError):
+class BadTime(NotPossible):
     """Input that is not a valid duration, day or month; the message says what to type."""
 
 
