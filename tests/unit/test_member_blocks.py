@@ -25,7 +25,8 @@ from mwgbot.services.member_models import (
     TimeLogged,
     Welcome,
 )
-from mwgbot.slack import home_blocks, ids, member_blocks
+from mwgbot.services.read_models import Digest
+from mwgbot.slack import home_blocks, ids, meeting_blocks, member_blocks
 from mwgbot.slack.renderer import BlockKitRenderer
 from tests.block_kit_checks import assert_valid_message, assert_valid_view
 
@@ -243,3 +244,15 @@ def test_the_log_time_form(count: int) -> None:
     assert blocks[ids.BLOCK_DAY]["element"]["initial_date"] == "2026-12-01"
     assert all(b["type"] == "input" for b in form["blocks"])
     assert form["callback_id"] == ids.VIEW_LOG_TIME
+
+
+def test_the_digest_welcomes_who_joined_even_when_quiet() -> None:
+    quiet = meeting_blocks.digest(Digest(as_of=NOW, since=NOW, new_members=("UDANA",)))
+    assert_valid_message(quiet)
+    assert [b["text"]["text"][:5] for b in quiet.blocks] == [":zzz:", ":wave"]
+    assert "*Joined the channel (1):* welcome, <@UDANA>!" in quiet.blocks[1]["text"]["text"]
+    crowd = tuple(f"UNEW{n:04d}" for n in range(500))
+    busy = meeting_blocks.digest(Digest(as_of=NOW, since=None, new_members=crowd))
+    assert_valid_message(busy)
+    assert "and 475 more!" in json.dumps(busy.blocks)
+    assert "Joined the channel" not in json.dumps(meeting_blocks.digest(Digest(NOW, NOW)).blocks)
