@@ -32,6 +32,8 @@ AHEAD_OF_UTC = timedelta(hours=14)
 _DURATION = re.compile(r"(?:(?P<hours>\d+)h)?(?:(?P<minutes>\d+)m(?:in)?)?", re.IGNORECASE)
 _MONTH = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# What a refusal may echo of the input: anything else (markup, mentions) shows as "?".
+_UNSAFE = re.compile(r"[^0-9A-Za-z .:,+#/_-]")
 # More digits than these can never be in range; refused before any int() is taken.
 _MAX_HOUR_DIGITS = 2
 _MAX_MINUTE_DIGITS = 4
@@ -58,9 +60,9 @@ def parse_duration(text: str) -> int:
         raise BadTime(f"Time given cannot be negative: write a duration like {DURATION_EXAMPLES}.")
     match = _DURATION.fullmatch(cleaned)
     if not cleaned or match is None or not (match["hours"] or match["minutes"]):
-        shown = cleaned[:20].replace("`", "'")
         raise BadTime(
-            f"`{shown}` is not a duration: write hours and minutes, like {DURATION_EXAMPLES}."
+            f"`{_shown(cleaned)}` is not a duration: write hours and minutes, "
+            f"like {DURATION_EXAMPLES}."
         )
     hours_text, minutes_text = match["hours"] or "0", match["minutes"] or "0"
     if (
@@ -71,10 +73,15 @@ def parse_duration(text: str) -> int:
     hours, minutes = int(hours_text), int(minutes_text)
     if match["hours"] and minutes >= 60:
         raise BadTime(
-            f"`{cleaned}`: minutes after the hours must be under 60; "
+            f"`{_shown(cleaned)}`: minutes after the hours must be under 60; "
             f"write {hours + minutes // 60}h{minutes % 60}m."
         )
     return check_minutes(hours * 60 + minutes)
+
+
+def _shown(text: str) -> str:
+    """At most 20 characters of the input, with nothing that Slack could read as markup."""
+    return _UNSAFE.sub("?", text[:20])
 
 
 def check_minutes(minutes: int) -> int:
@@ -98,8 +105,7 @@ def _too_long() -> str:
 def parse_day(text: str) -> date:
     """``YYYY-MM-DD`` → a date (range-checked later, against today)."""
     if _DAY.fullmatch(text) is None:
-        shown = text[:20].replace("`", "'")
-        raise BadTime(f"`{shown}` is not a date; write it as YYYY-MM-DD.")
+        raise BadTime(f"`{_shown(text)}` is not a date; write it as YYYY-MM-DD.")
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -186,8 +192,7 @@ def parse_month(text: str) -> Month:
     """``YYYY-MM`` → a Month."""
     match = _MONTH.fullmatch(text)
     if match is None:
-        shown = text[:20].replace("`", "'")
-        raise BadTime(f"`{shown}` is not a month; write it as YYYY-MM, e.g. 2026-11.")
+        raise BadTime(f"`{_shown(text)}` is not a month; write it as YYYY-MM, e.g. 2026-11.")
     return Month(int(match["year"]), int(match["month"]))
 
 

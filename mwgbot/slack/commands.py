@@ -17,7 +17,7 @@ from mwgbot.domain.proposals import (
     Stage,
     Verdict,
 )
-from mwgbot.slack.text import clean_line
+from mwgbot.slack.text import clean_line, escape
 
 MAX_COMMAND_TEXT = 4000
 
@@ -380,7 +380,7 @@ def _parse_log(words: list[str]) -> LogTime:
             match = _NUMBER.fullmatch(rest[0])
             if match is None or int(match.group(1)) < 1:
                 raise UsageError(
-                    f"`{_code_safe(rest[0][:20])}` is not a proposal number. "
+                    f"`{escape(_code_safe(rest[0][:20]))}` is not a proposal number. "
                     f"Usage: `/mwg {LOG_USAGE}`"
                 )
             number = int(match.group(1))
@@ -414,7 +414,7 @@ def _parse_unlog(words: list[str]) -> Unlog:
         raise UsageError(f"Which entry? {usage}")
     match = _NUMBER.fullmatch(words[0])
     if match is None:
-        raise UsageError(f"`{_code_safe(words[0][:20])}` is not an entry number. {usage}")
+        raise UsageError(f"`{escape(_code_safe(words[0][:20]))}` is not an entry number. {usage}")
     entry = int(match.group(1))
     if entry < 1:
         raise UsageError("Entry numbers start at 1.")

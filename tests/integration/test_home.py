@@ -296,10 +296,12 @@ def test_the_log_time_form_shows_errors_on_its_fields_and_logs_nothing(bot: Runn
 def test_a_valid_log_time_form_logs_and_answers_in_the_home_tab(bot: RunningBot) -> None:
     bot.answer("propose Case-study series --close 4d")
     log_form(bot, "UALICE")
+    rows = len(ledger_rows(bot))
     answer = submit(bot, "UALICE", values("1h30m", "drafted the <b>outline</b>", "2026-11-30", "1"))
     assert answer.status == 200
     assert answer.body == ""  # the form closes
     assert entries(bot) == 1
+    assert len(ledger_rows(bot)) == rows + 1
     assert ledger_rows(bot)[-1] == (
         "time_logged",
         "modal",

@@ -66,6 +66,12 @@ def test_parses(text: str, expected: c.Command) -> None:
         ("unlog 1 2", "Which entry?"),
         ("unlog one", "is not an entry number"),
         ("unlog 0", "start at 1"),
+        # What is echoed back cannot mention anyone.
+        ("log &lt;!channel&gt; x", "`??channel?` is not a duration"),
+        ("log 2h #&lt;!here&gt; x", "`#&lt;!here&gt;` is not a proposal number"),
+        ("unlog &lt;@U1&gt;", "`&lt;@U1&gt;` is not an entry number"),
+        ("hours &lt;!here&gt;", "`??here?` is not a month"),
+        ("log 2h x --date &lt;!here&gt;", "`??here?` is not a date"),
     ],
 )
 def test_refuses_with_a_clear_hint(text: str, hint: str) -> None:

@@ -60,6 +60,7 @@ def test_durations_in_hours_and_minutes(text: str, minutes: int) -> None:
         ("", "not a duration"),
         ("30m2h", "not a duration"),
         ("`rm`", "not a duration"),
+        ("<!channel>", "`??channel?` is not a duration"),
     ],
 )
 def test_bad_durations_say_what_to_type(text: str, hint: str) -> None:
