@@ -14,6 +14,7 @@ from mwgbot.slack import ids
 from tests import slack_requests as sr
 from tests.block_kit_checks import assert_valid_view
 from tests.conftest import START, RunningBot
+from tests.integration.meeting_support import Launcher, launcher_fixture  # noqa: F401
 from tests.integration.member_support import (
     all_valid,
     entries,
@@ -78,10 +79,8 @@ def test_a_skipped_next_meeting_is_said_with_the_one_after(bot: RunningBot) -> N
     assert "is *skipped*; the next one is <!date^1798038000^" in text  # 2026-12-23
 
 
-def test_the_calendar_feed_is_offered_when_set(bot: RunningBot) -> None:
-    bot.runtime.bot.policy = type(bot.runtime.bot.policy)(
-        **{**vars(bot.runtime.bot.policy), "calendar_url": "https://mwg.example.org/feed.ics"}
-    )
+def test_the_calendar_feed_is_offered_when_set(launcher: Launcher) -> None:
+    bot = launcher.start(mwg_calendar_url="https://mwg.example.org/feed.ics")
     open_home(bot, "UDANA")
     assert "<https://mwg.example.org/feed.ics|Add the meetings to your calendar>" in home_text(
         bot, "UDANA"
