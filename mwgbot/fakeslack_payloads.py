@@ -81,6 +81,56 @@ def reaction_event(
     }
 
 
+def member_joined_channel(
+    *,
+    user_id: str,
+    channel_id: str,
+    event_ts: str,
+    inviter: str | None = None,
+    channel_type: str = "C",
+    team: Team = DEFAULT_TEAM,
+) -> dict[str, Any]:
+    """Someone joined a channel the bot is in (Slack's doc example, bolt-python's fixture).
+
+    `inviter` is absent when the member joined by themselves.
+    """
+    event: dict[str, Any] = {
+        "type": "member_joined_channel",
+        "user": user_id,
+        "channel": channel_id,
+        "channel_type": channel_type,
+        "team": team.team_id,
+        "event_ts": event_ts,
+    }
+    if inviter is not None:
+        event["inviter"] = inviter
+    return event
+
+
+def app_home_opened(
+    *,
+    user_id: str,
+    dm_channel: str,
+    event_ts: str,
+    tab: str = "home",
+    view: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A member opened the app's Home (tab "home") or Messages (tab "messages") tab.
+
+    `view` is the Home view last published for them; Slack leaves it out the first time.
+    """
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": user_id,
+        "channel": dm_channel,
+        "tab": tab,
+        "event_ts": event_ts,
+    }
+    if view is not None:
+        event["view"] = view
+    return event
+
+
 def event_callback(
     event: dict[str, Any], *, event_id: str, event_time: int, team: Team = DEFAULT_TEAM
 ) -> dict[str, Any]:
@@ -142,6 +192,27 @@ def block_actions(
         "channel": {"id": channel_id, "name": channel_name},
         "message": {"type": "message", "ts": message_ts, "text": message_text},
         "response_url": response_url,
+        "actions": [action],
+    }
+
+
+def home_block_actions(
+    action: dict[str, Any],
+    *,
+    user_id: str,
+    view: dict[str, Any],
+    trigger_id: str,
+    user_name: str | None = None,
+    team: Team = DEFAULT_TEAM,
+) -> dict[str, Any]:
+    """A button pressed in the app's Home tab: the view instead of a channel and a message,
+    and no response URL (Slack's doc example of block_actions from a Home tab)."""
+    return {
+        "type": "block_actions",
+        **_actor(user_id, user_name, team),
+        "container": {"type": "view", "view_id": view.get("id", "")},
+        "trigger_id": trigger_id,
+        "view": view,
         "actions": [action],
     }
 

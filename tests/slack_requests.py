@@ -181,3 +181,58 @@ def get(base_url: str, path: str, timeout: float = 10.0) -> HttpAnswer:
             )
     except urllib.error.HTTPError as error:
         return HttpAnswer(error.code, error.read().decode(), time.perf_counter() - started)
+
+
+def member_joined(user_id: str, *, channel_id: str, event_ts: str | None = None) -> dict[str, Any]:
+    return payloads.member_joined_channel(
+        user_id=user_id, channel_id=channel_id, event_ts=event_ts or f"{time.time():.6f}"
+    )
+
+
+def app_home_opened(
+    user_id: str, *, tab: str = "home", view: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return payloads.app_home_opened(
+        user_id=user_id,
+        dm_channel=f"D{user_id[1:]}",
+        event_ts=f"{time.time():.6f}",
+        tab=tab,
+        view=view,
+    )
+
+
+def home_action(
+    action_id: str, *, user_id: str, view: dict[str, Any], value: str | None = None
+) -> SlackRequest:
+    """A press of a button that the published Home `view` shows (it must be there)."""
+    block_id, button = find_button(view, action_id, value)
+    action: dict[str, Any] = {
+        "action_id": action_id,
+        "block_id": block_id,
+        "text": button["text"],
+        "type": "button",
+        "action_ts": f"{time.time():.6f}",
+    }
+    if "value" in button:
+        action["value"] = button["value"]
+    return interactivity(
+        payloads.home_block_actions(
+            action, user_id=user_id, view=view, trigger_id="13345224609.738474920.home"
+        )
+    )
+
+
+def find_button(
+    view: dict[str, Any], action_id: str, value: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The block ID and the button with this action (and value) in a view."""
+    for block in view.get("blocks") or []:
+        elements = list(block.get("elements") or [])
+        if block.get("accessory"):
+            elements.append(block["accessory"])
+        for element in elements:
+            if element.get("action_id") == action_id and (
+                value is None or element.get("value") == value
+            ):
+                return str(block.get("block_id") or ""), element
+    raise AssertionError(f"no {action_id} button (value {value}) in the view")

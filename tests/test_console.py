@@ -190,6 +190,16 @@ def test_the_tour_runs_cleanly() -> None:
         "is adopted by lazy consensus",
         "is escalated to @dana",
         "is declined by moderator @dana",
+        # issue 9: a newcomer's welcome, time given, the team's month, a Home tab
+        "[#marketing] @frank joined the channel",
+        "[DM to @frank] mwgbot: :wave: Welcome to #marketing, @frank!",
+        "Logged 2h30m on #1 Case-study webinar series for 2026-12-07",
+        "Your time in December 2026: 1h in 1 entry",
+        "The team's time in December 2026: 3h30m from 2 members who logged time.",
+        "[App Home of @bob] :house: Your Marketing Working Group",
+        "closes Thu 2026-12-10 09:00 UTC · 1 joined, 0 objecting · you joined  [Leave]",
+        ":wave: Joined the channel (1): welcome, @frank!",
+        ":seedling: Their first proposal: welcome!",
     ):
         assert expected in out, expected
     # In the order they fall due: the reminders before the closes, the closes in order.
@@ -238,6 +248,33 @@ def test_reactions_and_buttons_by_name() -> None:
     assert "(a form opens) Object to #1" in out
     assert "`click object #1 because <reason>` sends it" in out
     assert "• @carol: it overlaps the meetup" in out
+
+
+def test_enter_welcomes_once_and_home_shows_the_home_tab() -> None:
+    lines = output_lines(
+        console(
+            "as frank\n"
+            "enter\n"
+            "enter\n"
+            "enter now\n"
+            "/mwg propose Video series --close 72h\n"
+            "/mwg log 1h30m #1 storyboard\n"
+            "home\n"
+            "home please\n"
+        )
+    )
+    out = "\n".join(lines)
+    assert out.count("[#marketing] @frank joined the channel") == 2
+    assert out.count("[DM to @frank] mwgbot: :wave: Welcome to #marketing, @frank!") == 1
+    assert "The organizers are @eden" in out
+    assert "? usage: enter" in out
+    home = lines.index("[App Home of @frank] :house: Your Marketing Working Group")
+    shown = "\n".join(lines[home:])
+    assert "[Propose an initiative] [Log time]" in shown
+    assert "#1 Video series" in shown
+    assert "Your proposals and initiatives (1)" in shown
+    assert "Your time in December 2026: 1h30m" in shown
+    assert "? usage: home" in out
 
 
 def test_user_text_cannot_mention_anyone() -> None:

@@ -38,13 +38,16 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "chat.postEphemeral": frozenset({"chat:write"}),
     "chat.delete": frozenset({"chat:write"}),
     "chat.getPermalink": frozenset(),
-    # The relevant *:history scope for the conversation's type. The bot reads only
-    # MWG_CHANNEL, which may be a public or a private channel; it never reads DMs, so
-    # im:history and mpim:history are not asked for.
-    "conversations.history": frozenset({"channels:history", "groups:history"}),
+    # The relevant *:history scope for the conversation's type. The bot reads MWG_CHANNEL,
+    # which may be a public or a private channel, and its own DM with a newcomer, only to
+    # find a welcome whose sending was uncertain (so it is never sent twice); it reads no
+    # group DMs, so mpim:history is not asked for.
+    "conversations.history": frozenset({"channels:history", "groups:history", "im:history"}),
     "conversations.replies": frozenset({"channels:history", "groups:history"}),
     "conversations.info": frozenset({"channels:read", "groups:read"}),
+    # The app's 1:1 DM with a newcomer, for the welcome (im:write; mpim:write is for groups).
     "conversations.open": frozenset({"im:write"}),
+    # Is a newcomer a person or a bot? Asked once, before their welcome.
     "users.info": frozenset({"users:read"}),
     "reactions.get": frozenset({"reactions:read"}),
     "reactions.add": frozenset({"reactions:write"}),
@@ -56,7 +59,9 @@ EVENT_SCOPES: dict[str, frozenset[str]] = {
     "reaction_removed": frozenset({"reactions:read"}),
     "message": frozenset({"channels:history", "groups:history"}),
     "app_mention": frozenset({"app_mentions:read"}),
+    # channels:read for a public MWG_CHANNEL, groups:read for a private one.
     "member_joined_channel": frozenset({"channels:read", "groups:read"}),
+    # No scope; the Home tab needs a bot user and any scope, the Messages tab chat:write.
     "app_home_opened": frozenset(),
 }
 
@@ -207,6 +212,19 @@ def test_the_manifest_declares_a_socket_mode_bot(manifest: dict[str, Any]) -> No
     assert settings["token_rotation_enabled"] is False
 
 
+def test_the_app_home_has_a_home_tab_and_a_read_only_messages_tab(
+    manifest: dict[str, Any],
+) -> None:
+    """The Home tab shows each member their own view (views.publish answers `not_enabled`
+    without it); the welcome arrives in the Messages tab (chat.postMessage answers
+    `messages_tab_disabled` without it). The bot reads no DMs, so members cannot type there."""
+    assert manifest["features"]["app_home"] == {
+        "home_tab_enabled": True,
+        "messages_tab_enabled": True,
+        "messages_tab_read_only_enabled": True,
+    }
+
+
 def test_the_manifest_command_is_the_one_the_app_registers(manifest: dict[str, Any]) -> None:
     commands = manifest["features"]["slash_commands"]
     assert [c["command"] for c in commands] == [ids.COMMAND]
@@ -233,6 +251,10 @@ def test_the_manifest_events_are_the_ones_the_app_subscribes(manifest: dict[str,
 
 def _event(event_type: str) -> dict[str, Any]:
     now = f"{time.time():.6f}"
+    if event_type == "member_joined_channel":
+        return sr.member_joined("UALICE", channel_id=CHANNEL, event_ts=now)
+    if event_type == "app_home_opened":
+        return sr.app_home_opened("UALICE", tab="messages")
     if event_type in ("reaction_added", "reaction_removed"):
         return sr.reaction_event(
             added=event_type == "reaction_added",

@@ -171,8 +171,20 @@ def upgrade() -> None:
     with op.batch_alter_table("signups", schema=None) as batch_op:
         batch_op.create_index("ix_signups_user_id", ["user_id"], unique=False)
 
+    # --- members who are bots (the welcome, issue 9) ---
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("is_bot", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.alter_column("is_bot", existing_type=sa.Boolean(), server_default=None)
+
 
 def downgrade() -> None:
+    # --- members who are bots (the welcome, issue 9) ---
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.drop_column("is_bot")
+
     with op.batch_alter_table("signups", schema=None) as batch_op:
         batch_op.drop_index("ix_signups_user_id")
 

@@ -52,11 +52,26 @@ TIME_FORMAT = "%a %Y-%m-%d %H:%M UTC"
 MAX_MOVE = timedelta(weeks=8)
 SETTLE_ROUNDS = 20
 
-COMMANDS = ("as", "/mwg", "react", "unreact", "click", "edit", "clock", "help", "quit")
+COMMANDS = (
+    "as",
+    "/mwg",
+    "react",
+    "unreact",
+    "click",
+    "edit",
+    "enter",
+    "home",
+    "clock",
+    "help",
+    "quit",
+)
 ONE_LINE_HELP = (
     "lines: as <name> · /mwg … · react|unreact <emoji> #<n> · "
-    "click join|object #<n> [because <reason>] · clock [+<duration>] · help · quit"
+    "click join|object #<n> [because <reason>] · edit #<n> <field> <value> · enter · home · "
+    "clock [+<duration>] · help · quit"
 )
+#: How long `home` waits for the bot to publish the Home tab.
+HOME_WAIT_SECONDS = 5.0
 
 _NUMBER = re.compile(r"#?([1-9]\d{0,8})")
 _EMOJI = re.compile(r"[a-z0-9_+'-]+(?:::skin-tone-[2-6])?")
@@ -262,6 +277,10 @@ class Console:
             self._click(args)
         elif word == "edit":
             self._edit(rest)
+        elif word == "enter":
+            self._enter(args)
+        elif word == "home":
+            self._home(args)
         elif word == "clock":
             self._clock(args)
         else:
@@ -283,6 +302,8 @@ class Console:
             ("edit #<n> stages awareness,interest", "… new adopter-journey stages (`-`: none)"),
             ("edit #<n> leads on|off", "… the flag: collects marketing leads"),
             ("edit #<n> cobranded on|off", "… the flag: co-branded with a sponsor"),
+            ("enter", f"join #{CHANNEL_NAME}: a newcomer gets the bot's welcome by DM"),
+            ("home", "open the bot's Home tab: meetings, proposals, objections, hours"),
             ("clock", "the time now (UTC)"),
             ("clock +<duration>", "move time on: 45m, 72h, 3d, 2w, 1d12h; due work fires in order"),
             ("help", "this list"),
@@ -397,6 +418,52 @@ class Console:
         if response.status != 200:
             lines.append(f"  (the bot failed to handle the reaction: HTTP {response.status})")
         self.emit(lines + self._settle())
+
+    # --- joining the channel, the Home tab ---------------------------------------------------
+
+    def _enter(self, args: list[str]) -> None:
+        if args:
+            raise LineError(f"usage: enter   (you, {self.actor}, join #{CHANNEL_NAME})")
+        event_ts = self._event_ts()
+        event = payloads.member_joined_channel(
+            user_id=self.actor_id,
+            channel_id=CHANNEL_ID,
+            event_ts=event_ts,
+            team=self.team,
+        )
+        lines = [f"[#{CHANNEL_NAME}] @{self.actor} joined the channel"]
+        response = self._dispatch(self._event_body(event, event_ts), payloads.JSON)
+        lines += self._show(self._drain())
+        if response.status != 200:
+            lines.append(f"  (the bot failed to handle the join: HTTP {response.status})")
+        self.emit(lines + self._settle())
+
+    def _home(self, args: list[str]) -> None:
+        if args:
+            raise LineError("usage: home   (open the bot's Home tab, as yourself)")
+        event_ts = self._event_ts()
+        event = payloads.app_home_opened(
+            user_id=self.actor_id, dm_channel=f"D{self.actor_id[1:]}", event_ts=event_ts
+        )
+        published = len(self.fake.calls_to("views.publish"))
+        response = self._dispatch(self._event_body(event, event_ts), payloads.JSON)
+        if response.status == 200:
+            # The bot publishes from a worker of its own; wait for it, as Slack's client does.
+            self.fake.wait_for("views.publish", published + 1, timeout=HOME_WAIT_SECONDS)
+        lines = self._show(self._drain())
+        if response.status != 200:
+            lines.append(f"  (the bot failed to show the Home tab: HTTP {response.status})")
+        self.emit(lines + self._settle())
+
+    def _event_body(self, event: dict[str, Any], event_ts: str) -> str:
+        self._seq += 1
+        body = payloads.event_callback(
+            event,
+            event_id=f"Ev0CONSOLE{self._seq:06d}",
+            event_time=int(float(event_ts)),
+            team=self.team,
+        )
+        return json.dumps(body)
 
     # --- buttons and forms -----------------------------------------------------------------
 
@@ -650,7 +717,7 @@ class Console:
     def _where(self, channel: str) -> str:
         if channel == CHANNEL_ID:
             return f"#{CHANNEL_NAME}"
-        name = self.people.name_of(channel)
+        name = self.people.name_of(self.fake.dm_user(channel) or channel)
         if name is not None:
             return f"DM to @{name}"
         return "a DM" if channel.startswith("D") else channel

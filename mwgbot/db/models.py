@@ -192,6 +192,8 @@ class MemberRow(Base):
     # Slack display name, cached from users.info for exports.
     display_name: Mapped[str | None] = mapped_column(String(100))
     display_name_checked_at: Mapped[datetime | None]
+    # A bot user (users.info said so when a DM was due): never welcomed, never named as new.
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (Index("ix_members_joined_channel_at", "joined_channel_at"),)
 

@@ -185,6 +185,7 @@ def snapshot(session: Session, row: ProposalRow) -> ProposalSnapshot:
         decision=decision,
         channel_id=row.channel_id,
         message_ts=row.message_ts,
+        first_proposal=row.first_proposal,
     )
 
 

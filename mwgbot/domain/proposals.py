@@ -94,6 +94,8 @@ class ProposalSnapshot:
     proposer_organization: str | None = None
     channel_id: str | None = None
     message_ts: str | None = None
+    # The proposer had proposed nothing before: new members are valued, the card says so.
+    first_proposal: bool = False
 
     @property
     def organizations(self) -> tuple[str, ...]:

@@ -103,6 +103,7 @@ class FakeSlackBase:
         self.team_id = team_id
         self.on_call: Callable[[RecordedCall], None] | None = None
         self._users: dict[str, str] = dict(users or {})
+        self._bots: set[str] = set()  # other apps' bot users (see TeamMethods.add_bot)
         self._clock = clock
         self._last_ts_us = 0 if clock is not None else ts_base * 1_000_000
         self._lock = threading.RLock()

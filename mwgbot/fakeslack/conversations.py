@@ -19,6 +19,19 @@ class ConversationsMethods(FakeSlackBase):
         super()._reset_state()
         self._dm_channels: dict[str, str] = {}
 
+    def dm_channel(self, user_id: str) -> str | None:
+        """The 1:1 DM channel `conversations.open` gave for a member, if it was opened."""
+        with self._lock:
+            return self._dm_channels.get(user_id)
+
+    def dm_user(self, channel: str) -> str | None:
+        """The member a 1:1 DM channel (from `conversations.open`) is with, if any."""
+        with self._lock:
+            for users, dm in self._dm_channels.items():
+                if dm == channel and "," not in users:
+                    return users
+        return None
+
     # ------------------------------------------------------------------ Web API methods
 
     def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:

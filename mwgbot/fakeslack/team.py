@@ -15,11 +15,17 @@ class TeamMethods(FakeSlackBase):
         with self._lock:
             self._users[user_id] = display_name
 
+    def add_bot(self, user_id: str, display_name: str) -> None:
+        """A bot user of another app: `users.info` answers `is_bot: true` for it."""
+        with self._lock:
+            self._users[user_id] = display_name
+            self._bots.add(user_id)
+
     # ------------------------------------------------------------------ helpers (lock held)
 
     def _user_object(self, user_id: str) -> dict[str, Any]:
-        is_bot = user_id == self.bot_user_id
-        if is_bot:
+        is_bot = user_id == self.bot_user_id or user_id in self._bots
+        if user_id == self.bot_user_id:
             display = self.bot_name
         elif user_id in self._users:
             display = self._users[user_id]
@@ -36,7 +42,11 @@ class TeamMethods(FakeSlackBase):
             "team": self.team_id,
         }
         if is_bot:
-            profile.update(bot_id=self.bot_id, api_app_id=self.app_id)
+            own = user_id == self.bot_user_id
+            profile.update(
+                bot_id=self.bot_id if own else "B" + user_id[1:],
+                api_app_id=self.app_id if own else "A" + user_id[1:],
+            )
         return {
             "id": user_id,
             "team_id": self.team_id,

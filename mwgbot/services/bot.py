@@ -13,11 +13,14 @@ from mwgbot.domain.activity import Via
 from mwgbot.domain.clock import Clock
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.digest import DigestService
+from mwgbot.services.home import HomeService
 from mwgbot.services.meetings import MeetingService
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.proposals import ProposalService
 from mwgbot.services.reactions import ReactionService
+from mwgbot.services.time_log import TimeLogService
+from mwgbot.services.welcome import WelcomeService
 
 
 def _nothing() -> None:
@@ -47,3 +50,12 @@ class BotServices:
 
     def digests(self, session: Session, now: datetime | None = None) -> DigestService:
         return DigestService(session, self.policy, self.renderer, now or self.clock.now())
+
+    def welcomes(self, session: Session) -> WelcomeService:
+        return WelcomeService(session, self.policy, self.renderer, self.clock.now())
+
+    def time_log(self, session: Session, *, via: Via) -> TimeLogService:
+        return TimeLogService(session, self.policy, self.clock.now(), via)
+
+    def home(self, session: Session) -> HomeService:
+        return HomeService(session, self.policy, self.clock.now())

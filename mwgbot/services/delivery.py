@@ -19,10 +19,10 @@ from mwgbot.db.models import OutboxRow, ProposalRow
 from mwgbot.db.queries import snapshot
 from mwgbot.db.session import Database
 from mwgbot.domain.clock import Clock, SystemClock
-from mwgbot.services import outbox
+from mwgbot.services import members, outbox
 from mwgbot.services.pacing import RateBudget
 from mwgbot.services.policy import Policy
-from mwgbot.services.ports import DeliveryError, Notifier, Rendered, Renderer
+from mwgbot.services.ports import Account, DeliveryError, Notifier, Rendered, Renderer
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,9 @@ class Delivery:
             return
         if ts is _WAITING:
             return
+        if isinstance(ts, Account):
+            self._not_a_person(claim, ts)
+            return
         report.sent += 1
         self._sent(claim, ts)
 
@@ -182,6 +185,8 @@ class Delivery:
             assert claim.user_id is not None
             self.notifier.post_ephemeral(claim.channel_id, claim.user_id, claim.message)
             return None
+        if claim.kind == outbox.KIND_DM:
+            return self._send_dm(claim, marker)
         if claim.uncertain:
             thread = claim.thread_ts if claim.kind == outbox.KIND_THREAD else None
             found = self.notifier.find_posted(claim.channel_id, marker, thread)
@@ -205,6 +210,35 @@ class Delivery:
                 marker=marker,
             )
         return self.notifier.post(claim.channel_id, claim.message, marker=marker)
+
+    def _send_dm(self, claim: _Claim, marker: str) -> str | Account:
+        """A direct message, to a person only; looked up in the DM first if uncertain."""
+        assert claim.user_id is not None
+        account = self.notifier.account(claim.user_id)
+        if account is not Account.PERSON:
+            return account
+        channel = self.notifier.open_dm(claim.user_id)
+        if claim.uncertain:
+            found = self.notifier.find_posted(channel, marker)
+            if found is not None:
+                log.info("outbox %s was already sent as %s; not sending again", claim.id, found)
+                return found
+        return self.notifier.post(channel, claim.message, marker=marker)
+
+    def _not_a_person(self, claim: _Claim, account: Account) -> None:
+        """A DM due to a bot or a deactivated account is never sent; a bot is remembered, so
+        it is not welcomed or named as a new member again."""
+        log.info(
+            "outbox %s (%s) not sent: %s is a %s", claim.id, claim.kind, claim.user_id, account
+        )
+        with self.db.unit_of_work() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == claim.id)
+                .values(state=outbox.STATE_SKIPPED, lease_until=None, last_error=account.value)
+            )
+            if account is Account.BOT and claim.user_id is not None:
+                members.mark_bot(session, claim.user_id)
 
     def _render_card(self, number: int | None) -> Rendered:
         assert number is not None

@@ -26,7 +26,7 @@ from mwgbot.db import queries
 from mwgbot.db.models import OutboxRow, ProposalRow
 from mwgbot.domain.cron import cron_trigger, latest_fire_time
 from mwgbot.domain.proposals import FINAL_STATES, ProposalSnapshot, Stage, State, outcome_time
-from mwgbot.services import outbox
+from mwgbot.services import members, outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Digest
@@ -93,6 +93,7 @@ class DigestService:
             outcomes=tuple(self._settled_since(since)),
             seeking_partners=tuple(p for p in live if p.seeking_partners),
             uncovered_stages=tuple(s for s in Stage if s not in covered),
+            new_members=tuple(members.joined_channel_since(self.session, since)),
         )
 
     def _settled_since(self, since: datetime | None) -> list[ProposalSnapshot]:

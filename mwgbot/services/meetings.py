@@ -26,9 +26,15 @@ from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Agenda, MeetingChange, NextMeetings
 
-__all__ = ["MeetingService", "reminder_key"]
+__all__ = ["MeetingService", "meeting_series", "reminder_key"]
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
+
+
+def meeting_series(session: Session, policy: Policy) -> MeetingSeries:
+    """The policy's first meeting and cadence, with the organizers' skips."""
+    skipped = frozenset(session.scalars(select(MeetingSkipRow.meeting_date)).all())
+    return MeetingSeries(first=policy.meeting_first, every=policy.meeting_every, skipped=skipped)
 
 
 def reminder_key(slot: ReminderSlot) -> str:
@@ -53,11 +59,7 @@ class MeetingService:
 
     def series(self) -> MeetingSeries:
         """The policy's first meeting and cadence, with the organizers' skips."""
-        return MeetingSeries(
-            first=self.policy.meeting_first,
-            every=self.policy.meeting_every,
-            skipped=self.skipped_days(),
-        )
+        return meeting_series(self.session, self.policy)
 
     def next_meetings(self) -> NextMeetings:
         series = self.series()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
@@ -23,4 +24,50 @@ def touch(session: Session, user_id: str, now: datetime) -> None:
             "last_active_at": now,
         },
         update=("last_active_at",),
+    )
+
+
+def record_channel_join(session: Session, user_id: str, now: datetime) -> bool:
+    """A member joined MWG_CHANNEL now; False for a user already known to be a bot."""
+    known = session.get(MemberRow, user_id)
+    if known is not None and known.is_bot:
+        return False
+    queries.upsert(
+        session,
+        MemberRow,
+        {
+            "user_id": user_id,
+            "organization": None,
+            "updated_at": now,
+            "first_seen_at": now,
+            "last_active_at": now,
+            "joined_channel_at": now,
+        },
+        update=("joined_channel_at", "last_active_at"),
+    )
+    return True
+
+
+def mark_welcomed(session: Session, user_id: str, now: datetime) -> None:
+    """The one welcome was queued now (the outbox row's dedupe key keeps it one)."""
+    session.execute(
+        update(MemberRow)
+        .where(MemberRow.user_id == user_id, MemberRow.welcomed_at.is_(None))
+        .values(welcomed_at=now)
+    )
+
+
+def mark_bot(session: Session, user_id: str) -> None:
+    session.execute(update(MemberRow).where(MemberRow.user_id == user_id).values(is_bot=True))
+
+
+def joined_channel_since(session: Session, since: datetime | None) -> list[str]:
+    """Members (not bots) who joined the channel after ``since``, in the order they joined."""
+    statement = select(MemberRow.user_id).where(
+        MemberRow.joined_channel_at.is_not(None), MemberRow.is_bot.is_(False)
+    )
+    if since is not None:
+        statement = statement.where(MemberRow.joined_channel_at > since)
+    return list(
+        session.scalars(statement.order_by(MemberRow.joined_channel_at, MemberRow.user_id)).all()
     )

@@ -15,6 +15,10 @@ KIND_CARD = "card"
 KIND_POST = "post"
 KIND_THREAD = "thread"
 KIND_EPHEMERAL = "ephemeral"
+# A direct message to `user_id`, in the app's Messages tab; to people only, never to bots.
+KIND_DM = "dm"
+# A row that is never to be sent (a DM due to a bot); its dedupe key still counts.
+STATE_SKIPPED = "skipped"
 
 
 def enqueue(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mwgbot.domain.proposals import ProposalSnapshot
+from mwgbot.services.member_models import Welcome
 from mwgbot.services.read_models import Agenda, Digest, MeetingChange
 
 
@@ -61,8 +63,18 @@ OPERATOR_FIXABLE = frozenset(
         "internal_error",
         "service_unavailable",
         "request_timeout",
+        # A direct message: the app's Messages tab is off in its App Home settings.
+        "messages_tab_disabled",
     }
 )
+
+
+class Account(enum.StrEnum):
+    """What a Slack user ID stands for, as far as direct messages go."""
+
+    PERSON = "person"
+    BOT = "bot"
+    DEACTIVATED = "deactivated"
 
 
 class Notifier(Protocol):
@@ -84,6 +96,14 @@ class Notifier(Protocol):
 
     def find_posted(self, channel: str, marker: str, thread_ts: str | None = None) -> str | None:
         """The ts of a recent message (in that thread) posted with this marker, if any."""
+        ...
+
+    def open_dm(self, user: str) -> str:
+        """The ID (D…) of the app's direct-message conversation with a member."""
+        ...
+
+    def account(self, user: str) -> Account:
+        """Whether a user ID is a person, a bot, or a deactivated account."""
         ...
 
 
@@ -115,3 +135,5 @@ class Renderer(Protocol):
     def meeting_change(self, change: MeetingChange, actor_id: str) -> Rendered: ...
 
     def digest(self, digest: Digest) -> Rendered: ...
+
+    def welcome(self, welcome: Welcome) -> Rendered: ...

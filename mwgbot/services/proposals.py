@@ -58,6 +58,8 @@ class ProposalService:
             window or self.policy.consensus_window, self.policy.consensus_min
         )
         limits.check_open_limit(self.session, self.policy, proposer_id, self.now)
+        earlier = select(ProposalRow.number).where(ProposalRow.proposer_id == proposer_id)
+        first_proposal = self.session.scalar(earlier.limit(1)) is None
         row = ProposalRow(
             title=title,
             description=description,
@@ -71,6 +73,7 @@ class ProposalService:
             channel_id=self.policy.channel_id,
             card_revision=0,
             card_synced_revision=0,
+            first_proposal=first_proposal,
         )
         self.session.add(row)
         self.session.flush()

@@ -71,6 +71,8 @@ class Digest:
     outcomes: tuple[ProposalSnapshot, ...] = ()
     seeking_partners: tuple[ProposalSnapshot, ...] = ()
     uncovered_stages: tuple[Stage, ...] = tuple(Stage)
+    # Members (not bots) who joined the channel since the previous digest, in that order.
+    new_members: tuple[str, ...] = ()
 
     @property
     def quiet(self) -> bool:

@@ -18,7 +18,12 @@ from mwgbot.slack.router import CommandRouter
 log = logging.getLogger(__name__)
 
 # The bot events the manifest subscribes to; every one has a listener (no Bolt 404s).
-SUBSCRIBED_EVENTS = ("reaction_added", "reaction_removed")
+SUBSCRIBED_EVENTS = (
+    "reaction_added",
+    "reaction_removed",
+    "member_joined_channel",
+    "app_home_opened",
+)
 
 
 class SlackUnavailableError(Exception):

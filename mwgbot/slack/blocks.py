@@ -35,6 +35,7 @@ LEADS_REMINDER = (
     ":lock: This initiative collects marketing leads. Leads are AXIM's property; "
     "AXIM uses them under its own policies."
 )
+FIRST_PROPOSAL = ":seedling: Their first proposal: welcome!"
 BRANDING_REMINDER = (
     ":art: Co-branded with a sponsor: Open edX branding follows AXIM's trademark guidelines, "
     "and the sponsor's brand is shown clearly as a sponsor or contributor."
@@ -79,6 +80,8 @@ def card(proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rend
             + state_line(proposal)
         ),
     ]
+    if proposal.first_proposal:
+        blocks.append(context(FIRST_PROPOSAL))
     if proposal.description:
         blocks.append(section(escape(truncate(proposal.description, MAX_DESCRIPTION))))
     if proposal.stages:

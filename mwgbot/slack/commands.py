@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from mwgbot.config import DurationTooLong, parse_duration
+from mwgbot.domain import time_log
 from mwgbot.domain.meetings import format_duration
 from mwgbot.domain.proposals import (
     MAX_NOTE,
@@ -19,7 +20,7 @@ from mwgbot.domain.proposals import (
     Stage,
     Verdict,
 )
-from mwgbot.slack.text import clean_line
+from mwgbot.slack.text import clean_line, escape
 
 MAX_COMMAND_TEXT = 4000
 
@@ -111,6 +112,29 @@ class Extend:
     by: timedelta
 
 
+@dataclass(frozen=True)
+class LogTime:
+    minutes: int
+    what: str
+    proposal_number: int | None = None
+    worked_on: date | None = None  # None: today (UTC)
+
+
+@dataclass(frozen=True)
+class Hours:
+    month: time_log.Month | None = None  # None: this month (UTC)
+
+
+@dataclass(frozen=True)
+class HoursTeam:
+    month: time_log.Month | None = None
+
+
+@dataclass(frozen=True)
+class Unlog:
+    entry: int
+
+
 Command = (
     Help
     | Propose
@@ -127,6 +151,10 @@ Command = (
     | MeetingSkip
     | Edit
     | Extend
+    | LogTime
+    | Hours
+    | HoursTeam
+    | Unlog
 )
 
 # One line per subcommand: `/mwg help` prints these, the usage hint points at them.
@@ -157,12 +185,21 @@ HELP_LINES = (
     ("org &lt;name&gt;", "set your organization (shown when you join); `org` alone shows it"),
     ("next", "the next meetings and the agenda as it stands"),
     ("meeting skip|unskip &lt;YYYY-MM-DD&gt;", "organizers: cancel or restore one meeting"),
+    (
+        "log &lt;duration&gt; [#&lt;n&gt;] &lt;what&gt; [--date YYYY-MM-DD]",
+        "log time you gave (45m, 2h, 1h30m), on #n if you like",
+    ),
+    ("hours [YYYY-MM]", "your time this month, against the suggested 10–20 h"),
+    ("hours team [YYYY-MM]", "organizers and moderators: the team's time"),
+    ("unlog &lt;entry&gt;", "remove one of your time entries"),
     ("help", "this list"),
 )
 USAGE_HINT = "Try `/mwg help` for the list of subcommands."
 
 _NUMBER = re.compile(r"#?(\d{1,9})")
 _OPTION = re.compile(r"^(?:--|—|–)(close|stage|stages)(?:=(.*))?$")
+_DATE_OPTION = re.compile(r"^(?:--|—|–)date(?:=(.*))?$", re.IGNORECASE)
+LOG_USAGE = "log &lt;duration&gt; [#&lt;n&gt;] &lt;what&gt; [--date YYYY-MM-DD]"
 
 
 def help_text() -> str:
@@ -368,6 +405,79 @@ def _parse_extend(words: list[str]) -> Extend:
     return Extend(number, by)
 
 
+def _parse_log(words: list[str]) -> LogTime:
+    example = "`/mwg log 2h30m #4 drafted the case study`"
+    rest: list[str] = []
+    day: date | None = None
+    i = 0
+    try:
+        while i < len(words):
+            match = _DATE_OPTION.match(words[i])
+            if match is None:
+                rest.append(words[i])
+                i += 1
+                continue
+            value = match.group(1)
+            if value is None:
+                if i + 1 >= len(words):
+                    raise UsageError("`--date` needs a day, e.g. `--date 2026-11-30`.")
+                value = words[i + 1]
+                i += 2
+            else:
+                i += 1
+            if day is not None:
+                raise UsageError("Give `--date` once.")
+            day = time_log.parse_day(value)
+        if not rest:
+            raise UsageError(f"How long, and on what? Usage: `/mwg {LOG_USAGE}`, e.g. {example}.")
+        minutes = time_log.parse_duration(rest[0])
+        rest = rest[1:]
+        number = None
+        if rest and rest[0].startswith("#"):
+            match = _NUMBER.fullmatch(rest[0])
+            if match is None or int(match.group(1)) < 1:
+                raise UsageError(
+                    f"`{escape(_code_safe(rest[0][:20]))}` is not a proposal number. "
+                    f"Usage: `/mwg {LOG_USAGE}`"
+                )
+            number = int(match.group(1))
+            rest = rest[1:]
+        what = time_log.check_what(" ".join(rest).strip())
+    except time_log.BadTime as refusal:
+        raise UsageError(str(refusal)) from None
+    return LogTime(minutes, what, number, day)
+
+
+def _month(word: str) -> time_log.Month:
+    try:
+        return time_log.parse_month(word)
+    except time_log.BadTime as refusal:
+        raise UsageError(str(refusal)) from None
+
+
+def _parse_hours(words: list[str]) -> Hours | HoursTeam:
+    usage = "Usage: `/mwg hours [YYYY-MM]` or `/mwg hours team [YYYY-MM]`"
+    team = bool(words) and words[0].lower() == "team"
+    rest = words[1:] if team else words
+    if len(rest) > 1:
+        raise UsageError(f"Too many words. {usage}")
+    month = _month(rest[0]) if rest else None
+    return HoursTeam(month) if team else Hours(month)
+
+
+def _parse_unlog(words: list[str]) -> Unlog:
+    usage = "Usage: `/mwg unlog &lt;entry&gt;`; `/mwg hours` lists your entries."
+    if len(words) != 1:
+        raise UsageError(f"Which entry? {usage}")
+    match = _NUMBER.fullmatch(words[0])
+    if match is None:
+        raise UsageError(f"`{escape(_code_safe(words[0][:20]))}` is not an entry number. {usage}")
+    entry = int(match.group(1))
+    if entry < 1:
+        raise UsageError("Entry numbers start at 1.")
+    return Unlog(entry)
+
+
 def _no_arguments(command: Command, name: str) -> Callable[[list[str]], Command]:
     def parse_it(words: list[str]) -> Command:
         if words:
@@ -393,4 +503,7 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "meeting": _parse_meeting,
     "edit": lambda w: Edit(_only_number("edit &lt;n&gt;", w)),
     "extend": _parse_extend,
+    "log": _parse_log,
+    "hours": _parse_hours,
+    "unlog": _parse_unlog,
 }

@@ -23,3 +23,13 @@ FLAG_COBRANDED = "cobranded"
 
 # Metadata on every post, so an uncertain post can be found before posting again.
 METADATA_EVENT_TYPE = "mwgbot_notice"
+
+# The Home tab and the "Log time" form (members, issue 9).
+ACTION_HOME_JOIN = "mwg_home_join"
+ACTION_HOME_PROPOSE = "mwg_home_propose"
+ACTION_HOME_LOG_TIME = "mwg_home_log_time"
+VIEW_LOG_TIME = "mwg_log_time"
+BLOCK_DURATION = "duration"
+BLOCK_INITIATIVE = "initiative"
+BLOCK_WHAT = "what"
+BLOCK_DAY = "worked_on"

@@ -206,6 +206,17 @@ def meeting_change(change: MeetingChange, actor_id: str) -> Rendered:
 # --- the digest ------------------------------------------------------------------------------
 
 
+def _new_members(d: Digest) -> list[str]:
+    """Who joined the channel since the last digest, welcomed by name: new members are
+    valued."""
+    if not d.new_members:
+        return []
+    named = [mention(u) for u in d.new_members[:MAX_LISTED]]
+    more = len(d.new_members) - MAX_LISTED
+    people = ", ".join(named) + (f" and {more} more" if more > 0 else "")
+    return [f":wave: *Joined the channel ({len(d.new_members)}):* welcome, {people}!"]
+
+
 def digest_sections(d: Digest) -> list[str]:
     """The digest as mrkdwn sections; a quiet period is one short line."""
     since = f" since {date_token(d.since)}" if d.since is not None else ""
@@ -214,8 +225,8 @@ def digest_sections(d: Digest) -> list[str]:
             f":zzz: *{GROUP} digest:* nothing new{since}: no proposals open or waiting, "
             "no outcomes. Start one with `/mwg propose &lt;title&gt;`."
         )
-        return [line]
-    parts = [f":newspaper: *{GROUP} digest*{since}"]
+        return [line, *_new_members(d)]
+    parts = [f":newspaper: *{GROUP} digest*{since}", *_new_members(d)]
     if d.new:
         lines = [
             f"• {_title(p)} by {person(p.proposer_id, p.proposer_organization)} · "

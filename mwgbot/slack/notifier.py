@@ -16,7 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.web import SlackResponse
 
-from mwgbot.services.ports import DeliveryError, Rendered
+from mwgbot.services.ports import Account, DeliveryError, Rendered
 from mwgbot.slack import ids
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,22 @@ class SlackNotifier:
             if _marker_of(message) == marker:
                 return str(message["ts"])
         return None
+
+    def open_dm(self, user: str) -> str:
+        # conversations.open (im:write) gives the app's own DM: chat.postMessage to a bare
+        # user ID is documented both ways (app DM or Slackbot), the D… ID is unambiguous.
+        response = _call(lambda: self.client.conversations_open(users=[user]))
+        return str((response.get("channel") or {})["id"])
+
+    def account(self, user: str) -> Account:
+        response = _call(lambda: self.client.users_info(user=user))
+        info: dict[str, Any] = response.get("user") or {}
+        if info.get("deleted"):
+            return Account.DEACTIVATED
+        # Slackbot is special: Slack reports is_bot false for it.
+        if info.get("is_bot") or info.get("is_workflow_bot") or info.get("id") == "USLACKBOT":
+            return Account.BOT
+        return Account.PERSON
 
     def _history(self, channel: str) -> Iterator[dict[str, Any]]:
         """The newest messages, newest first; an uncertain post is recent, so a few pages do."""

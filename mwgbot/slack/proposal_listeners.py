@@ -21,7 +21,8 @@ from mwgbot.domain.proposals import ProposalSnapshot
 from mwgbot.services import outbox
 from mwgbot.services.bot import BotServices
 from mwgbot.services.reactions import ReactionEvent
-from mwgbot.slack import blocks, commands, ids, proposal_form
+from mwgbot.services.time_log import hours_given
+from mwgbot.slack import blocks, commands, ids, member_blocks, proposal_form
 from mwgbot.slack.limit_text import open_limit_field_error
 from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply
 from mwgbot.slack.text import (
@@ -98,7 +99,9 @@ class ProposalHandlers:
     def show(self, command: commands.Show, _invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
             proposal = self.bot.proposals(session, via=Via.COMMAND).show(command.number)
-        return Reply(blocks.proposal_details(proposal))
+            given = hours_given(session, command.number)
+        details = blocks.proposal_details(proposal)
+        return Reply(f"{details}\n{member_blocks.hours_given_line(given)}")
 
     def list(self, _command: commands.ListProposals, _invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mwgbot.domain.proposals import ProposalSnapshot
+from mwgbot.services.member_models import Welcome
 from mwgbot.services.ports import Rendered
 from mwgbot.services.read_models import Agenda, Digest, MeetingChange
-from mwgbot.slack import blocks, meeting_blocks
+from mwgbot.slack import blocks, meeting_blocks, member_blocks
 
 
 class BlockKitRenderer:
@@ -34,3 +35,6 @@ class BlockKitRenderer:
 
     def digest(self, digest: Digest) -> Rendered:
         return meeting_blocks.digest(digest)
+
+    def welcome(self, welcome: Welcome) -> Rendered:
+        return member_blocks.welcome(welcome)

@@ -1,0 +1,152 @@
+"""A member's Home tab, read in one unit of work: the next meeting, the open proposals closing
+soonest, what they proposed or joined, their standing objections, their month of time given.
+
+Every list is read with a limit and counted in SQL, so a busy member (hundreds of joins,
+objections and entries) costs the same few queries as a new one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from mwgbot.db import queries
+from mwgbot.db.models import ObjectionRow, ProposalRow, SignupRow
+from mwgbot.domain.proposals import ProposalSnapshot, State
+from mwgbot.domain.time_log import Month
+from mwgbot.services.meetings import meeting_series
+from mwgbot.services.member_models import (
+    HomeView,
+    InitiativeChoice,
+    InitiativeLine,
+    MonthTotal,
+    ObjectionLine,
+)
+from mwgbot.services.policy import Policy
+from mwgbot.services.time_log import month_minutes
+
+__all__ = [
+    "CHOICES_LISTED",
+    "CLOSING_LISTED",
+    "MINE_LISTED",
+    "OBJECTIONS_LISTED",
+    "HomeService",
+]
+
+CLOSING_LISTED = 10
+MINE_LISTED = 15
+OBJECTIONS_LISTED = 10
+# Slack's limit on a static select's options.
+CHOICES_LISTED = 100
+# Proposals and initiatives still in play, listed before those settled.
+LIVE = (State.OPEN.value, State.ESCALATED.value, State.ADOPTED.value)
+# An objection stands while its proposal waits: open, or escalated to the moderators.
+STANDING = (State.OPEN.value, State.ESCALATED.value)
+
+
+class HomeService:
+    def __init__(self, session: Session, policy: Policy, now: datetime) -> None:
+        self.session = session
+        self.policy = policy
+        self.now = now
+
+    def view(self, user_id: str) -> HomeView:
+        series = meeting_series(self.session, self.policy)
+        upcoming = series.next_meeting(self.now, include_skipped=True)
+        month = Month.containing(self.now)
+        mine, mine_total = self._mine(user_id)
+        objections, objections_total = self._objections(user_id)
+        return HomeView(
+            user_id=user_id,
+            as_of=self.now,
+            next_meeting=upcoming,
+            next_meeting_skipped=series.is_skipped(upcoming),
+            next_held_meeting=series.next_meeting(self.now),
+            month=MonthTotal(month, month_minutes(self.session, user_id, month)),
+            calendar_url=self.policy.calendar_url,
+            closing=tuple(self._closing()),
+            open_total=self._count(ProposalRow.state == State.OPEN.value),
+            mine=mine,
+            mine_total=mine_total,
+            objections=objections,
+            objections_total=objections_total,
+        )
+
+    def choices(self, user_id: str) -> list[InitiativeChoice]:
+        """Open and active initiatives to log time on: the member's own first, newest first."""
+        rows = self.session.execute(
+            select(ProposalRow.number, ProposalRow.title)
+            .where(ProposalRow.state.in_(LIVE))
+            .order_by(case((self._involves(user_id), 0), else_=1), ProposalRow.number.desc())
+            .limit(CHOICES_LISTED)
+        ).all()
+        return [InitiativeChoice(number, title) for number, title in rows]
+
+    # --- the parts -------------------------------------------------------------------------
+
+    def _closing(self) -> list[ProposalSnapshot]:
+        rows = self.session.scalars(
+            select(ProposalRow)
+            .where(ProposalRow.state == State.OPEN.value)
+            .options(selectinload(ProposalRow.signups), selectinload(ProposalRow.objections))
+            .order_by(ProposalRow.closes_at, ProposalRow.number)
+            .limit(CLOSING_LISTED)
+        ).all()
+        return [queries.snapshot(self.session, row) for row in rows]
+
+    def _involves(self, user_id: str) -> ColumnElement[bool]:
+        joined = select(SignupRow.proposal_number).where(SignupRow.user_id == user_id)
+        return or_(ProposalRow.proposer_id == user_id, ProposalRow.number.in_(joined))
+
+    def _mine(self, user_id: str) -> tuple[tuple[InitiativeLine, ...], int]:
+        involves = self._involves(user_id)
+        rows = self.session.execute(
+            select(
+                ProposalRow.number,
+                ProposalRow.title,
+                ProposalRow.state,
+                ProposalRow.closes_at,
+                ProposalRow.proposer_id,
+            )
+            .where(involves)
+            .order_by(case((ProposalRow.state.in_(LIVE), 0), else_=1), ProposalRow.number.desc())
+            .limit(MINE_LISTED)
+        ).all()
+        lines = tuple(
+            InitiativeLine(number, title, State(state), closes_at, proposer == user_id)
+            for number, title, state, closes_at, proposer in rows
+        )
+        return lines, self._count(involves)
+
+    def _objections(self, user_id: str) -> tuple[tuple[ObjectionLine, ...], int]:
+        standing = (ObjectionRow.user_id == user_id, ProposalRow.state.in_(STANDING))
+        rows = self.session.execute(
+            select(
+                ProposalRow.number,
+                ProposalRow.title,
+                ProposalRow.state,
+                ProposalRow.closes_at,
+                ObjectionRow.reason,
+            )
+            .join(ProposalRow, ProposalRow.number == ObjectionRow.proposal_number)
+            .where(*standing)
+            .order_by(ProposalRow.closes_at, ProposalRow.number)
+            .limit(OBJECTIONS_LISTED)
+        ).all()
+        total = self.session.scalar(
+            select(func.count())
+            .select_from(ObjectionRow)
+            .join(ProposalRow, ProposalRow.number == ObjectionRow.proposal_number)
+            .where(*standing)
+        )
+        lines = tuple(
+            ObjectionLine(number, title, State(state), closes_at, reason)
+            for number, title, state, closes_at, reason in rows
+        )
+        return lines, int(total or 0)
+
+    def _count(self, condition: ColumnElement[bool]) -> int:
+        total = self.session.scalar(select(func.count()).select_from(ProposalRow).where(condition))
+        return int(total or 0)

@@ -1,0 +1,265 @@
+"""Pure builders of a member's Home tab and of the "Log time" form it opens.
+
+The Home view stays valid Block Kit whatever the data: at most 10 open proposals (one section
+each, with its Join or Leave button), every other list fitted into one section between lines,
+with "and N more" (far below Slack's 100 blocks and 3,000 characters a section).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from mwgbot.domain import time_log
+from mwgbot.domain.proposals import ProposalSnapshot, State
+from mwgbot.domain.time_log import format_minutes
+from mwgbot.services.member_models import HomeView, InitiativeChoice, InitiativeLine, ObjectionLine
+from mwgbot.slack import ids
+from mwgbot.slack.block_kit import SECTION_LIMIT, Block, context, section
+from mwgbot.slack.blocks import STATE_EMOJI
+from mwgbot.slack.meeting_blocks import meeting_token
+from mwgbot.slack.member_blocks import band_words, fit_lines
+from mwgbot.slack.text import date_token, escape, truncate
+
+__all__ = ["home_view", "log_time_modal"]
+
+TITLE_LIMIT = 80
+REASON_LIMIT = 200
+OPTION_TEXT_LIMIT = 75
+DIVIDER: Block = {"type": "divider"}
+
+
+def _title(number: int, title: str) -> str:
+    return f"#{number} *{escape(truncate(title, TITLE_LIMIT))}*"
+
+
+def _listing(header: str, lines: Sequence[str], total: int, empty: str) -> Block:
+    """A header and as many lines as fit in one section, then how many more there are."""
+    if not lines:
+        return section(f"{header}\n{empty}")
+    shown, cut = fit_lines(list(lines), SECTION_LIMIT - len(header) - 40)
+    more = total - len(lines) + cut
+    tail = [f"• and {more} more"] if more > 0 else []
+    return section("\n".join([header, *shown, *tail]))
+
+
+def _state_words(state: State, closes_at: datetime) -> str:
+    emoji = STATE_EMOJI.get(state, "")
+    if state is State.OPEN:
+        return f"{emoji} open, closes {date_token(closes_at)}"
+    if state is State.ESCALATED:
+        return f"{emoji} escalated to the moderators"
+    if state is State.ADOPTED:
+        return f"{emoji} adopted, active"
+    return f"{emoji} {state.value}".strip()
+
+
+def _mine_line(line: InitiativeLine) -> str:
+    role = "you proposed it" if line.proposed else "you joined"
+    return (
+        f"• {_title(line.number, line.title)} · {_state_words(line.state, line.closes_at)} · {role}"
+    )
+
+
+def _objection_line(line: ObjectionLine) -> str:
+    reason = escape(truncate(line.reason, REASON_LIMIT)) if line.reason else "_no reason given yet_"
+    return (
+        f"• {_title(line.number, line.title)} · {_state_words(line.state, line.closes_at)}: "
+        f"{reason}"
+    )
+
+
+def _open_proposal(proposal: ProposalSnapshot, viewer: str) -> Block:
+    joined = proposal.has_joined(viewer)
+    facts = (
+        f"closes {date_token(proposal.closes_at)} · {len(proposal.joiners)} joined, "
+        f"{len(proposal.objections)} objecting"
+    )
+    if joined:
+        facts += " · *you joined*"
+    button: Block = {
+        "type": "button",
+        "action_id": ids.ACTION_HOME_JOIN,
+        "text": {"type": "plain_text", "text": "Leave" if joined else "Join"},
+        "value": str(proposal.number),
+    }
+    if not joined:
+        button["style"] = "primary"
+    return {
+        "type": "section",
+        "block_id": f"home-open-{proposal.number}",
+        "text": {"type": "mrkdwn", "text": f"{_title(proposal.number, proposal.title)}\n{facts}"},
+        "accessory": button,
+    }
+
+
+def _meeting(view: HomeView) -> Block:
+    if view.next_meeting_skipped:
+        text = (
+            f":calendar: *Next meeting:* the meeting of {meeting_token(view.next_meeting)} is "
+            f"*skipped*; the next one is {meeting_token(view.next_held_meeting)} "
+            "(your time zone)."
+        )
+    else:
+        text = (
+            f":calendar: *Next meeting:* {meeting_token(view.next_meeting)} (your time zone). "
+            "Everyone is welcome."
+        )
+    if view.calendar_url:
+        text += f" <{view.calendar_url}|Add the meetings to your calendar>."
+    return section(text)
+
+
+def home_view(view: HomeView, notice: str | None = None) -> dict[str, Any]:
+    """The viewer's Home tab; ``notice`` (mrkdwn built by the bot) answers a button press."""
+    blocks: list[Block] = [section(":house: *Your Marketing Working Group*")]
+    if notice:
+        blocks.append(section(f":information_source: {notice}"))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "home-actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ids.ACTION_HOME_PROPOSE,
+                    "text": {"type": "plain_text", "text": "Propose an initiative"},
+                    "style": "primary",
+                },
+                {
+                    "type": "button",
+                    "action_id": ids.ACTION_HOME_LOG_TIME,
+                    "text": {"type": "plain_text", "text": "Log time"},
+                },
+            ],
+        }
+    )
+    blocks += [DIVIDER, _meeting(view), DIVIDER]
+    if view.closing:
+        blocks.append(
+            section(
+                ":hourglass_flowing_sand: *Open proposals closing soonest* "
+                f"({len(view.closing)} of {view.open_total}): join before they close."
+            )
+        )
+        blocks += [_open_proposal(p, view.user_id) for p in view.closing]
+        more = view.open_total - len(view.closing)
+        if more > 0:
+            blocks.append(context(f"And {more} more: `/mwg list` shows them all."))
+    else:
+        blocks.append(
+            section(
+                ":hourglass_flowing_sand: *Open proposals:* none right now. "
+                "Press *Propose an initiative* to start one."
+            )
+        )
+    blocks.append(DIVIDER)
+    blocks.append(
+        _listing(
+            f":busts_in_silhouette: *Your proposals and initiatives* ({view.mine_total})",
+            [_mine_line(line) for line in view.mine],
+            view.mine_total,
+            "Nothing yet: join an open proposal above, or propose your own.",
+        )
+    )
+    blocks.append(
+        _listing(
+            f":no_entry_sign: *Your standing objections* ({view.objections_total})",
+            [_objection_line(line) for line in view.objections],
+            view.objections_total,
+            "None.",
+        )
+    )
+    blocks.append(DIVIDER)
+    month = view.month
+    blocks.append(
+        section(
+            f":stopwatch: *Your time in {month.month.label}:* {format_minutes(month.minutes)}, "
+            f"{band_words(month.band)}. `/mwg hours` lists your entries."
+        )
+    )
+    blocks.append(
+        context("Logging time is optional and self-reported: *Log time* or `/mwg log 2h #4 …`.")
+    )
+    return {"type": "home", "blocks": blocks}
+
+
+def log_time_modal(choices: Sequence[InitiativeChoice], today: date) -> dict[str, Any]:
+    """The form behind the Home tab's "Log time": duration, initiative, what, day."""
+    blocks: list[Block] = [
+        {
+            "type": "input",
+            "block_id": ids.BLOCK_DURATION,
+            "label": {"type": "plain_text", "text": "How long"},
+            "hint": {
+                "type": "plain_text",
+                "text": "Hours and minutes: at least 15 minutes, at most 24 hours.",
+            },
+            "element": {
+                "type": "plain_text_input",
+                "action_id": ids.INPUT,
+                "max_length": 20,
+                "placeholder": {"type": "plain_text", "text": "e.g. 45m, 2h, 1h30m"},
+            },
+        }
+    ]
+    if choices:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": ids.BLOCK_INITIATIVE,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Initiative"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": ids.INPUT,
+                    "placeholder": {"type": "plain_text", "text": "Choose one (optional)"},
+                    "options": [
+                        {
+                            "text": {
+                                "type": "plain_text",
+                                "text": truncate(f"#{c.number} {c.title}", OPTION_TEXT_LIMIT),
+                            },
+                            "value": str(c.number),
+                        }
+                        for c in choices[:100]
+                    ],
+                },
+            }
+        )
+    blocks += [
+        {
+            "type": "input",
+            "block_id": ids.BLOCK_WHAT,
+            "label": {"type": "plain_text", "text": "What you did"},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": ids.INPUT,
+                "max_length": time_log.MAX_WHAT,
+                "placeholder": {"type": "plain_text", "text": "e.g. drafted the case study"},
+            },
+        },
+        {
+            "type": "input",
+            "block_id": ids.BLOCK_DAY,
+            "label": {"type": "plain_text", "text": "Day"},
+            "hint": {
+                "type": "plain_text",
+                "text": f"Not in the future, at most {time_log.MAX_DAYS_BACK} days back.",
+            },
+            "element": {
+                "type": "datepicker",
+                "action_id": ids.INPUT,
+                "initial_date": today.isoformat(),
+            },
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.VIEW_LOG_TIME,
+        "title": {"type": "plain_text", "text": "Log time"},
+        "submit": {"type": "plain_text", "text": "Log"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
