@@ -176,6 +176,10 @@ class Delivery:
             assert claim.user_id is not None
             self.notifier.post_ephemeral(claim.channel_id, claim.user_id, claim.message)
             return None
+        if claim.kind == outbox.KIND_DIRECT:
+            # A DM cannot be looked up without reading DMs (im:history, which the bot does not
+            # ask for); as with ephemerals, a rare repeat beats a lost message.
+            return self.notifier.post(claim.channel_id, claim.message)
         if claim.uncertain:
             thread = claim.thread_ts if claim.kind == outbox.KIND_THREAD else None
             found = self.notifier.find_posted(claim.channel_id, marker, thread)

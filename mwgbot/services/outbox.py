@@ -15,6 +15,8 @@ KIND_CARD = "card"
 KIND_POST = "post"
 KIND_THREAD = "thread"
 KIND_EPHEMERAL = "ephemeral"
+# A direct message to one member: channel_id and user_id are both their user ID.
+KIND_DIRECT = "direct"
 
 
 def enqueue(

@@ -97,6 +97,21 @@ class MeetingSkip:
     skip: bool
 
 
+@dataclass(frozen=True)
+class History:
+    number: int
+
+
+@dataclass(frozen=True)
+class MyData:
+    pass
+
+
+@dataclass(frozen=True)
+class ForgetMe:
+    pass
+
+
 Command = (
     Help
     | Propose
@@ -111,6 +126,9 @@ Command = (
     | SetOrganization
     | Next
     | MeetingSkip
+    | History
+    | MyData
+    | ForgetMe
 )
 
 # One line per subcommand: `/mwg help` prints these, the usage hint points at them.
@@ -133,6 +151,9 @@ HELP_LINES = (
     ("org &lt;name&gt;", "set your organization (shown when you join); `org` alone shows it"),
     ("next", "the next meetings and the agenda as it stands"),
     ("meeting skip|unskip &lt;YYYY-MM-DD&gt;", "organizers: cancel or restore one meeting"),
+    ("history &lt;n&gt;", "everything that happened to #n, from the group's record"),
+    ("mydata", "receive, in a direct message, everything the bot holds about you"),
+    ("forget-me", "erase your data; your part in past decisions stays under a pseudonym"),
     ("help", "this list"),
 )
 USAGE_HINT = "Try `/mwg help` for the list of subcommands."
@@ -334,4 +355,7 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "org": _parse_org,
     "next": _no_arguments(Next(), "next"),
     "meeting": _parse_meeting,
+    "history": lambda w: History(_only_number("history &lt;n&gt;", w)),
+    "mydata": _no_arguments(MyData(), "mydata"),
+    "forget-me": _no_arguments(ForgetMe(), "forget-me"),
 }

@@ -386,7 +386,7 @@ def register(app: App, bot: BotServices, router: CommandRouter, team_url: str | 
             ack()
             return
         reply = router.handle_text(text, invocation)
-        ack(response_type="ephemeral", text=reply.text)
+        ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks or None)
         if reply.changed:
             bot.wake()
 
