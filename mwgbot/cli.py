@@ -259,6 +259,8 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         note = None
         if not args.ids:
             if settings.slack_bot_token:
+                # An unreachable Slack is reported once, in the note below, not per retry.
+                logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
                 client = make_web_client(
                     settings.slack_bot_token, settings.slack_api_url, timeout=EXPORT_SLACK_TIMEOUT
                 )
