@@ -74,7 +74,7 @@ def activity_sentence(activity: Activity) -> str:
     kind = activity.kind
     if kind is ActivityKind.PROPOSED:
         closes = _when(d, "closes_at")
-        return f"{who} proposed it" + (f"; its window was to close {closes}" if closes else "")
+        return f"{who} proposed it" + (f", its window set to close {closes}" if closes else "")
     if kind is ActivityKind.JOINED:
         return f"{who} joined"
     if kind is ActivityKind.LEFT:

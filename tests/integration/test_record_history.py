@@ -94,7 +94,7 @@ def test_history_tells_a_proposals_whole_story(bot: RunningBot) -> None:
         shown,
         [
             "*History of #1 Case-study series* · adopted · 17 entries",
-            "<@UALICE> proposed it; its window was to close <!date^",
+            "<@UALICE> proposed it, its window set to close <!date^",
             "_(with /mwg)_",
             "<@UBOB> joined _(with /mwg)_",
             "<@UCAROL> joined _(by reaction)_",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from mwgbot import decision_log
 from mwgbot.db.models import (
@@ -306,8 +306,6 @@ def _only_ubobby(bot: RunningBot, where: str) -> bool:
     """A trace that is only the other member whose ID starts the same."""
     table, column = where.split(".")
     with bot.runtime.db.engine.connect() as connection:
-        from sqlalchemy import text
-
         values = connection.execute(
             text(f'SELECT CAST("{column}" AS TEXT) FROM "{table}"')  # noqa: S608
         ).scalars()
@@ -344,6 +342,42 @@ def test_forgetting_someone_the_bot_knows_nothing_about_changes_nothing(bot: Run
     assert "nothing to erase" in blocks_text(done["blocks"])
     assert count(bot, FormerMemberRow) == 0
     assert count(bot, ActivityRow) == 0
+
+
+def test_a_forget_that_fails_midway_erases_nothing(bot: RunningBot) -> None:
+    """One unit of work: when the database refuses the pseudonym, every erasure rolls back."""
+    a_members_life(bot)
+    with bot.runtime.db.unit_of_work() as session:
+        ledger_rows = session.scalar(select(func.count()).select_from(ActivityRow))
+    before = traces(bot.runtime.db.engine, "UBOB")
+    with bot.runtime.db.engine.begin() as connection:
+        if bot.runtime.db.dialect == "sqlite":
+            connection.execute(
+                text(
+                    "CREATE TRIGGER refuse_pseudonym BEFORE INSERT ON former_members "
+                    "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                )
+            )
+        else:
+            connection.execute(
+                text(
+                    "CREATE FUNCTION refuse_pseudonym() RETURNS trigger AS $$ BEGIN "
+                    "RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            connection.execute(
+                text(
+                    "CREATE TRIGGER refuse_pseudonym BEFORE INSERT ON former_members "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_pseudonym()"
+                )
+            )
+    forget_form(bot, "UBOB")
+    failed = confirm(bot, "UBOB")
+    assert "nothing was erased" in blocks_text(failed["blocks"])
+    assert traces(bot.runtime.db.engine, "UBOB") == before
+    assert count(bot, MemberRow, MemberRow.user_id == "UBOB") == 1
+    assert count(bot, TimeEntryRow) == 1
+    assert count(bot, ActivityRow) == ledger_rows
 
 
 def test_a_failing_form_says_nothing_was_erased(bot: RunningBot) -> None:
