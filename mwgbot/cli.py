@@ -220,6 +220,10 @@ def _export_output(path: str | None) -> Iterator[TextIO]:
         try:
             yield stream
             stream.flush()
+        except BrokenPipeError:
+            # The reader stopped early (`| head`): the rest goes nowhere, without a traceback.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise
         finally:
             stream.detach()
         return
@@ -269,20 +273,23 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
                 note = "SLACK_BOT_TOKEN is not set"
         now = SystemClock().now()
         log_ = DecisionLog(db, now=now, names=names, use_names=not args.ids)
-        with _export_output(args.output) as out:
-            if args.format == "json":
-                count = decision_log.write_json(out, log_.records(since_at))
-            elif args.format == "csv":
-                count = decision_log.write_csv(out, log_.records(since_at))
-            else:
-                count = decision_log.write_markdown(
-                    out,
-                    lambda: log_.records(since_at),
-                    count=log_.count(since_at),
-                    exported_at=now,
-                    since=since,
-                    names=not args.ids,
-                )
+        try:
+            with _export_output(args.output) as out:
+                if args.format == "json":
+                    count = decision_log.write_json(out, log_.records(since_at))
+                elif args.format == "csv":
+                    count = decision_log.write_csv(out, log_.records(since_at))
+                else:
+                    count = decision_log.write_markdown(
+                        out,
+                        lambda: log_.records(since_at),
+                        count=log_.count(since_at),
+                        exported_at=now,
+                        since=since,
+                        names=not args.ids,
+                    )
+        except BrokenPipeError:
+            return 1  # the reader went away, as Python itself answers EPIPE
     finally:
         db.dispose()
     note = log_.names_unavailable or note

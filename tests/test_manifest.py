@@ -45,6 +45,7 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "conversations.replies": frozenset({"channels:history", "groups:history"}),
     "conversations.info": frozenset({"channels:read", "groups:read"}),
     "conversations.open": frozenset({"im:write"}),
+    # Display names in `mwgbot export decisions` (mwgbot/slack/directory.py).
     "users.info": frozenset({"users:read"}),
     "reactions.get": frozenset({"reactions:read"}),
     "reactions.add": frozenset({"reactions:write"}),

@@ -22,6 +22,7 @@ from mwgbot.decision_log import CSV_COLUMNS
 from mwgbot.domain.activity import ActivityKind
 from mwgbot.services.decisions import DecisionLog
 from tests.conftest import RunningBot
+from tests.processes import mwgbot_executable
 from tests.record_support import record_activity
 from tests.test_cli import UNREACHABLE_SLACK, bare_env, mwgbot
 
@@ -503,3 +504,35 @@ def test_records_stream_a_page_at_a_time(bot: RunningBot) -> None:
     assert len(rest) == 229
     assert [r.number for r in rest][-1] == 230
     assert len(pages) == 6  # five pages of up to 50, then an empty one
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(bot: RunningBot, tmp_path: Path) -> None:
+    """`mwgbot export decisions | head`: more than a pipe holds, and the reader leaves."""
+    now = bot.clock.now()
+    with bot.runtime.db.unit_of_work() as session:
+        for number in range(1, 401):
+            session.add(
+                ProposalRow(
+                    title=f"Proposal {number} " + "t" * 120,
+                    proposer_id="UALICE",
+                    state="adopted",
+                    created_at=now,
+                    closes_at=now,
+                    closed_at=now,
+                )
+            )
+    env = bare_env(tmp_path, DATABASE_URL=bot.runtime.settings.database_url)
+    process = subprocess.Popen(
+        [*mwgbot_executable(), "export", "decisions", "--ids"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == b"# Decision log\n"
+    process.stdout.close()  # the reader goes away
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert b"Traceback" not in stderr
