@@ -132,7 +132,9 @@ def activity_sentence(activity: Activity) -> str:
         verb = "skipped" if kind is ActivityKind.MEETING_SKIPPED else "restored"
         meeting = _when(d, "meeting")
         return f"{who} {verb} " + (f"the meeting of {meeting}" if meeting else "a meeting")
-    return "A member asked to be forgotten; their part reads under a pseudonym"
+    if kind is ActivityKind.FORGOTTEN:
+        return "A member asked to be forgotten; their part reads under a pseudonym"
+    return f"{who}: {kind.value.replace('_', ' ')}"  # a kind added later, before its words
 
 
 def activity_line(activity: Activity) -> str:
