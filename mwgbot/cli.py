@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
+import os
+import re
 import signal
 import sys
+import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
+from pathlib import Path
 from types import FrameType
+from typing import TextIO
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -32,6 +40,8 @@ log = logging.getLogger("mwgbot")
 
 EXIT_CONFIG = 2
 EXIT_UNAVAILABLE = 3
+# users.info for an export: an unreachable Slack should not stall it for long.
+EXPORT_SLACK_TIMEOUT = 5
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -185,10 +195,165 @@ def cmd_calendar(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _since(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(
+            f"--since {value[:40]!r} is not a date: write it as YYYY-MM-DD, e.g. --since 2026-01-01"
+        ) from None
+
+
+@contextmanager
+def _export_output(path: str | None) -> Iterator[TextIO]:
+    """Standard output, or FILE written whole: a temporary file beside it, renamed at the end,
+    so a failed export never leaves half a file."""
+    if path is None:
+        sys.stdout.flush()
+        # UTF-8 whatever the locale, and newline="" so CSV's CRLFs go out as they are.
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        try:
+            yield stream
+            stream.flush()
+        except BrokenPipeError:
+            # The reader stopped early (`| head`): the rest goes nowhere, without a traceback.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise
+        finally:
+            stream.detach()
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise ConfigError(f"cannot write --output {path}: it is a directory")
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
+        )
+    except OSError as error:
+        raise ConfigError(f"cannot write --output {path}: {error.strerror or error}") from None
+    try:
+        with open(handle, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        # mkstemp makes the file private; give it the permissions any new file would get.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the decision log (every proposal with an outcome) as Markdown, CSV or JSON."""
+    from mwgbot import decision_log
+    from mwgbot.services.decisions import DecisionLog, NameSource
+    from mwgbot.slack.directory import SlackDirectory
+
+    since = _since(args.since)
+    since_at = datetime.combine(since, time(), UTC) if since else None
+    db = _existing_database(settings)
+    try:
+        names: NameSource | None = None
+        note = None
+        if not args.ids:
+            if settings.slack_bot_token:
+                # An unreachable Slack is reported once, in the note below, not per retry.
+                logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
+                client = make_web_client(
+                    settings.slack_bot_token, settings.slack_api_url, timeout=EXPORT_SLACK_TIMEOUT
+                )
+                names = SlackDirectory(client)
+            else:
+                note = "SLACK_BOT_TOKEN is not set"
+        now = SystemClock().now()
+        log_ = DecisionLog(db, now=now, names=names, use_names=not args.ids)
+        try:
+            with _export_output(args.output) as out:
+                if args.format == "json":
+                    count = decision_log.write_json(out, log_.records(since_at))
+                elif args.format == "csv":
+                    count = decision_log.write_csv(out, log_.records(since_at))
+                else:
+                    count = decision_log.write_markdown(
+                        out,
+                        lambda: log_.records(since_at),
+                        count=log_.count(since_at),
+                        exported_at=now,
+                        since=since,
+                        names=not args.ids,
+                    )
+        except BrokenPipeError:
+            return 1  # the reader went away, as Python itself answers EPIPE
+    finally:
+        db.dispose()
+    note = log_.names_unavailable or note
+    if note:
+        print(
+            f"mwgbot: {note}; people are shown by cached display name or by user ID",
+            file=sys.stderr,
+        )
+    if args.output:
+        print(f"exported {count} proposal{'s' if count != 1 else ''} to {args.output}")
+    return 0
+
+
+def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
+    """Erase a member's data and pseudonymize their part in the record (a member's request)."""
+    from mwgbot.services import privacy
+
+    user = args.user_id.strip()
+    if not privacy.is_user_id(user):
+        raise ConfigError(
+            f"{user[:40]!r} is not a Slack user ID: it looks like U0123ABCD "
+            "(in Slack: the member's profile, ⋮, Copy member ID)"
+        )
+    db = _existing_database(settings)
+    try:
+        with db.unit_of_work() as session:
+            forgotten = privacy.forget(session, user, now=SystemClock().now(), via=Via.CLI)
+    finally:
+        db.dispose()
+    if not forgotten.found:
+        print(f"nothing is held about {user}: nothing to forget")
+        return 0
+    cards = len(forgotten.cards)
+    print(
+        f"forgot {user}: erased {forgotten.erased} rows; {forgotten.pseudonymized} now read as "
+        f"{forgotten.pseudonym!r}"
+        + (f"; the running bot updates {cards} card{'s' if cards != 1 else ''}" if cards else "")
+    )
+    listed = [
+        name
+        for name, users in (
+            ("MWG_MODERATORS", settings.mwg_moderators),
+            ("MWG_ORGANIZERS", settings.mwg_organizers),
+        )
+        if user in users
+    ]
+    if listed:
+        print(
+            f"mwgbot: {user} is still listed in {' and '.join(listed)}: settings are "
+            "configuration, not data; remove it there",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def decision_formats() -> tuple[str, ...]:
+    from mwgbot.decision_log import FORMATS
+
+    return FORMATS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -220,6 +385,32 @@ def build_parser() -> argparse.ArgumentParser:
     digest.set_defaults(handler=cmd_digest)
     calendar = sub.add_parser("calendar", help="print the meeting series as iCalendar (.ics)")
     calendar.set_defaults(handler=cmd_calendar)
+    export = sub.add_parser(
+        "export", help="export the decision log (Markdown for a wiki, CSV, or JSON)"
+    )
+    export.add_argument("what", choices=["decisions"], help="what to export: decisions")
+    export.add_argument(
+        "--format",
+        choices=decision_formats(),
+        default="markdown",
+        help="markdown (a wiki page), csv (RFC 4180) or json; default markdown",
+    )
+    export.add_argument(
+        "--since",
+        metavar="YYYY-MM-DD",
+        help="only proposals proposed or settled on or after this day (UTC)",
+    )
+    export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument(
+        "--ids", action="store_true", help="show people by Slack user ID, never by name"
+    )
+    export.set_defaults(handler=cmd_export)
+    forget = sub.add_parser(
+        "forget",
+        help="erase a member's data; their part in decisions stays under a pseudonym",
+    )
+    forget.add_argument("user_id", metavar="USER_ID", help="the member's Slack user ID (U…)")
+    forget.set_defaults(handler=cmd_forget)
     console = sub.add_parser(
         "console", help="try the bot offline: a stand-in Slack in the terminal, nothing to set"
     )

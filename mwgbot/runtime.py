@@ -22,7 +22,13 @@ from mwgbot.services.bot import BotServices
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.policy import Policy
 from mwgbot.services.reconcile import Reconciler
-from mwgbot.slack import edit_listeners, limit_listeners, meeting_listeners, member_listeners
+from mwgbot.slack import (
+    edit_listeners,
+    limit_listeners,
+    meeting_listeners,
+    member_listeners,
+    record_listeners,
+)
 from mwgbot.slack.app import build_app, verify_slack
 from mwgbot.slack.notifier import SlackNotifier, make_web_client
 from mwgbot.slack.renderer import BlockKitRenderer
@@ -91,6 +97,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool 
             edit_listeners.register,
             limit_listeners.register,
             member_listeners.register,
+            record_listeners.register,
         ),
     )
     return Runtime(settings, db, client, bot, app, scheduler, reconciler)

@@ -47,7 +47,8 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "conversations.info": frozenset({"channels:read", "groups:read"}),
     # The app's 1:1 DM with a newcomer, for the welcome (im:write; mpim:write is for groups).
     "conversations.open": frozenset({"im:write"}),
-    # Is a newcomer a person or a bot? Asked once, before their welcome.
+    # Is a newcomer a person or a bot (before their welcome, or a DM)? Display names in
+    # `mwgbot export decisions` (mwgbot/slack/directory.py).
     "users.info": frozenset({"users:read"}),
     "reactions.get": frozenset({"reactions:read"}),
     "reactions.add": frozenset({"reactions:write"}),

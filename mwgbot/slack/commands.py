@@ -107,6 +107,11 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class History:
+    number: int
+
+
+@dataclass(frozen=True)
 class Extend:
     number: int
     by: timedelta
@@ -135,6 +140,16 @@ class Unlog:
     entry: int
 
 
+@dataclass(frozen=True)
+class MyData:
+    pass
+
+
+@dataclass(frozen=True)
+class ForgetMe:
+    pass
+
+
 Command = (
     Help
     | Propose
@@ -155,6 +170,9 @@ Command = (
     | Hours
     | HoursTeam
     | Unlog
+    | History
+    | MyData
+    | ForgetMe
 )
 
 # One line per subcommand: `/mwg help` prints these, the usage hint points at them.
@@ -192,6 +210,9 @@ HELP_LINES = (
     ("hours [YYYY-MM]", "your time this month, against the suggested 10–20 h"),
     ("hours team [YYYY-MM]", "organizers and moderators: the team's time"),
     ("unlog &lt;entry&gt;", "remove one of your time entries"),
+    ("history &lt;n&gt;", "everything that happened to #n, from the group's record"),
+    ("mydata", "receive, in a direct message, everything the bot holds about you"),
+    ("forget-me", "erase your data; your part in past decisions stays under a pseudonym"),
     ("help", "this list"),
 )
 USAGE_HINT = "Try `/mwg help` for the list of subcommands."
@@ -506,4 +527,7 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "log": _parse_log,
     "hours": _parse_hours,
     "unlog": _parse_unlog,
+    "history": lambda w: History(_only_number("history &lt;n&gt;", w)),
+    "mydata": _no_arguments(MyData(), "mydata"),
+    "forget-me": _no_arguments(ForgetMe(), "forget-me"),
 }

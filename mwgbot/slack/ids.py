@@ -8,6 +8,7 @@ ACTION_OBJECT = "mwg_object"
 VIEW_PROPOSE = "mwg_propose"
 VIEW_OBJECT = "mwg_object_reason"
 VIEW_EDIT = "mwg_edit"
+VIEW_FORGET = "mwg_forget_me"
 
 BLOCK_TITLE = "title"
 BLOCK_DESCRIPTION = "description"

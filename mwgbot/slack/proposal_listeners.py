@@ -375,7 +375,7 @@ def register(app: App, bot: BotServices, router: CommandRouter, team_url: str | 
             return
         reply = router.handle_text(text, invocation)
         if reply.text:
-            ack(response_type="ephemeral", text=reply.text)
+            ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks or None)
         else:  # the answer is a form that opened: nothing to say
             ack()
         if reply.changed:

@@ -16,8 +16,6 @@ from mwgbot.slack.server import BODY_DEADLINE, MAX_BODY
 from tests import slack_requests as sr
 from tests.conftest import RunningBot
 
-SLACK_CALLS_AT_START = {"auth.test"}
-
 
 def address(bot: RunningBot) -> tuple[str, int]:
     parts = urllib.parse.urlsplit(bot.url)
@@ -61,7 +59,7 @@ def request_head(method: str, path: str, headers: dict[str, str]) -> bytes:
 
 
 def slack_calls(bot: RunningBot) -> list[str]:
-    return [c.method for c in bot.fake.calls if c.method not in SLACK_CALLS_AT_START]
+    return [c.method for c in bot.sent()]
 
 
 def test_a_body_declared_over_1_mib_is_refused_before_it_is_sent(bot: RunningBot) -> None:
