@@ -21,7 +21,7 @@ from mwgbot.scheduling.jobs import BotScheduler, Sweep, default_steps
 from mwgbot.services.bot import BotServices
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.policy import Policy
-from mwgbot.slack import meeting_listeners
+from mwgbot.slack import initiative_listeners, meeting_listeners
 from mwgbot.slack.app import build_app, verify_slack
 from mwgbot.slack.notifier import SlackNotifier, make_web_client
 from mwgbot.slack.renderer import BlockKitRenderer
@@ -78,6 +78,6 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool 
         signing_secret=settings.slack_signing_secret if http else None,
         bot=bot,
         identity=identity,
-        extensions=(meeting_listeners.register,),
+        extensions=(meeting_listeners.register, initiative_listeners.register),
     )
     return Runtime(settings, db, client, bot, app, scheduler)

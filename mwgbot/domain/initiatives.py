@@ -31,6 +31,7 @@ LINK_SCHEMES = frozenset({"http", "https"})
 _NOT_IN_A_LINK = re.compile(
     r"[\s<>|\"`\\\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
 )
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NUDGE_PREFIX = "stale:"
 
@@ -95,6 +96,11 @@ def validate_link(text: str) -> str:
     """A delivery's link: a whole http(s) address that cannot break out of `<url|label>`."""
     if len(text) > MAX_LINK:
         raise NotPossible(f"That link is {len(text):,} characters; the most is {MAX_LINK:,}.")
+    scheme = _SCHEME.match(text)
+    if scheme is None or scheme.group(1).lower() not in LINK_SCHEMES:
+        raise NotPossible(
+            "Only web links starting with http:// or https:// are accepted; nothing changed."
+        )
     if _NOT_IN_A_LINK.search(text):
         raise NotPossible(
             "That link has characters a web address cannot contain (spaces, <, >, |, quotes); "
@@ -106,10 +112,6 @@ def validate_link(text: str) -> str:
         _ = parts.port  # an unreadable port raises here
     except ValueError:
         raise NotPossible("That is not a readable web address; nothing changed.") from None
-    if parts.scheme.lower() not in LINK_SCHEMES:
-        raise NotPossible(
-            "Only web links starting with http:// or https:// are accepted; nothing changed."
-        )
     if not host or not parts.netloc:
         raise NotPossible("That link names no website after its http(s)://; nothing changed.")
     return text

@@ -13,6 +13,7 @@ from mwgbot.domain.activity import Via
 from mwgbot.domain.clock import Clock
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.digest import DigestService
+from mwgbot.services.initiatives import InitiativeService
 from mwgbot.services.meetings import MeetingService
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
@@ -43,3 +44,8 @@ class BotServices:
 
     def digests(self, session: Session, now: datetime | None = None) -> DigestService:
         return DigestService(session, self.policy, self.renderer, now or self.clock.now())
+
+    def initiatives(
+        self, session: Session, *, via: Via, now: datetime | None = None
+    ) -> InitiativeService:
+        return InitiativeService(session, self.policy, self.renderer, now or self.clock.now(), via)

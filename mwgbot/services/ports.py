@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
-from mwgbot.domain.proposals import ProposalSnapshot
+from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot
 from mwgbot.services.read_models import Agenda, Digest, MeetingChange
 
 
@@ -105,3 +106,11 @@ class Renderer(Protocol):
     def meeting_change(self, change: MeetingChange, actor_id: str) -> Rendered: ...
 
     def digest(self, digest: Digest) -> Rendered: ...
+
+    # --- initiatives after adoption ---
+
+    def update_posted(self, proposal: ProposalSnapshot, update: ProgressUpdate) -> Rendered: ...
+
+    def initiative_finished(self, proposal: ProposalSnapshot) -> Rendered: ...
+
+    def stale_nudge(self, proposal: ProposalSnapshot, quiet_for: timedelta) -> Rendered: ...

@@ -4,19 +4,22 @@ domain snapshots to Slack messages."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from mwgbot.domain.proposals import (
     MAX_DESCRIPTION,
     MAX_REASON,
     MAX_TITLE,
+    ProgressUpdate,
     ProposalSnapshot,
     Stage,
     State,
     Verdict,
 )
 from mwgbot.services.ports import Rendered
-from mwgbot.slack import ids
+from mwgbot.services.read_models import Listing
+from mwgbot.slack import ids, initiative_blocks
 from mwgbot.slack.block_kit import (
     MAX_LISTED,
     SECTION_LIMIT,
@@ -45,7 +48,11 @@ STATE_EMOJI = {
     State.ESCALATED: ":warning:",
     State.DECLINED: ":x:",
     State.WITHDRAWN: ":leftwards_arrow_with_hook:",
+    State.DELIVERED: initiative_blocks.DELIVERED_EMOJI,
+    State.DROPPED: initiative_blocks.DROPPED_EMOJI,
 }
+# `/mwg list` shows this many active initiatives; the digest and `/mwg show` tell the rest.
+ACTIVE_LISTED = 15
 
 
 def state_line(proposal: ProposalSnapshot) -> str:
@@ -63,6 +70,8 @@ def state_line(proposal: ProposalSnapshot) -> str:
         )
     if state is State.ESCALATED:
         return f"{STATE_EMOJI[state]} *Escalated* to the moderators: objections stood at close"
+    if state in (State.DELIVERED, State.DROPPED):
+        return initiative_blocks.finished_status(proposal)
     return f"{STATE_EMOJI[state]} *Withdrawn*"
 
 
@@ -79,6 +88,8 @@ def card(proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rend
             + state_line(proposal)
         ),
     ]
+    if status := initiative_blocks.status_lines(proposal):
+        blocks.append(section("\n".join(status)))
     if proposal.description:
         blocks.append(section(escape(truncate(proposal.description, MAX_DESCRIPTION))))
     if proposal.stages:
@@ -190,11 +201,17 @@ def closing_soon(proposal: ProposalSnapshot, object_emoji: str) -> Rendered:
     )
 
 
-def proposal_details(proposal: ProposalSnapshot) -> str:
-    """The `/mwg show` answer."""
+def proposal_details(
+    proposal: ProposalSnapshot,
+    updates: Sequence[ProgressUpdate] = (),
+    earlier_updates: int = 0,
+) -> str:
+    """The `/mwg show` answer; `updates` are the newest progress notes, oldest first, and
+    `earlier_updates` how many older ones are left out."""
     lines = [
         f"*{escape(heading(proposal))}*",
         state_line(proposal),
+        *initiative_blocks.status_lines(proposal, with_latest=False),
         f"Proposed by {person(proposal.proposer_id, proposal.proposer_organization)}"
         f" · window {date_token(proposal.created_at)} → {date_token(proposal.closes_at)}",
     ]
@@ -221,13 +238,21 @@ def proposal_details(proposal: ProposalSnapshot) -> str:
         lines.append(LEADS_REMINDER)
     if proposal.cobranded:
         lines.append(BRANDING_REMINDER)
-    return truncate("\n".join(lines), SECTION_LIMIT)
+    text = "\n".join(lines)
+    if updates or earlier_updates:
+        budget = SECTION_LIMIT - len(text) - 1
+        text += "\n" + initiative_blocks.updates_text(updates, earlier_updates, budget)
+    return truncate(text, SECTION_LIMIT)
 
 
 def proposal_list(
-    open_ones: Sequence[ProposalSnapshot], outcomes: Sequence[ProposalSnapshot]
+    open_ones: Sequence[ProposalSnapshot],
+    outcomes: Sequence[ProposalSnapshot],
+    active: Listing | None = None,
+    now: datetime | None = None,
 ) -> str:
-    """The `/mwg list` answer."""
+    """The `/mwg list` answer: open and escalated proposals, active initiatives with the age
+    of their latest update (as of `now`), recent outcomes."""
     lines = ["*Open proposals*"]
     if not open_ones:
         lines.append("None. Propose one with `/mwg propose &lt;title&gt;`.")
@@ -240,10 +265,19 @@ def proposal_list(
             f"• #{p.number} {escape(truncate(p.title, 80))} · {status}"
             f" · {len(p.joiners)} joined, {len(p.objections)} objecting"
         )
+    if active:  # None or empty: nothing active
+        lines.append(f"*Active initiatives ({active.total})*")
+        shown = active.items[:ACTIVE_LISTED]
+        lines += [initiative_blocks.active_line(p, now) for p in shown]
+        if (more := active.total - len(shown)) > 0:
+            lines.append(f"• and {more} more")
     if outcomes:
         lines.append("*Recent outcomes*")
         for p in outcomes:
-            lines.append(f"• #{p.number} {escape(truncate(p.title, 80))} · {p.state.value}")
+            outcome_words = p.state.value
+            if p.state is State.DELIVERED and p.delivery_link:
+                outcome_words += f" · {initiative_blocks.link(p.delivery_link)}"
+            lines.append(f"• #{p.number} {escape(truncate(p.title, 80))} · {outcome_words}")
     return truncate("\n".join(lines), SECTION_LIMIT)
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from mwgbot.domain.proposals import ProposalSnapshot, State, Verdict
+from mwgbot.domain.proposals import FINISHED_STATES, ProposalSnapshot, State, Verdict
 from mwgbot.services.ports import Rendered
-from mwgbot.services.read_models import Agenda, Digest, MeetingChange, NextMeetings
+from mwgbot.services.read_models import Agenda, Digest, Listing, MeetingChange, NextMeetings
+from mwgbot.slack import initiative_blocks
 from mwgbot.slack.block_kit import (
     MAX_LISTED,
     SECTION_LIMIT,
@@ -104,12 +105,48 @@ def _open_line(p: ProposalSnapshot) -> str:
 
 
 def _outcome_words(p: ProposalSnapshot) -> str:
-    if p.decision is not None and p.state in (State.ADOPTED, State.DECLINED):
+    """How the consensus ended; an initiative delivered or dropped since says so too."""
+    since = f", since {p.state.value}" if p.state in FINISHED_STATES else ""
+    if p.decision is not None and p.state in (State.ADOPTED, State.DECLINED, *FINISHED_STATES):
         verb = "adopted" if p.decision.verdict is Verdict.ADOPT else "declined"
-        return f"*{verb}* by moderator {mention(p.decision.moderator_id)}"
-    if p.state is State.ADOPTED:
-        return "*adopted* by lazy consensus"
+        return f"*{verb}* by moderator {mention(p.decision.moderator_id)}{since}"
+    if p.state is State.ADOPTED or p.state in FINISHED_STATES:
+        return f"*adopted* by lazy consensus{since}"
     return f"*{p.state.value}*"
+
+
+def _initiative_parts(
+    delivered: Listing, dropped: Listing, stalled: Listing, since_words: str
+) -> list[str]:
+    """Deliveries, drops and stalled initiatives, for agendas and digests; bounded sections."""
+    parts = []
+    if delivered:
+        parts.append(
+            initiative_blocks.listing_text(
+                f"{initiative_blocks.DELIVERED_EMOJI} *Delivered {since_words}* "
+                f"({delivered.total})",
+                [initiative_blocks.delivered_line(p) for p in delivered.items],
+                delivered.more,
+            )
+        )
+    if dropped:
+        parts.append(
+            initiative_blocks.listing_text(
+                f"{initiative_blocks.DROPPED_EMOJI} *Dropped {since_words}* ({dropped.total})",
+                [initiative_blocks.dropped_line(p) for p in dropped.items],
+                dropped.more,
+            )
+        )
+    if stalled:
+        parts.append(
+            initiative_blocks.listing_text(
+                f"{initiative_blocks.STALLED_EMOJI} *Stalled: active initiatives with no update "
+                f"or new join lately* ({stalled.total})",
+                [initiative_blocks.stalled_line(p) for p in stalled.items],
+                stalled.more,
+            )
+        )
+    return parts
 
 
 def _partners_line(p: ProposalSnapshot) -> str:
@@ -149,6 +186,9 @@ def agenda_text(agenda: Agenda) -> str:
             ":handshake: *Adopted, still seeking partners from another organization*\n"
             + "\n".join(lines)
         )
+    parts += _initiative_parts(
+        agenda.delivered, agenda.dropped, agenda.stalled, "since the last meeting"
+    )
     if not parts:
         parts.append(NOTHING_ON_AGENDA)
     if agenda.open_later:
@@ -241,6 +281,7 @@ def digest_sections(d: Digest) -> list[str]:
             [f"• {_title(p)} · {_outcome_words(p)}" for p in d.outcomes], len(d.outcomes)
         )
         parts.append(f":scales: *Outcomes ({len(d.outcomes)})*\n" + "\n".join(lines))
+    parts += _initiative_parts(d.delivered, d.dropped, d.stalled, "since the last digest")
     if d.seeking_partners:
         lines = _listed([_partners_line(p) for p in d.seeking_partners], len(d.seeking_partners))
         parts.append(

@@ -16,7 +16,7 @@ from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import Via
 from mwgbot.domain.errors import DomainError
 from mwgbot.domain.proposals import ProposalSnapshot, Stage
-from mwgbot.services import outbox
+from mwgbot.services import initiatives, outbox
 from mwgbot.services.bot import BotServices
 from mwgbot.services.proposals import ReactionEvent
 from mwgbot.slack import blocks, commands, ids
@@ -96,13 +96,17 @@ class ProposalHandlers:
     def show(self, command: commands.Show, _invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
             proposal = self.bot.proposals(session, via=Via.COMMAND).show(command.number)
-        return Reply(blocks.proposal_details(proposal))
+            updates, earlier = self.bot.initiatives(session, via=Via.COMMAND).updates(
+                command.number
+            )
+        return Reply(blocks.proposal_details(proposal, updates, earlier))
 
     def list(self, _command: commands.ListProposals, _invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
             service = self.bot.proposals(session, via=Via.COMMAND)
             open_ones, outcomes = service.open_proposals(), service.recent_outcomes()
-        return Reply(blocks.proposal_list(open_ones, outcomes))
+            active = initiatives.active(session, blocks.ACTIVE_LISTED)
+        return Reply(blocks.proposal_list(open_ones, outcomes, active, self.bot.clock.now()))
 
     def join(self, command: commands.Join, invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:

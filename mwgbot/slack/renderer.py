@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
-from mwgbot.domain.proposals import ProposalSnapshot
+from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot
 from mwgbot.services.ports import Rendered
 from mwgbot.services.read_models import Agenda, Digest, MeetingChange
-from mwgbot.slack import blocks, meeting_blocks
+from mwgbot.slack import blocks, initiative_blocks, meeting_blocks
 
 
 class BlockKitRenderer:
@@ -34,3 +35,12 @@ class BlockKitRenderer:
 
     def digest(self, digest: Digest) -> Rendered:
         return meeting_blocks.digest(digest)
+
+    def update_posted(self, proposal: ProposalSnapshot, update: ProgressUpdate) -> Rendered:
+        return initiative_blocks.update_posted(proposal, update)
+
+    def initiative_finished(self, proposal: ProposalSnapshot) -> Rendered:
+        return initiative_blocks.initiative_finished(proposal)
+
+    def stale_nudge(self, proposal: ProposalSnapshot, quiet_for: timedelta) -> Rendered:
+        return initiative_blocks.stale_nudge(proposal, quiet_for)
