@@ -22,6 +22,7 @@ from mwgbot.slack.block_kit import (
 from mwgbot.slack.text import date_token, escape, mention, truncate
 
 __all__ = [
+    "agenda_parts",
     "agenda_text",
     "digest",
     "digest_sections",
@@ -159,7 +160,13 @@ def _partners_line(p: ProposalSnapshot) -> str:
 
 
 def agenda_text(agenda: Agenda) -> str:
-    """The agenda as mrkdwn: escalations, closings, outcomes, initiatives seeking partners."""
+    """The agenda as mrkdwn: escalations, closings, outcomes, deliveries, stalled initiatives,
+    initiatives seeking partners."""
+    return "\n\n".join(agenda_parts(agenda))
+
+
+def agenda_parts(agenda: Agenda) -> list[str]:
+    """The agenda's parts, in order; a reminder posts each as its own section."""
     parts: list[str] = []
     if agenda.escalated:
         parts.append(
@@ -178,6 +185,10 @@ def agenda_text(agenda: Agenda) -> str:
             len(agenda.outcomes),
         )
         parts.append(":scales: *Adopted or declined since the last meeting*\n" + "\n".join(lines))
+    # What ended since the last meeting, and what stalled, before what seeks partners.
+    parts += _initiative_parts(
+        agenda.delivered, agenda.dropped, agenda.stalled, "since the last meeting"
+    )
     if agenda.seeking_partners:
         lines = _listed(
             [_partners_line(p) for p in agenda.seeking_partners], len(agenda.seeking_partners)
@@ -186,9 +197,6 @@ def agenda_text(agenda: Agenda) -> str:
             ":handshake: *Adopted, still seeking partners from another organization*\n"
             + "\n".join(lines)
         )
-    parts += _initiative_parts(
-        agenda.delivered, agenda.dropped, agenda.stalled, "since the last meeting"
-    )
     if not parts:
         parts.append(NOTHING_ON_AGENDA)
     if agenda.open_later:
@@ -197,7 +205,7 @@ def agenda_text(agenda: Agenda) -> str:
             f"_{n} more open proposal{'s' if n != 1 else ''} close"
             f"{'' if n != 1 else 's'} after the following meeting: `/mwg list`._"
         )
-    return "\n\n".join(parts)
+    return parts
 
 
 def next_text(view: NextMeetings) -> str:
@@ -221,9 +229,11 @@ def reminder(agenda: Agenda) -> Rendered:
         f":calendar: *{GROUP} meeting* {meeting_token(agenda.meeting)}: "
         f"starts in {in_words(agenda.meeting - agenda.as_of)}. Everyone is welcome."
     )
-    body = "*Agenda*\n" + agenda_text(agenda)
+    parts = agenda_parts(agenda)
+    body = ["*Agenda*\n" + parts[0], *parts[1:]]
     return Rendered(
-        text=truncate(f"{head}\n{body}", SECTION_LIMIT), blocks=[section(head), section(body)]
+        text=truncate("\n".join([head, "\n\n".join(body)]), SECTION_LIMIT),
+        blocks=[section(head), *(section(part) for part in body)],
     )
 
 
