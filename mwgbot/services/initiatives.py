@@ -161,19 +161,30 @@ class InitiativeService:
                 ProposalRow.last_activity_at <= self.now - stale_after,
             )
         ).all()
-        due: dict[str, tuple[int, int]] = {}
+        due: dict[str, tuple[int, datetime, int]] = {}
         for number, last_activity in quiet:
             if last_activity is None:
                 continue  # not reachable: the query compares it
             period = rules.quiet_period(last_activity, stale_after, self.now)
             if period is not None:
-                due[rules.nudge_key(number, last_activity, period)] = (number, period)
+                key = rules.nudge_key(number, last_activity, period)
+                due[key] = (number, last_activity, period)
         for key in self._queued_keys(list(due)):
             del due[key]
         nudged = []
-        for key, (number, period) in sorted(due.items(), key=lambda item: item[1]):
-            row = self.session.get(ProposalRow, number)
-            if row is None:
+        for key, (number, last_activity, period) in sorted(due.items(), key=lambda i: i[1][0]):
+            # Locked, and read again: an update or a join committed meanwhile moved the last
+            # activity on (and withdrew pending nudges), so this one is no longer due.
+            row = self.session.scalars(
+                select(ProposalRow)
+                .where(ProposalRow.number == number)
+                .options(selectinload(ProposalRow.signups), selectinload(ProposalRow.objections))
+                .with_for_update(of=ProposalRow)
+                .execution_options(populate_existing=True)
+            ).one_or_none()
+            if row is None or row.state != State.ADOPTED.value:
+                continue
+            if row.last_activity_at != last_activity:
                 continue
             proposal = queries.snapshot(self.session, row)
             if outbox.enqueue(

@@ -53,6 +53,9 @@ STATE_EMOJI = {
 }
 # `/mwg list` shows this many active initiatives; the digest and `/mwg show` tell the rest.
 ACTIVE_LISTED = 15
+# The most room `/mwg list` keeps for its active initiatives and for its recent outcomes.
+_ACTIVE_SHARE = 900
+_OUTCOMES_SHARE = 1200
 
 
 def state_line(proposal: ProposalSnapshot) -> str:
@@ -252,33 +255,62 @@ def proposal_list(
     now: datetime | None = None,
 ) -> str:
     """The `/mwg list` answer: open and escalated proposals, active initiatives with the age
-    of their latest update (as of `now`), recent outcomes."""
-    lines = ["*Open proposals*"]
-    if not open_ones:
-        lines.append("None. Propose one with `/mwg propose &lt;title&gt;`.")
+    of their latest update (as of `now`), recent outcomes. Each part keeps whole lines within
+    its share of the section and counts what it leaves out, so none crowds out the next."""
+    open_lines = []
     for p in open_ones[:MAX_LISTED]:
         if p.state is State.ESCALATED:
             status = "escalated, waiting for a moderator"
         else:
             status = f"closes {date_token(p.closes_at)}"
-        lines.append(
+        open_lines.append(
             f"• #{p.number} {escape(truncate(p.title, 80))} · {status}"
             f" · {len(p.joiners)} joined, {len(p.objections)} objecting"
         )
+    if not open_lines:
+        open_lines.append("None. Propose one with `/mwg propose &lt;title&gt;`.")
+    outcome_lines = []
+    for p in outcomes:
+        outcome_words = p.state.value
+        if p.state is State.DELIVERED and p.delivery_link:
+            outcome_words += f" · {initiative_blocks.link(p.delivery_link)}"
+        outcome_lines.append(f"• #{p.number} {escape(truncate(p.title, 80))} · {outcome_words}")
+    # Room is kept for the parts after the open proposals: what they need, up to a share.
+    active_lines = [initiative_blocks.active_line(p, now) for p in (active or Listing()).items]
+    later_active = min(_needs(active_lines), _ACTIVE_SHARE) if active else 0
+    later_outcomes = min(_needs(outcome_lines), _OUTCOMES_SHARE)
+    parts = [
+        initiative_blocks.listing_text(
+            "*Open proposals*",
+            open_lines,
+            max(0, len(open_ones) - MAX_LISTED),
+            SECTION_LIMIT - later_active - later_outcomes,
+        )
+    ]
+    used = len(parts[0]) + 1
     if active:  # None or empty: nothing active
-        lines.append(f"*Active initiatives ({active.total})*")
-        shown = active.items[:ACTIVE_LISTED]
-        lines += [initiative_blocks.active_line(p, now) for p in shown]
-        if (more := active.total - len(shown)) > 0:
-            lines.append(f"• and {more} more")
+        shown = active_lines[:ACTIVE_LISTED]
+        parts.append(
+            initiative_blocks.listing_text(
+                f"*Active initiatives ({active.total})*",
+                shown,
+                active.total - len(shown),
+                SECTION_LIMIT - used - later_outcomes,
+            )
+        )
+        used += len(parts[-1]) + 1
     if outcomes:
-        lines.append("*Recent outcomes*")
-        for p in outcomes:
-            outcome_words = p.state.value
-            if p.state is State.DELIVERED and p.delivery_link:
-                outcome_words += f" · {initiative_blocks.link(p.delivery_link)}"
-            lines.append(f"• #{p.number} {escape(truncate(p.title, 80))} · {outcome_words}")
-    return truncate("\n".join(lines), SECTION_LIMIT)
+        parts.append(
+            initiative_blocks.listing_text(
+                "*Recent outcomes*", outcome_lines, 0, SECTION_LIMIT - used
+            )
+        )
+    return truncate("\n".join(parts), SECTION_LIMIT)
+
+
+def _needs(lines: Sequence[str]) -> int:
+    """The room a part of `/mwg list` takes: its lines, a header and a count of the rest."""
+    return sum(len(line) + 1 for line in lines) + 60 if lines else 0
 
 
 def propose_modal(channel_id: str, window_hint: str) -> dict[str, Any]:

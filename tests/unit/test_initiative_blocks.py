@@ -409,3 +409,20 @@ def test_digest_sections_for_initiatives() -> None:
 def test_outcomes_of_initiatives_that_ended_since(snapshot: ProposalSnapshot, words: str) -> None:
     digest = Digest(as_of=NOW, since=NOW - timedelta(days=7), outcomes=(snapshot,))
     assert f"#7 *Initiative 7* · {words}" in mb.digest_text(digest)
+
+
+def test_a_long_list_keeps_room_for_every_part() -> None:
+    crowded = [
+        initiative(i, state=State.OPEN, title="&" * 80, closes_at=NOW + timedelta(days=2))
+        for i in range(1, 31)
+    ]
+    active = Listing(tuple(initiative(i, title="<" * 80) for i in range(31, 46)), 40)
+    outcomes = [delivered(i, delivery_link="https://example.org/" + "p" * 120) for i in range(5)]
+    text = blocks.proposal_list(crowded, outcomes, active, NOW)
+    assert len(text) <= SECTION_LIMIT
+    for header in ("*Open proposals*", "*Active initiatives (40)*", "*Recent outcomes*"):
+        assert header in text
+    open_part = text.split("*Active initiatives", 1)[0]
+    shown = open_part.count("\n• #")
+    assert open_part.rstrip().endswith(f"• and {30 - shown} more")
+    assert text.count("delivered · <https://example.org/") == 5
