@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from mwgbot.domain.initiatives import MAX_UPDATE
 from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot, State, outcome_time
@@ -50,6 +49,7 @@ LABEL_LIMIT = 60
 
 # Anything that could end a `<url|label>` token or start another one early.
 _UNSAFE_IN_URL = re.compile(r"[\s<>|\"`\\\x00-\x1f\x7f-\x9f]")
+_WEB_SCHEME = re.compile(r"https?://", re.IGNORECASE)
 
 
 def link(url: str, label: str | None = None) -> str:
@@ -58,17 +58,12 @@ def link(url: str, label: str | None = None) -> str:
     The domain admits only http(s) addresses without spaces, `<`, `>` or `|`; this checks
     again, since a builder must never trust its input to be well formed.
     """
-    if _UNSAFE_IN_URL.search(url) or urlsplit(url).scheme.lower() not in ("http", "https"):
+    scheme = _WEB_SCHEME.match(url)
+    if scheme is None or _UNSAFE_IN_URL.search(url):
         return escape(truncate(url, LABEL_LIMIT))
-    shown = escape(truncate(label or _short(url), LABEL_LIMIT))
+    # `example.org/blog/post`: the address without its scheme reads as a label.
+    shown = escape(truncate(label or url[scheme.end() :].rstrip("/") or url, LABEL_LIMIT))
     return f"<{url.replace('&', '&amp;')}|{shown}>"
-
-
-def _short(url: str) -> str:
-    """`example.org/blog/post`: the address without its scheme, to read as a label."""
-    parts = urlsplit(url)
-    rest = url[len(parts.scheme) + 3 :] if url.lower().startswith(parts.scheme + "://") else url
-    return rest.rstrip("/") or url
 
 
 _UNITS = (("week", 604_800), ("day", 86_400), ("hour", 3_600), ("minute", 60))

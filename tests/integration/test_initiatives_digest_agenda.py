@@ -4,9 +4,13 @@ meeting), and neither counts a delivered or dropped initiative as live work."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from mwgbot.domain.activity import Via
+from mwgbot.fakeslack import FakeSlack
 from mwgbot.slack.renderer import BlockKitRenderer
 from tests.block_kit_check import check_blocks, check_sent
 from tests.conftest import RunningBot
@@ -20,6 +24,12 @@ MONDAY_DEC_14 = datetime(2026, 12, 14, 14, 0, 5, tzinfo=UTC)
 MONDAY_DEC_28 = datetime(2026, 12, 28, 14, 0, 5, tzinfo=UTC)
 DEC_9 = datetime(2026, 12, 9, 15, 0, tzinfo=UTC)
 DEC_23 = datetime(2026, 12, 23, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def every_message_is_valid_block_kit(fake_slack: FakeSlack) -> Iterator[None]:
+    yield
+    check_sent(fake_slack)
 
 
 def to(bot: RunningBot, when: datetime) -> None:

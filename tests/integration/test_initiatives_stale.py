@@ -4,10 +4,12 @@ downtime; a new update or join starts a fresh series; a finished initiative is l
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from mwgbot.db.models import OutboxRow
@@ -25,6 +27,12 @@ from tests.integration.meeting_support import (
 WINDOW = timedelta(days=4, minutes=1)
 QUIET = timedelta(days=21)  # MWG_STALE_AFTER's default
 MINUTE = timedelta(minutes=1)
+
+
+@pytest.fixture(autouse=True)
+def every_message_is_valid_block_kit(fake_slack: FakeSlack) -> Iterator[None]:
+    yield
+    check_sent(fake_slack)
 
 
 def nudges(fake: FakeSlack) -> list[dict[str, Any]]:

@@ -426,3 +426,10 @@ def test_a_long_list_keeps_room_for_every_part() -> None:
     shown = open_part.count("\n• #")
     assert open_part.rstrip().endswith(f"• and {30 - shown} more")
     assert text.count("delivered · <https://example.org/") == 5
+
+
+@pytest.mark.parametrize("url", ["https://[::1", "https://", "http://x.org:notaport/"])
+def test_a_malformed_address_never_breaks_a_builder(url: str) -> None:
+    # One whole `<url|label>` token, or inert text.
+    assert re.fullmatch(r"<[^<>|]+\|[^<>|]*>|[^<>]*", ib.link(url))
+    check_blocks(blocks.card(delivered(delivery_link=url), "raised_hand", "no_entry_sign").blocks)
