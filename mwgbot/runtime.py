@@ -24,6 +24,7 @@ from mwgbot.services.policy import Policy
 from mwgbot.services.reconcile import Reconciler
 from mwgbot.slack import (
     edit_listeners,
+    initiative_listeners,
     limit_listeners,
     meeting_listeners,
     member_listeners,
@@ -94,6 +95,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool 
         identity=identity,
         extensions=(
             meeting_listeners.register,
+            initiative_listeners.register,
             edit_listeners.register,
             limit_listeners.register,
             member_listeners.register,

@@ -166,7 +166,7 @@ class RunningBot:
             message_ts=ts,
             event_ts=event_ts,
         )
-        event_id = event_id or f"Ev{number}{user}{emoji}{added}{time.monotonic_ns()}"
+        event_id = event_id or f"Ev{uuid.uuid4().hex[:12].upper()}"  # opaque, as Slack's are
         return self.send(sr.event_callback(event, event_id=event_id, retry_num=retry_num))
 
     def _show_in_slack(self, ts: str, user: str, emoji: str, added: bool, event_ts: str) -> None:

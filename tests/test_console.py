@@ -200,18 +200,28 @@ def test_the_tour_runs_cleanly() -> None:
         "closes Thu 2026-12-10 09:00 UTC · 1 joined, 0 objecting · you joined  [Leave]",
         ":wave: Joined the channel (1): welcome, @frank!",
         ":seedling: Their first proposal: welcome!",
+        "Update on #1 from @bob: Two case studies drafted",
+        "#1 Case-study webinar series has been quiet for 3 weeks",
+        "@alice @bob: how is it going?",
+        "#1 Case-study webinar series is delivered by @alice: openedx.org/blog/case-study-webinars",
+        ":tada: Delivered by @alice",
     ):
         assert expected in out, expected
-    # In the order they fall due: the reminders before the closes, the closes in order.
+    # In the order they fall due: the reminders before the closes, the closes in order; then
+    # the initiative's update, its nudge and its delivery.
     order = [
         out.index("starts in 1 day"),
         out.index("starts in 15 minutes"),
         out.index("#1 Case-study webinar series is adopted"),
         out.index("is escalated to @dana"),
         out.index("is declined by moderator @dana"),
+        out.index("Update on #1 from @bob"),
+        out.index("has been quiet for 3 weeks"),
+        out.index("is delivered by @alice"),
     ]
     assert order == sorted(order)
-    assert out.count("Marketing Working Group digest") == 2
+    # Weekly, from the first Monday after the start: 7, 14, 21 and 28 December, 4 January.
+    assert out.count("Marketing Working Group digest") == 5
 
 
 def test_a_missing_script_is_one_line() -> None:

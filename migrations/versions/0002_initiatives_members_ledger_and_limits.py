@@ -179,8 +179,29 @@ def upgrade() -> None:
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.alter_column("is_bot", existing_type=sa.Boolean(), server_default=None)
 
+    # --- Initiatives after adoption (issue 8) ---------------------------------------------
+    # Active initiatives are read by how long they have been quiet, delivered and dropped ones
+    # by when they ended. Initiatives adopted before this revision were last active when
+    # they were adopted (the moderator's decision, else the close).
+    with op.batch_alter_table("proposals", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_proposals_state_last_activity_at", ["state", "last_activity_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_proposals_state_finished_at", ["state", "finished_at"], unique=False
+        )
+    op.execute(
+        "UPDATE proposals SET last_activity_at = COALESCE(decided_at, closed_at) "
+        "WHERE state = 'adopted' AND last_activity_at IS NULL"
+    )
+
 
 def downgrade() -> None:
+    # --- Initiatives after adoption (issue 8) ---------------------------------------------
+    with op.batch_alter_table("proposals", schema=None) as batch_op:
+        batch_op.drop_index("ix_proposals_state_finished_at")
+        batch_op.drop_index("ix_proposals_state_last_activity_at")
+
     # --- members who are bots (the welcome, issue 9) ---
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_column("is_bot")

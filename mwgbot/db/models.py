@@ -111,6 +111,10 @@ class ProposalRow(Base):
         Index("ix_proposals_state_closes_at", "state", "closes_at"),
         Index("ix_proposals_message_ts", "message_ts"),
         Index("ix_proposals_proposer_id_state", "proposer_id", "state"),
+        # Initiatives after adoption: active ones by how long they have been quiet, delivered
+        # and dropped ones by when they ended (digests, agendas, `/mwg list`).
+        Index("ix_proposals_state_last_activity_at", "state", "last_activity_at"),
+        Index("ix_proposals_state_finished_at", "state", "finished_at"),
     )
 
 

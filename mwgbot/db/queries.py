@@ -7,15 +7,16 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from mwgbot.db.models import Base, MemberRow, ProposalRow
+from mwgbot.db.models import Base, MemberRow, ProposalRow, ProposalUpdateRow
 from mwgbot.domain.proposals import (
     Decision,
     Objection,
     Participant,
+    ProgressUpdate,
     ProposalSnapshot,
     Stage,
     State,
@@ -152,8 +153,34 @@ def format_stages(stages: Sequence[Stage]) -> str:
     return ",".join(s.value for s in stages)
 
 
-def snapshot(session: Session, row: ProposalRow) -> ProposalSnapshot:
-    """A frozen picture of one proposal, for builders and answers."""
+def latest_updates(session: Session, numbers: Iterable[int]) -> dict[int, ProgressUpdate]:
+    """The newest progress note of each of these proposals that has one; one query."""
+    wanted = set(numbers)
+    if not wanted:
+        return {}
+    newest = (
+        select(func.max(ProposalUpdateRow.id))
+        .where(ProposalUpdateRow.proposal_number.in_(wanted))
+        .group_by(ProposalUpdateRow.proposal_number)
+    )
+    rows = session.scalars(select(ProposalUpdateRow).where(ProposalUpdateRow.id.in_(newest)))
+    return {
+        row.proposal_number: ProgressUpdate(row.author_id, row.text, row.created_at) for row in rows
+    }
+
+
+_UNREAD: Any = object()
+
+
+def snapshot(
+    session: Session, row: ProposalRow, latest_update: ProgressUpdate | None = _UNREAD
+) -> ProposalSnapshot:
+    """A frozen picture of one proposal, for builders and answers.
+
+    `latest_update` saves a query when the caller read it already (see `load_snapshots`).
+    """
+    if latest_update is _UNREAD:
+        latest_update = latest_updates(session, [row.number]).get(row.number)
     users = [row.proposer_id, *(s.user_id for s in row.signups)]
     users += [o.user_id for o in row.objections]
     orgs = organizations(session, users)
@@ -186,6 +213,12 @@ def snapshot(session: Session, row: ProposalRow) -> ProposalSnapshot:
         channel_id=row.channel_id,
         message_ts=row.message_ts,
         first_proposal=row.first_proposal,
+        last_activity_at=row.last_activity_at,
+        latest_update=latest_update,
+        finished_at=row.finished_at,
+        finished_by=row.finished_by,
+        delivery_link=row.delivery_link,
+        finish_note=row.finish_note,
     )
 
 
@@ -200,4 +233,10 @@ def load_snapshots(
     if since is not None:
         statement = statement.where(ProposalRow.created_at > since)
     rows = session.scalars(statement.order_by(ProposalRow.number)).all()
-    return [snapshot(session, row) for row in rows]
+    return snapshots(session, rows)
+
+
+def snapshots(session: Session, rows: Sequence[ProposalRow]) -> list[ProposalSnapshot]:
+    """Snapshots of several proposals, their latest updates read in one query."""
+    latest = latest_updates(session, [row.number for row in rows])
+    return [snapshot(session, row, latest.get(row.number)) for row in rows]

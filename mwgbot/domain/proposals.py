@@ -1,8 +1,11 @@
 """The lazy-consensus lifecycle of a proposal, as pure rules.
 
-open ──close, no objection──▶ adopted
+open ──close, no objection──▶ adopted (active initiative) ──owners──▶ delivered | dropped
 open ──close, objections───▶ escalated ──moderator──▶ adopted | declined
 open ──proposer/moderator──▶ withdrawn
+
+What happens after adoption (updates, delivered, dropped, quiet periods) is in
+:mod:`mwgbot.domain.initiatives`.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ class State(enum.StrEnum):
     ESCALATED = "escalated"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
+    # After adoption: the owners marked the initiative done, or stopped pursuing it.
+    DELIVERED = "delivered"
+    DROPPED = "dropped"
 
 
 class Stage(enum.StrEnum):
@@ -47,9 +53,15 @@ class Verdict(enum.StrEnum):
     DECLINE = "decline"
 
 
-FINAL_STATES = frozenset({State.ADOPTED, State.DECLINED, State.WITHDRAWN})
-# Joining an adopted initiative is how it finds partners; a closed-down one takes no one.
+# The consensus is settled: the window closed and, if escalated, a moderator decided.
+FINAL_STATES = frozenset(
+    {State.ADOPTED, State.DECLINED, State.WITHDRAWN, State.DELIVERED, State.DROPPED}
+)
+# Joining an adopted (active) initiative is how it finds partners; a delivered, dropped,
+# declined or withdrawn one takes no one.
 JOINABLE_STATES = frozenset({State.OPEN, State.ESCALATED, State.ADOPTED})
+# An adopted proposal is an active initiative until its owners deliver or drop it.
+FINISHED_STATES = frozenset({State.DELIVERED, State.DROPPED})
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,15 @@ class Decision:
     verdict: Verdict
     note: str
     decided_at: datetime
+
+
+@dataclass(frozen=True)
+class ProgressUpdate:
+    """A progress note (`/mwg update`) on a proposal or an active initiative."""
+
+    author_id: str
+    text: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -96,6 +117,14 @@ class ProposalSnapshot:
     message_ts: str | None = None
     # The proposer had proposed nothing before: new members are valued, the card says so.
     first_proposal: bool = False
+    # After adoption: the latest update or new join (quiet initiatives are nudged from it),
+    # the newest progress note, and how the initiative ended (delivered or dropped).
+    last_activity_at: datetime | None = None
+    latest_update: ProgressUpdate | None = None
+    finished_at: datetime | None = None
+    finished_by: str | None = None
+    delivery_link: str | None = None
+    finish_note: str | None = None
 
     @property
     def organizations(self) -> tuple[str, ...]:
@@ -157,6 +186,11 @@ def is_due(state: State, closes_at: datetime, now: datetime) -> bool:
 
 
 def check_join(number: int, state: State) -> None:
+    if state in FINISHED_STATES:
+        raise NotPossible(
+            f"#{number} is {state.value}; it takes no new participants. "
+            "To carry the work on, propose a follow-up with `/mwg propose`."
+        )
     if state not in JOINABLE_STATES:
         raise NotPossible(f"#{number} is {state.value}; it takes no new participants.")
 

@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
 from mwgbot.db.models import OutboxRow, ProcessedEventRow
 from mwgbot.domain.activity import Via
+from mwgbot.domain.initiatives import NUDGE_PREFIX
 from mwgbot.services import limits
 from mwgbot.services.bot import BotServices
 from mwgbot.services.reconcile import Reconciler
@@ -85,21 +86,35 @@ def digest_step(bot: BotServices) -> SweepStep:
     return channel_digest
 
 
+def stale_step(bot: BotServices) -> SweepStep:
+    """Nudge the owners of quiet initiatives, once per quiet period (by its dedupe key)."""
+
+    def stale_initiatives(session: Session, now: datetime) -> object:
+        return bot.initiatives(session, via=Via.SWEEP, now=now).nudge_stalled()
+
+    return stale_initiatives
+
+
 def default_steps(bot: BotServices) -> list[SweepStep]:
-    """What every running bot sweeps for besides closes: reminders, then the digest."""
-    return [reminder_step(bot), digest_step(bot)]
+    """What every running bot sweeps for besides closes: reminders, the digest, nudges."""
+    return [reminder_step(bot), digest_step(bot), stale_step(bot)]
 
 
 def _prune(session: Session, now: datetime) -> None:
     session.execute(
         delete(ProcessedEventRow).where(ProcessedEventRow.received_at < now - EVENT_ID_RETENTION)
     )
-    # Reminder and digest rows stay: their dedupe keys are what makes them exactly-once.
+    # Reminder, digest and nudge rows stay: their dedupe keys are what makes them exactly-once
+    # (a quiet period may outlast the retention when MWG_STALE_AFTER is long).
     session.execute(
         delete(OutboxRow).where(
             OutboxRow.state == "sent",
             OutboxRow.kind.in_(("ephemeral", "thread")),
             OutboxRow.sent_at < now - SENT_MESSAGE_RETENTION,
+            or_(
+                OutboxRow.dedupe_key.is_(None),
+                OutboxRow.dedupe_key.not_like(f"{NUDGE_PREFIX}%"),
+            ),
         )
     )
     limits.prune_command_counts(session, now)

@@ -14,6 +14,7 @@ from mwgbot.domain.clock import Clock
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.digest import DigestService
 from mwgbot.services.home import HomeService
+from mwgbot.services.initiatives import InitiativeService
 from mwgbot.services.meetings import MeetingService
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
@@ -59,3 +60,8 @@ class BotServices:
 
     def home(self, session: Session) -> HomeService:
         return HomeService(session, self.policy, self.clock.now())
+
+    def initiatives(
+        self, session: Session, *, via: Via, now: datetime | None = None
+    ) -> InitiativeService:
+        return InitiativeService(session, self.policy, self.renderer, now or self.clock.now(), via)

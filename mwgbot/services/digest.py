@@ -26,10 +26,13 @@ from mwgbot.db import queries
 from mwgbot.db.models import OutboxRow, ProposalRow
 from mwgbot.domain.cron import cron_trigger, latest_fire_time
 from mwgbot.domain.proposals import FINAL_STATES, ProposalSnapshot, Stage, State, outcome_time
-from mwgbot.services import members, outbox
+from mwgbot.services import initiatives, members, outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Digest
+
+# Each initiative section of a digest lists at most this many, and counts the rest.
+INITIATIVES_LISTED = 25
 
 __all__ = [
     "MANUAL_PREFIX",
@@ -94,6 +97,13 @@ class DigestService:
             seeking_partners=tuple(p for p in live if p.seeking_partners),
             uncovered_stages=tuple(s for s in Stage if s not in covered),
             new_members=tuple(members.joined_channel_since(self.session, since)),
+            delivered=initiatives.finished_since(
+                self.session, State.DELIVERED, since, self.now, INITIATIVES_LISTED
+            ),
+            dropped=initiatives.finished_since(
+                self.session, State.DROPPED, since, self.now, INITIATIVES_LISTED
+            ),
+            stalled=initiatives.stalled(self.session, self.now, self.policy, INITIATIVES_LISTED),
         )
 
     def _settled_since(self, since: datetime | None) -> list[ProposalSnapshot]:

@@ -21,7 +21,7 @@ from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import NotAllowed, NotPossible
 from mwgbot.domain.meetings import MeetingSeries, ReminderSlot, due_reminders
 from mwgbot.domain.proposals import ProposalSnapshot, State, outcome_time
-from mwgbot.services import ledger, outbox
+from mwgbot.services import initiatives, ledger, outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Agenda, MeetingChange, NextMeetings
@@ -29,6 +29,8 @@ from mwgbot.services.read_models import Agenda, MeetingChange, NextMeetings
 __all__ = ["MeetingService", "meeting_series", "reminder_key"]
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
+# Each initiative section of an agenda lists at most this many, and counts the rest.
+INITIATIVES_LISTED = 25
 
 
 def meeting_series(session: Session, policy: Policy) -> MeetingSeries:
@@ -107,13 +109,22 @@ class MeetingService:
                 if p.seeking_partners
             ),
             open_later=len(still_open) - len(closing),
+            stalled=initiatives.stalled(self.session, self.now, self.policy, INITIATIVES_LISTED),
+            delivered=initiatives.finished_since(
+                self.session, State.DELIVERED, previous, self.now, INITIATIVES_LISTED
+            ),
+            dropped=initiatives.finished_since(
+                self.session, State.DROPPED, previous, self.now, INITIATIVES_LISTED
+            ),
         )
 
     def _decided_since(self, since: datetime | None) -> list[ProposalSnapshot]:
-        """Proposals adopted or declined after ``since`` (all of them when it is None)."""
+        """Proposals adopted or declined after ``since`` (all of them when it is None); an
+        initiative adopted since and already delivered or dropped counts as adopted."""
+        decided = (State.ADOPTED, State.DECLINED, State.DELIVERED, State.DROPPED)
         statement = (
             select(ProposalRow)
-            .where(ProposalRow.state.in_([State.ADOPTED.value, State.DECLINED.value]))
+            .where(ProposalRow.state.in_([s.value for s in decided]))
             .options(selectinload(ProposalRow.signups), selectinload(ProposalRow.objections))
         )
         if since is not None:

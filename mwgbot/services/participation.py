@@ -60,6 +60,11 @@ _CARD_IS_STALE = (
     .where(ProposalRow.number == bindparam("card"))
     .values(card_revision=ProposalRow.card_revision + 1)
 )
+_ACTIVE_NOW = (
+    update(ProposalRow)
+    .where(ProposalRow.number == bindparam("card"))
+    .values(last_activity_at=bindparam("now"))
+)
 
 
 def lock_card(session: Session, number: int) -> Card:
@@ -103,6 +108,10 @@ class Participation:
             {"proposal_number": card.number, "user_id": user_id, "joined_at": self.now},
         )
         if joined:
+            if card.state is State.ADOPTED:  # a new partner: the initiative is not quiet
+                self.session.connection().execute(
+                    _ACTIVE_NOW, {"card": card.number, "now": self.now}
+                )
             self._changed(card, ActivityKind.JOINED, user_id)
         return joined
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
-from mwgbot.domain.proposals import ProposalSnapshot
+from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot
 from mwgbot.services.member_models import Welcome
 from mwgbot.services.read_models import Agenda, Digest, MeetingChange
 
@@ -137,3 +138,11 @@ class Renderer(Protocol):
     def digest(self, digest: Digest) -> Rendered: ...
 
     def welcome(self, welcome: Welcome) -> Rendered: ...
+
+    # --- initiatives after adoption ---
+
+    def update_posted(self, proposal: ProposalSnapshot, update: ProgressUpdate) -> Rendered: ...
+
+    def initiative_finished(self, proposal: ProposalSnapshot) -> Rendered: ...
+
+    def stale_nudge(self, proposal: ProposalSnapshot, quiet_for: timedelta) -> Rendered: ...

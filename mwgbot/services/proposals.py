@@ -144,6 +144,8 @@ class ProposalService:
         row.verdict = verdict.value
         row.decision_note = note
         row.decided_at = self.now
+        if new_state is State.ADOPTED:
+            row.last_activity_at = self.now  # an active initiative from now on
         self._record(ActivityKind.DECIDED, number, actor_id, verdict=verdict.value, note=note)
         return self._announce(row, f"resolve:{number}")
 
@@ -191,13 +193,24 @@ class ProposalService:
         return queries.load_snapshots(self.session, states=[State.OPEN, State.ESCALATED])
 
     def recent_outcomes(self, limit: int = 5) -> list[ProposalSnapshot]:
-        rows = self.session.scalars(
-            select(ProposalRow)
-            .where(ProposalRow.state.in_([s.value for s in rules.FINAL_STATES]))
-            .order_by(ProposalRow.closed_at.desc(), ProposalRow.number.desc())
-            .limit(limit)
-        ).all()
-        return [queries.snapshot(self.session, row) for row in rows]
+        """The proposals whose story ended last: declined, withdrawn, delivered or dropped,
+        newest first. Each kind is read by its own end time, `limit` rows at most."""
+        ends = (
+            ((State.WITHDRAWN,), ProposalRow.closed_at),
+            ((State.DECLINED,), ProposalRow.decided_at),
+            ((State.DELIVERED, State.DROPPED), ProposalRow.finished_at),
+        )
+        ended: list[tuple[datetime, int, ProposalRow]] = []
+        for states, ended_at in ends:
+            rows = self.session.scalars(
+                select(ProposalRow)
+                .where(ProposalRow.state.in_([s.value for s in states]), ended_at.is_not(None))
+                .order_by(ended_at.desc(), ProposalRow.number.desc())
+                .limit(limit)
+            ).all()
+            ended += [(getattr(row, ended_at.key), row.number, row) for row in rows]
+        ended.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
+        return queries.snapshots(self.session, [row for _at, _n, row in ended[:limit]])
 
     # --- closing ---------------------------------------------------------------------------
 
@@ -220,10 +233,14 @@ class ProposalService:
                 ).all()
             )
             outcome = rules.outcome_at_close(standing)
+            closing: dict[str, Any] = {"state": outcome.value, "closed_at": self.now}
+            if outcome is State.ADOPTED:
+                # An adopted proposal is an active initiative, quiet from its adoption on.
+                closing["last_activity_at"] = self.now
             claimed = self.session.execute(
                 update(ProposalRow)
                 .where(ProposalRow.number == number, ProposalRow.state == State.OPEN.value)
-                .values(state=outcome.value, closed_at=self.now)
+                .values(**closing)
                 .execution_options(synchronize_session=False)
             )
             if getattr(claimed, "rowcount", 0) != 1:

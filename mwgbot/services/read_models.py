@@ -9,7 +9,23 @@ from datetime import datetime
 
 from mwgbot.domain.proposals import ProposalSnapshot, Stage
 
-__all__ = ["Agenda", "Digest", "MeetingChange", "NextMeetings"]
+__all__ = ["Agenda", "Digest", "Listing", "MeetingChange", "NextMeetings"]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """At most a bounded number of proposals, and how many there are in all."""
+
+    items: tuple[ProposalSnapshot, ...] = ()
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        """How many are left out."""
+        return max(0, self.total - len(self.items))
+
+    def __bool__(self) -> bool:
+        return self.total > 0
 
 
 @dataclass(frozen=True)
@@ -21,7 +37,9 @@ class Agenda:
       meeting is the last one before their outcome;
     - ``outcomes``: proposals adopted or declined since the previous meeting took place;
     - ``seeking_partners``: adopted initiatives still engaging fewer than two organizations;
-    - ``open_later``: how many other open proposals close after the following meeting.
+    - ``open_later``: how many other open proposals close after the following meeting;
+    - ``stalled``: active initiatives quiet for MWG_STALE_AFTER or longer, quietest first;
+    - ``delivered``, ``dropped``: initiatives that ended since the previous meeting.
     """
 
     meeting: datetime
@@ -33,10 +51,21 @@ class Agenda:
     outcomes: tuple[ProposalSnapshot, ...] = ()
     seeking_partners: tuple[ProposalSnapshot, ...] = ()
     open_later: int = 0
+    stalled: Listing = Listing()
+    delivered: Listing = Listing()
+    dropped: Listing = Listing()
 
     @property
     def empty(self) -> bool:
-        return not (self.escalated or self.closing or self.outcomes or self.seeking_partners)
+        return not (
+            self.escalated
+            or self.closing
+            or self.outcomes
+            or self.seeking_partners
+            or self.stalled
+            or self.delivered
+            or self.dropped
+        )
 
 
 @dataclass(frozen=True)
@@ -61,7 +90,13 @@ class MeetingChange:
 
 @dataclass(frozen=True)
 class Digest:
-    """One digest's content, as of ``as_of``; ``since`` is the previous digest (None: ever)."""
+    """One digest's content, as of ``as_of``; ``since`` is the previous digest (None: ever).
+
+    ``seeking_partners`` and ``uncovered_stages`` count only live work: open and escalated
+    proposals and active initiatives, never delivered or dropped ones. ``delivered`` and
+    ``dropped`` ended since the previous digest; ``stalled`` are active initiatives quiet for
+    MWG_STALE_AFTER or longer.
+    """
 
     as_of: datetime
     since: datetime | None
@@ -73,8 +108,19 @@ class Digest:
     uncovered_stages: tuple[Stage, ...] = tuple(Stage)
     # Members (not bots) who joined the channel since the previous digest, in that order.
     new_members: tuple[str, ...] = ()
+    delivered: Listing = Listing()
+    dropped: Listing = Listing()
+    stalled: Listing = Listing()
 
     @property
     def quiet(self) -> bool:
         """Nothing new and nothing pending: the digest is one short line."""
-        return not (self.new or self.open or self.escalated or self.outcomes)
+        return not (
+            self.new
+            or self.open
+            or self.escalated
+            or self.outcomes
+            or self.delivered
+            or self.dropped
+            or self.stalled
+        )

@@ -4,19 +4,22 @@ domain snapshots to Slack messages."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from mwgbot.domain.proposals import (
     MAX_DESCRIPTION,
     MAX_REASON,
     MAX_TITLE,
+    ProgressUpdate,
     ProposalSnapshot,
     Stage,
     State,
     Verdict,
 )
 from mwgbot.services.ports import Rendered
-from mwgbot.slack import ids
+from mwgbot.services.read_models import Listing
+from mwgbot.slack import ids, initiative_blocks
 from mwgbot.slack.block_kit import (
     MAX_LISTED,
     SECTION_LIMIT,
@@ -46,7 +49,14 @@ STATE_EMOJI = {
     State.ESCALATED: ":warning:",
     State.DECLINED: ":x:",
     State.WITHDRAWN: ":leftwards_arrow_with_hook:",
+    State.DELIVERED: initiative_blocks.DELIVERED_EMOJI,
+    State.DROPPED: initiative_blocks.DROPPED_EMOJI,
 }
+# `/mwg list` shows this many active initiatives; the digest and `/mwg show` tell the rest.
+ACTIVE_LISTED = 15
+# The most room `/mwg list` keeps for its active initiatives and for its recent outcomes.
+_ACTIVE_SHARE = 900
+_OUTCOMES_SHARE = 1200
 
 
 def state_line(proposal: ProposalSnapshot) -> str:
@@ -64,6 +74,8 @@ def state_line(proposal: ProposalSnapshot) -> str:
         )
     if state is State.ESCALATED:
         return f"{STATE_EMOJI[state]} *Escalated* to the moderators: objections stood at close"
+    if state in (State.DELIVERED, State.DROPPED):
+        return initiative_blocks.finished_status(proposal)
     return f"{STATE_EMOJI[state]} *Withdrawn*"
 
 
@@ -80,6 +92,8 @@ def card(proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rend
             + state_line(proposal)
         ),
     ]
+    if status := initiative_blocks.status_lines(proposal):
+        blocks.append(section("\n".join(status)))
     if proposal.first_proposal:
         blocks.append(context(FIRST_PROPOSAL))
     if proposal.description:
@@ -192,11 +206,19 @@ def closing_soon(proposal: ProposalSnapshot, object_emoji: str) -> Rendered:
     )
 
 
-def proposal_details(proposal: ProposalSnapshot) -> str:
-    """The `/mwg show` answer."""
+def proposal_details(
+    proposal: ProposalSnapshot,
+    updates: Sequence[ProgressUpdate] = (),
+    earlier_updates: int = 0,
+    more: Sequence[str] = (),
+) -> str:
+    """The `/mwg show` answer; `updates` are the newest progress notes, oldest first, and
+    `earlier_updates` how many older ones are left out; `more` are lines other features add
+    (the time given), kept whole before the updates."""
     lines = [
         f"*{escape(heading(proposal))}*",
         state_line(proposal),
+        *initiative_blocks.status_lines(proposal, with_latest=False),
         f"Proposed by {person(proposal.proposer_id, proposal.proposer_organization)}"
         f" · window {date_token(proposal.created_at)} → {date_token(proposal.closes_at)}",
     ]
@@ -223,30 +245,77 @@ def proposal_details(proposal: ProposalSnapshot) -> str:
         lines.append(LEADS_REMINDER)
     if proposal.cobranded:
         lines.append(BRANDING_REMINDER)
-    return truncate("\n".join(lines), SECTION_LIMIT)
+    lines.extend(more)
+    text = "\n".join(lines)
+    if updates or earlier_updates:
+        budget = SECTION_LIMIT - len(text) - 1
+        text += "\n" + initiative_blocks.updates_text(updates, earlier_updates, budget)
+    return truncate(text, SECTION_LIMIT)
 
 
 def proposal_list(
-    open_ones: Sequence[ProposalSnapshot], outcomes: Sequence[ProposalSnapshot]
+    open_ones: Sequence[ProposalSnapshot],
+    outcomes: Sequence[ProposalSnapshot],
+    active: Listing | None = None,
+    now: datetime | None = None,
 ) -> str:
-    """The `/mwg list` answer."""
-    lines = ["*Open proposals*"]
-    if not open_ones:
-        lines.append("None. Propose one with `/mwg propose &lt;title&gt;`.")
+    """The `/mwg list` answer: open and escalated proposals, active initiatives with the age
+    of their latest update (as of `now`), recent outcomes. Each part keeps whole lines within
+    its share of the section and counts what it leaves out, so none crowds out the next."""
+    open_lines = []
     for p in open_ones[:MAX_LISTED]:
         if p.state is State.ESCALATED:
             status = "escalated, waiting for a moderator"
         else:
             status = f"closes {date_token(p.closes_at)}"
-        lines.append(
+        open_lines.append(
             f"• #{p.number} {escape(truncate(p.title, 80))} · {status}"
             f" · {len(p.joiners)} joined, {len(p.objections)} objecting"
         )
+    if not open_lines:
+        open_lines.append("None. Propose one with `/mwg propose &lt;title&gt;`.")
+    outcome_lines = []
+    for p in outcomes:
+        outcome_words = p.state.value
+        if p.state is State.DELIVERED and p.delivery_link:
+            outcome_words += f" · {initiative_blocks.link(p.delivery_link)}"
+        outcome_lines.append(f"• #{p.number} {escape(truncate(p.title, 80))} · {outcome_words}")
+    # Room is kept for the parts after the open proposals: what they need, up to a share.
+    active_lines = [initiative_blocks.active_line(p, now) for p in (active or Listing()).items]
+    later_active = min(_needs(active_lines), _ACTIVE_SHARE) if active else 0
+    later_outcomes = min(_needs(outcome_lines), _OUTCOMES_SHARE)
+    parts = [
+        initiative_blocks.listing_text(
+            "*Open proposals*",
+            open_lines,
+            max(0, len(open_ones) - MAX_LISTED),
+            SECTION_LIMIT - later_active - later_outcomes,
+        )
+    ]
+    used = len(parts[0]) + 1
+    if active:  # None or empty: nothing active
+        shown = active_lines[:ACTIVE_LISTED]
+        parts.append(
+            initiative_blocks.listing_text(
+                f"*Active initiatives ({active.total})*",
+                shown,
+                active.total - len(shown),
+                SECTION_LIMIT - used - later_outcomes,
+            )
+        )
+        used += len(parts[-1]) + 1
     if outcomes:
-        lines.append("*Recent outcomes*")
-        for p in outcomes:
-            lines.append(f"• #{p.number} {escape(truncate(p.title, 80))} · {p.state.value}")
-    return truncate("\n".join(lines), SECTION_LIMIT)
+        parts.append(
+            initiative_blocks.listing_text(
+                "*Recent outcomes*", outcome_lines, 0, SECTION_LIMIT - used
+            )
+        )
+    return truncate("\n".join(parts), SECTION_LIMIT)
+
+
+def _needs(lines: Sequence[str]) -> int:
+    """The room a part of `/mwg list` takes: its lines, a header and a count of the rest."""
+    return sum(len(line) + 1 for line in lines) + 60 if lines else 0
 
 
 def _option(text: str, value: str) -> Block:

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from mwgbot.config import DurationTooLong, parse_duration
 from mwgbot.domain import time_log
+from mwgbot.domain.initiatives import MAX_DROP_REASON, MAX_FINISH_NOTE, MAX_LINK, MAX_UPDATE
 from mwgbot.domain.meetings import format_duration
 from mwgbot.domain.proposals import (
     MAX_NOTE,
@@ -150,6 +151,31 @@ class ForgetMe:
     pass
 
 
+@dataclass(frozen=True)
+class Update:
+    """`/mwg update <n> <text>`: a progress note."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """`/mwg done <n> [<link>] [<note>]`: the initiative is delivered."""
+
+    number: int
+    link: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Drop:
+    """`/mwg drop <n> <reason>`: the initiative is no longer pursued."""
+
+    number: int
+    reason: str
+
+
 Command = (
     Help
     | Propose
@@ -173,6 +199,9 @@ Command = (
     | History
     | MyData
     | ForgetMe
+    | Update
+    | Done
+    | Drop
 )
 
 # One line per subcommand: `/mwg help` prints these, the usage hint points at them.
@@ -181,7 +210,7 @@ HELP_LINES = (
         "propose &lt;title&gt; [--close 7d] [--stage awareness,interest]",
         "propose an initiative (no title: a form)",
     ),
-    ("list", "open proposals and recent outcomes"),
+    ("list", "open proposals, active initiatives and recent outcomes"),
     ("show &lt;n&gt;", "one proposal: state, window, who joined, objections"),
     ("join &lt;n&gt;", "take part in proposal #n"),
     ("leave &lt;n&gt;", "stop taking part in #n"),
@@ -200,6 +229,18 @@ HELP_LINES = (
         "give your open proposal more time, e.g. `extend 4 3d` (moderators: any)",
     ),
     ("resolve &lt;n&gt; adopt|decline &lt;note&gt;", "moderators: settle an escalated proposal"),
+    (
+        "update &lt;n&gt; &lt;text&gt;",
+        "owners: post progress on #n (in its thread and on its card)",
+    ),
+    (
+        "done &lt;n&gt; [&lt;link&gt;] [&lt;note&gt;]",
+        "owners: mark active initiative #n delivered, with a link to the result",
+    ),
+    (
+        "drop &lt;n&gt; &lt;reason&gt;",
+        "owners: mark active initiative #n dropped (no longer pursued)",
+    ),
     ("org &lt;name&gt;", "set your organization (shown when you join); `org` alone shows it"),
     ("next", "the next meetings and the agenda as it stands"),
     ("meeting skip|unskip &lt;YYYY-MM-DD&gt;", "organizers: cancel or restore one meeting"),
@@ -382,6 +423,49 @@ def _parse_resolve(words: list[str]) -> Resolve:
     return Resolve(number, Verdict(rest[0].lower()), _bounded(note, MAX_NOTE, "That note"))
 
 
+def _parse_update(words: list[str]) -> Update:
+    number, rest = _number(words, "update &lt;n&gt; &lt;text&gt;")
+    text = " ".join(rest).strip()
+    if not text:
+        raise UsageError(f"What is the news? `/mwg update {number} &lt;text&gt;`.")
+    return Update(number, _bounded(text, MAX_UPDATE, "That update"))
+
+
+# The first word after the number is a link when it looks like an address, a scheme or all:
+# a bad one is refused by the domain, never read as the start of the note.
+_LINK_LIKE = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://|www\.|(?:javascript|data|vbscript|file|mailto|tel|ftp):)",
+    re.IGNORECASE,
+)
+# A link the Slack client formatted: `<https://…>` or `<https://…|label>`.
+_SLACK_LINK = re.compile(r"^<([^<>|\s]+)(?:\|[^<>]*)?>\s*(.*)$")
+
+
+def _parse_done(words: list[str]) -> Done:
+    number, rest = _number(words, "done &lt;n&gt; [&lt;link&gt;] [&lt;note&gt;]")
+    text = " ".join(rest).strip()
+    link = None
+    formatted = _SLACK_LINK.match(text)
+    if formatted is not None:
+        link, text = formatted.group(1), formatted.group(2).strip()
+    elif rest and _LINK_LIKE.match(rest[0]):
+        link, text = rest[0], " ".join(rest[1:]).strip()
+    if link is not None:
+        _bounded(link, MAX_LINK, "That link")
+    return Done(number, link, _bounded(text, MAX_FINISH_NOTE, "That note") or None)
+
+
+def _parse_drop(words: list[str]) -> Drop:
+    number, rest = _number(words, "drop &lt;n&gt; &lt;reason&gt;")
+    reason = " ".join(rest).strip()
+    if not reason:
+        raise UsageError(
+            "Please say why it is dropped, so the group knows: "
+            f"`/mwg drop {number} &lt;reason&gt;`."
+        )
+    return Drop(number, _bounded(reason, MAX_DROP_REASON, "That reason"))
+
+
 def _parse_org(words: list[str]) -> SetOrganization:
     name = " ".join(words).strip()
     if not name:
@@ -530,4 +614,7 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "history": lambda w: History(_only_number("history &lt;n&gt;", w)),
     "mydata": _no_arguments(MyData(), "mydata"),
     "forget-me": _no_arguments(ForgetMe(), "forget-me"),
+    "update": _parse_update,
+    "done": _parse_done,
+    "drop": _parse_drop,
 }

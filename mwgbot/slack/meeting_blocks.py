@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from mwgbot.domain.proposals import ProposalSnapshot, State, Verdict
+from mwgbot.domain.proposals import FINISHED_STATES, ProposalSnapshot, State, Verdict
 from mwgbot.services.ports import Rendered
-from mwgbot.services.read_models import Agenda, Digest, MeetingChange, NextMeetings
+from mwgbot.services.read_models import Agenda, Digest, Listing, MeetingChange, NextMeetings
+from mwgbot.slack import initiative_blocks
 from mwgbot.slack.block_kit import (
     MAX_LISTED,
     SECTION_LIMIT,
@@ -21,6 +22,7 @@ from mwgbot.slack.block_kit import (
 from mwgbot.slack.text import date_token, escape, mention, truncate
 
 __all__ = [
+    "agenda_parts",
     "agenda_text",
     "digest",
     "digest_sections",
@@ -104,12 +106,48 @@ def _open_line(p: ProposalSnapshot) -> str:
 
 
 def _outcome_words(p: ProposalSnapshot) -> str:
-    if p.decision is not None and p.state in (State.ADOPTED, State.DECLINED):
+    """How the consensus ended; an initiative delivered or dropped since says so too."""
+    since = f", since {p.state.value}" if p.state in FINISHED_STATES else ""
+    if p.decision is not None and p.state in (State.ADOPTED, State.DECLINED, *FINISHED_STATES):
         verb = "adopted" if p.decision.verdict is Verdict.ADOPT else "declined"
-        return f"*{verb}* by moderator {mention(p.decision.moderator_id)}"
-    if p.state is State.ADOPTED:
-        return "*adopted* by lazy consensus"
+        return f"*{verb}* by moderator {mention(p.decision.moderator_id)}{since}"
+    if p.state is State.ADOPTED or p.state in FINISHED_STATES:
+        return f"*adopted* by lazy consensus{since}"
     return f"*{p.state.value}*"
+
+
+def _initiative_parts(
+    delivered: Listing, dropped: Listing, stalled: Listing, since_words: str
+) -> list[str]:
+    """Deliveries, drops and stalled initiatives, for agendas and digests; bounded sections."""
+    parts = []
+    if delivered:
+        parts.append(
+            initiative_blocks.listing_text(
+                f"{initiative_blocks.DELIVERED_EMOJI} *Delivered {since_words}* "
+                f"({delivered.total})",
+                [initiative_blocks.delivered_line(p) for p in delivered.items],
+                delivered.more,
+            )
+        )
+    if dropped:
+        parts.append(
+            initiative_blocks.listing_text(
+                f"{initiative_blocks.DROPPED_EMOJI} *Dropped {since_words}* ({dropped.total})",
+                [initiative_blocks.dropped_line(p) for p in dropped.items],
+                dropped.more,
+            )
+        )
+    if stalled:
+        parts.append(
+            initiative_blocks.listing_text(
+                f"{initiative_blocks.STALLED_EMOJI} *Stalled: active initiatives with no update "
+                f"or new join lately* ({stalled.total})",
+                [initiative_blocks.stalled_line(p) for p in stalled.items],
+                stalled.more,
+            )
+        )
+    return parts
 
 
 def _partners_line(p: ProposalSnapshot) -> str:
@@ -122,7 +160,13 @@ def _partners_line(p: ProposalSnapshot) -> str:
 
 
 def agenda_text(agenda: Agenda) -> str:
-    """The agenda as mrkdwn: escalations, closings, outcomes, initiatives seeking partners."""
+    """The agenda as mrkdwn: escalations, closings, outcomes, deliveries, stalled initiatives,
+    initiatives seeking partners."""
+    return "\n\n".join(agenda_parts(agenda))
+
+
+def agenda_parts(agenda: Agenda) -> list[str]:
+    """The agenda's parts, in order; a reminder posts each as its own section."""
     parts: list[str] = []
     if agenda.escalated:
         parts.append(
@@ -141,6 +185,10 @@ def agenda_text(agenda: Agenda) -> str:
             len(agenda.outcomes),
         )
         parts.append(":scales: *Adopted or declined since the last meeting*\n" + "\n".join(lines))
+    # What ended since the last meeting, and what stalled, before what seeks partners.
+    parts += _initiative_parts(
+        agenda.delivered, agenda.dropped, agenda.stalled, "since the last meeting"
+    )
     if agenda.seeking_partners:
         lines = _listed(
             [_partners_line(p) for p in agenda.seeking_partners], len(agenda.seeking_partners)
@@ -157,7 +205,7 @@ def agenda_text(agenda: Agenda) -> str:
             f"_{n} more open proposal{'s' if n != 1 else ''} close"
             f"{'' if n != 1 else 's'} after the following meeting: `/mwg list`._"
         )
-    return "\n\n".join(parts)
+    return parts
 
 
 def next_text(view: NextMeetings) -> str:
@@ -181,9 +229,11 @@ def reminder(agenda: Agenda) -> Rendered:
         f":calendar: *{GROUP} meeting* {meeting_token(agenda.meeting)}: "
         f"starts in {in_words(agenda.meeting - agenda.as_of)}. Everyone is welcome."
     )
-    body = "*Agenda*\n" + agenda_text(agenda)
+    parts = agenda_parts(agenda)
+    body = ["*Agenda*\n" + parts[0], *parts[1:]]
     return Rendered(
-        text=truncate(f"{head}\n{body}", SECTION_LIMIT), blocks=[section(head), section(body)]
+        text=truncate("\n".join([head, "\n\n".join(body)]), SECTION_LIMIT),
+        blocks=[section(head), *(section(part) for part in body)],
     )
 
 
@@ -252,6 +302,7 @@ def digest_sections(d: Digest) -> list[str]:
             [f"• {_title(p)} · {_outcome_words(p)}" for p in d.outcomes], len(d.outcomes)
         )
         parts.append(f":scales: *Outcomes ({len(d.outcomes)})*\n" + "\n".join(lines))
+    parts += _initiative_parts(d.delivered, d.dropped, d.stalled, "since the last digest")
     if d.seeking_partners:
         lines = _listed([_partners_line(p) for p in d.seeking_partners], len(d.seeking_partners))
         parts.append(

@@ -18,7 +18,7 @@ from mwgbot.domain.editing import Wording
 from mwgbot.domain.errors import DomainError
 from mwgbot.domain.limits import OpenLimitReached
 from mwgbot.domain.proposals import ProposalSnapshot
-from mwgbot.services import outbox
+from mwgbot.services import initiatives, outbox
 from mwgbot.services.bot import BotServices
 from mwgbot.services.reactions import ReactionEvent
 from mwgbot.services.time_log import hours_given
@@ -100,14 +100,18 @@ class ProposalHandlers:
         with self.bot.db.unit_of_work() as session:
             proposal = self.bot.proposals(session, via=Via.COMMAND).show(command.number)
             given = hours_given(session, command.number)
-        details = blocks.proposal_details(proposal)
-        return Reply(f"{details}\n{member_blocks.hours_given_line(given)}")
+            updates, earlier = self.bot.initiatives(session, via=Via.COMMAND).updates(
+                command.number
+            )
+        time_given = member_blocks.hours_given_line(given)
+        return Reply(blocks.proposal_details(proposal, updates, earlier, more=[time_given]))
 
     def list(self, _command: commands.ListProposals, _invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
             service = self.bot.proposals(session, via=Via.COMMAND)
             open_ones, outcomes = service.open_proposals(), service.recent_outcomes()
-        return Reply(blocks.proposal_list(open_ones, outcomes))
+            active = initiatives.active(session, blocks.ACTIVE_LISTED)
+        return Reply(blocks.proposal_list(open_ones, outcomes, active, self.bot.clock.now()))
 
     def join(self, command: commands.Join, invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:

@@ -57,6 +57,12 @@ def _when(details: Mapping[str, Any], *keys: str) -> str | None:
     return date_token(moment) if moment.tzinfo else None
 
 
+def _moved_close(details: Mapping[str, Any]) -> str | None:
+    """Where an edit or extension moved the close: details["closes_at"] = {"from", "to"}."""
+    moved = details.get("closes_at")
+    return _when(moved, "to") if isinstance(moved, Mapping) else None
+
+
 def _minutes(details: Mapping[str, Any]) -> str | None:
     value = details.get("minutes")
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
@@ -113,14 +119,17 @@ def activity_sentence(activity: Activity) -> str:
         reason = _detail(d, "reason", "note")
         return f"{who} *dropped* it" + (f": {_quote(reason)}" if reason else "")
     if kind is ActivityKind.EDITED:
-        fields = d.get("fields") or d.get("changed")
-        if isinstance(fields, Sequence) and not isinstance(fields, str) and fields:
-            what = ", ".join(escape(str(f)) for f in list(fields)[:10])
-            return f"{who} edited it ({what})"
-        return f"{who} edited it"
+        changes = d.get("changes")
+        line = f"{who} edited it"
+        if isinstance(changes, Mapping) and changes:
+            line += f" ({', '.join(escape(str(field)) for field in list(changes)[:10])})"
+        moved = _moved_close(d)
+        return line + (
+            f"; its window now closes {moved}, a day after the new words" if moved else ""
+        )
     if kind is ActivityKind.EXTENDED:
-        closes = _when(d, "closes_at", "to")
-        return f"{who} extended its window" + (f" to {closes}" if closes else "")
+        moved = _moved_close(d)
+        return f"{who} extended its window" + (f" to {moved}" if moved else "")
     if kind is ActivityKind.TIME_LOGGED:
         spent = _minutes(d)
         return f"{who} logged " + (f"{spent} on it" if spent else "time on it")
@@ -257,7 +266,9 @@ FORGET_KEPT = (
 )
 FORGET_NOT_COVERED = (
     "Messages already in Slack's own history (notices and threads) are Slack's and stay as they "
-    "are. This cannot be undone. `/mwg mydata` sends you a copy first, if you want one."
+    "are. So are your reactions on the cards: remove them first, or the bot, which reads the "
+    "cards back, counts them as taking part again. This cannot be undone. `/mwg mydata` sends "
+    "you a copy first, if you want one."
 )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
-from mwgbot.domain.proposals import ProposalSnapshot
+from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot
 from mwgbot.services.member_models import Welcome
 from mwgbot.services.ports import Rendered
 from mwgbot.services.read_models import Agenda, Digest, MeetingChange
-from mwgbot.slack import blocks, meeting_blocks, member_blocks
+from mwgbot.slack import blocks, initiative_blocks, meeting_blocks, member_blocks
 
 
 class BlockKitRenderer:
@@ -38,3 +39,12 @@ class BlockKitRenderer:
 
     def welcome(self, welcome: Welcome) -> Rendered:
         return member_blocks.welcome(welcome)
+
+    def update_posted(self, proposal: ProposalSnapshot, update: ProgressUpdate) -> Rendered:
+        return initiative_blocks.update_posted(proposal, update)
+
+    def initiative_finished(self, proposal: ProposalSnapshot) -> Rendered:
+        return initiative_blocks.initiative_finished(proposal)
+
+    def stale_nudge(self, proposal: ProposalSnapshot, quiet_for: timedelta) -> Rendered:
+        return initiative_blocks.stale_nudge(proposal, quiet_for)

@@ -361,7 +361,8 @@ def test_list_and_show(bot: RunningBot) -> None:
     assert "#3 Third" in listing
     assert "#2 Second" in listing
     assert "escalated" in listing
-    assert "#1 First · adopted" in listing
+    assert "*Active initiatives (1)*" in listing
+    assert "#1 First · adopted just now, no update yet · 1 joined" in listing
     details = bot.answer("show 1").lower()
     for words in ("adopted", "<@ubob> (opencraft)", "organizations:* opencraft", "<!date^"):
         assert words in details

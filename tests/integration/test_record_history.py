@@ -14,6 +14,7 @@ from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.slack import ids
 from tests import slack_requests as sr
 from tests.conftest import CHANNEL, RunningBot
+from tests.integration.refine_support import open_edit_form, submit_edit
 from tests.record_support import assert_valid_blocks, blocks_text, record_activity
 
 DATE_TOKEN = re.compile(r"<!date\^\d+\^[^|>]+\|[^>]+>")
@@ -55,36 +56,19 @@ def test_history_tells_a_proposals_whole_story(bot: RunningBot) -> None:
     assert submitted.status == 200
     bot.answer("unobject 1", user="UERIN")
     bot.answer("leave 1", user="UBOB")
-    # Editing and extending are another branch's features: their rows are written directly.
-    now = bot.clock.now()
-    record_activity(
-        db, ActivityKind.EDITED, now, actor="UALICE", number=1, fields=["title", "description"]
-    )
-    record_activity(
-        db,
-        ActivityKind.EXTENDED,
-        now,
-        actor="UALICE",
-        number=1,
-        closes_at=(now + timedelta(days=5)).isoformat(),
-    )
-    bot.advance(timedelta(days=4, minutes=1))
+    form = open_edit_form(bot, 1)
+    saved = submit_edit(bot, form, title="Case-study webinar series", description="Three talks")
+    assert saved.status == 200
+    assert "#1 now closes" in bot.answer("extend 1 1d")
+    bot.advance(timedelta(days=5, minutes=1))
     bot.answer("resolve 1 adopt Budget found", user="UMODERATOR")
-    later = bot.clock.now() + timedelta(days=10)
-    record_activity(db, ActivityKind.UPDATED, later, actor="UBOB", number=1, text="Draft is out")
-    record_activity(
-        db, ActivityKind.TIME_LOGGED, later, actor="UCAROL", number=1, minutes=150, what="Draft"
-    )
-    record_activity(db, ActivityKind.TIME_REMOVED, later, actor="UCAROL", number=1, entry=1)
-    record_activity(
-        db,
-        ActivityKind.DELIVERED,
-        later,
-        actor="UALICE",
-        number=1,
-        link="https://openedx.org/case-studies",
-        note="Three studies published",
-    )
+    bot.clock.advance(timedelta(days=10))
+    bot.answer("join 1", user="UBOB")
+    bot.answer("update 1 Draft is out", user="UBOB")
+    logged = bot.answer("log 2h30m #1 Draft", user="UCAROL")
+    entry = int(logged.split("#", 1)[1].split(" ", 1)[0].rstrip(":.,)"))
+    bot.answer(f"unlog {entry}", user="UCAROL")
+    bot.answer("done 1 https://openedx.org/case-studies Three studies published")
 
     body = history(bot, 1)
     blocks = body["blocks"]
@@ -93,7 +77,7 @@ def test_history_tells_a_proposals_whole_story(bot: RunningBot) -> None:
     assert_in_order(
         shown,
         [
-            "*History of #1 Case-study series* · adopted · 17 entries",
+            "*History of #1 Case-study webinar series* · delivered · 18 entries",
             "<@UALICE> proposed it, its window set to close <!date^",
             "_(with /mwg)_",
             "<@UBOB> joined _(with /mwg)_",
@@ -109,6 +93,7 @@ def test_history_tells_a_proposals_whole_story(bot: RunningBot) -> None:
             "<@UALICE> extended its window to <!date^",
             "The consensus window closed with objections standing: *escalated* _(automatically)_",
             "Moderator <@UMODERATOR> *adopted* it: “Budget found”",
+            "<@UBOB> joined",
             "<@UBOB> posted an update: “Draft is out”",
             "<@UCAROL> logged 2h 30m on it",
             "<@UCAROL> removed time they had logged on it",
@@ -120,7 +105,7 @@ def test_history_tells_a_proposals_whole_story(bot: RunningBot) -> None:
     # Every entry says when, in the reader's own zone.
     with db.unit_of_work() as session:
         rows = session.scalars(select(ActivityRow).where(ActivityRow.proposal_number == 1)).all()
-    assert len(DATE_TOKEN.findall(shown)) >= len(rows) == 17
+    assert len(DATE_TOKEN.findall(shown)) >= len(rows) == 18
 
 
 def test_a_long_history_is_cut_with_a_count_of_what_is_left_out(bot: RunningBot) -> None:

@@ -41,10 +41,25 @@ EVERY_KIND: list[tuple[ActivityKind, dict[str, Any], str]] = [
         "<@UALICE> marked it *delivered* (https://openedx.org/x): “Shipped”",
     ),
     (ActivityKind.DROPPED, {"reason": "No time"}, "<@UALICE> *dropped* it: “No time”"),
-    (ActivityKind.EDITED, {"fields": ["title"]}, "<@UALICE> edited it (title)"),
+    (
+        ActivityKind.EDITED,
+        {"changes": {"title": {"old": "Old", "new": "New"}}},
+        "<@UALICE> edited it (title)",
+    ),
+    (
+        ActivityKind.EDITED,
+        {
+            "changes": {"description": {"old": "", "new": "Why"}},
+            "closes_at": {"from": AT.isoformat(), "to": (AT + timedelta(days=1)).isoformat()},
+        },
+        "<@UALICE> edited it (description); its window now closes <!date^",
+    ),
     (
         ActivityKind.EXTENDED,
-        {"closes_at": (AT + timedelta(days=9)).isoformat()},
+        {
+            "by_seconds": 86400,
+            "closes_at": {"from": AT.isoformat(), "to": (AT + timedelta(days=9)).isoformat()},
+        },
         "<@UALICE> extended its window to <!date^",
     ),
     (ActivityKind.TIME_LOGGED, {"minutes": 45}, "<@UALICE> logged 45m on it"),
@@ -113,11 +128,11 @@ def test_the_bot_and_pseudonyms_are_named_as_such() -> None:
         (ActivityKind.DELIVERED, "link"),
         (ActivityKind.DELIVERED, "note"),
         (ActivityKind.DROPPED, "reason"),
-        (ActivityKind.EDITED, "fields"),
+        (ActivityKind.EDITED, "changes"),
     ],
 )
 def test_what_members_wrote_is_inert(kind: ActivityKind, key: str) -> None:
-    value: Any = [HOSTILE] if key == "fields" else HOSTILE
+    value: Any = {HOSTILE: {"old": HOSTILE, "new": HOSTILE}} if key == "changes" else HOSTILE
     sentence = record_blocks.activity_sentence(activity(kind, {key: value}))
     assert "&lt;!channel&gt;" in sentence
     for live in ("<!channel>", "<@U0ADMIN>", "<https://"):
