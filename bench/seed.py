@@ -83,11 +83,11 @@ def seed(engine: Engine, shape: Shape, now: datetime) -> dict[str, float]:
     run(
         "members",
         f"{_sequence(dialect, shape.members)} INSERT INTO members (user_id, organization, "
-        "updated_at, first_seen_at, last_active_at) "
+        "updated_at, first_seen_at, last_active_at, is_bot) "
         f"SELECT 'USEED' || n, 'Organization ' || (n % {shape.organizations}), "
         f"{_at(dialect, f'n * {span // (shape.members + 1)}')}, "
         f"{_at(dialect, f'n * {span // (shape.members + 1)}')}, "
-        f"{_at(dialect, str(span - 3600))} FROM seq",
+        f"{_at(dialect, str(span - 3600))}, {false} FROM seq",
     )
     closes = f"({created} + {week})"
     run(
