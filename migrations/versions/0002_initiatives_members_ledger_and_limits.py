@@ -195,8 +195,38 @@ def upgrade() -> None:
         "WHERE state = 'adopted' AND last_activity_at IS NULL"
     )
 
+    # --- History-bounded reads (issue 11) -------------------------------------------------
+    # Outcomes since a meeting or a digest, the latest of each kind, and proposals new since
+    # a digest, by state and instant.
+    with op.batch_alter_table("proposals", schema=None) as batch_op:
+        batch_op.create_index("ix_proposals_state_closed_at", ["state", "closed_at"], unique=False)
+        batch_op.create_index(
+            "ix_proposals_state_decided_at", ["state", "decided_at"], unique=False
+        )
+        batch_op.create_index("ix_proposals_created_at", ["created_at"], unique=False)
+        batch_op.create_index(
+            "ix_proposals_card_stale",
+            ["number"],
+            unique=False,
+            sqlite_where=sa.text("card_revision > card_synced_revision"),
+            postgresql_where=sa.text("card_revision > card_synced_revision"),
+        )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_kind_sent_at", ["kind", "sent_at"], unique=False)
+        batch_op.create_index("ix_outbox_kind_created_at", ["kind", "created_at"], unique=False)
+
 
 def downgrade() -> None:
+    # --- History-bounded reads (issue 11) -------------------------------------------------
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_kind_created_at")
+        batch_op.drop_index("ix_outbox_kind_sent_at")
+    with op.batch_alter_table("proposals", schema=None) as batch_op:
+        batch_op.drop_index("ix_proposals_card_stale")
+        batch_op.drop_index("ix_proposals_created_at")
+        batch_op.drop_index("ix_proposals_state_decided_at")
+        batch_op.drop_index("ix_proposals_state_closed_at")
+
     # --- Initiatives after adoption (issue 8) ---------------------------------------------
     with op.batch_alter_table("proposals", schema=None) as batch_op:
         batch_op.drop_index("ix_proposals_state_finished_at")

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -115,6 +116,20 @@ class ProposalRow(Base):
         # and dropped ones by when they ended (digests, agendas, `/mwg list`).
         Index("ix_proposals_state_last_activity_at", "state", "last_activity_at"),
         Index("ix_proposals_state_finished_at", "state", "finished_at"),
+        # Outcomes since a meeting or a digest (closed or decided after it), the latest ones
+        # of each kind, proposals new since a digest: read by state and instant, so years of
+        # history are never scanned or sorted.
+        Index("ix_proposals_state_closed_at", "state", "closed_at"),
+        Index("ix_proposals_state_decided_at", "state", "decided_at"),
+        Index("ix_proposals_created_at", "created_at"),
+        # Cards to update: a partial index of just the stale ones, read every second by the
+        # delivery, so the settled history is never walked.
+        Index(
+            "ix_proposals_card_stale",
+            "number",
+            sqlite_where=text("card_revision > card_synced_revision"),
+            postgresql_where=text("card_revision > card_synced_revision"),
+        ),
     )
 
 
@@ -308,7 +323,12 @@ class OutboxRow(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_outbox_state_available_at", "state", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_state_available_at", "state", "available_at"),
+        # Pruning old answers and threads, and finding the last digest, by kind and time.
+        Index("ix_outbox_kind_sent_at", "kind", "sent_at"),
+        Index("ix_outbox_kind_created_at", "kind", "created_at"),
+    )
 
 
 class MeetingSkipRow(Base):

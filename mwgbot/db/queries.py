@@ -9,10 +9,18 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from mwgbot.db.models import Base, MemberRow, ProposalRow, ProposalUpdateRow
+from mwgbot.db.models import (
+    Base,
+    MemberRow,
+    ObjectionRow,
+    ProposalRow,
+    ProposalUpdateRow,
+    SignupRow,
+)
 from mwgbot.domain.proposals import (
+    LISTED,
     Decision,
     Objection,
     Participant,
@@ -21,6 +29,7 @@ from mwgbot.domain.proposals import (
     Stage,
     State,
     Verdict,
+    distinct_organizations,
 )
 
 # The statements below are built once per dialect and table and executed with their values
@@ -116,12 +125,12 @@ def increment(session: Session, model: type[Base], key: dict[str, Any], *, colum
 
 
 def lock_proposal(session: Session, number: int) -> ProposalRow | None:
-    """Load a proposal for change; on PostgreSQL the row is locked until commit."""
+    """Load a proposal for change, as committed now; on PostgreSQL locked until commit."""
     statement = (
         select(ProposalRow)
         .where(ProposalRow.number == number)
-        .options(selectinload(ProposalRow.signups), selectinload(ProposalRow.objections))
         .with_for_update(of=ProposalRow)
+        .execution_options(populate_existing=True)
     )
     return session.scalars(statement).one_or_none()
 
@@ -177,13 +186,151 @@ def snapshot(
 ) -> ProposalSnapshot:
     """A frozen picture of one proposal, for builders and answers.
 
-    `latest_update` saves a query when the caller read it already (see `load_snapshots`).
+    `latest_update` saves a query when the caller read it already.
     """
-    if latest_update is _UNREAD:
-        latest_update = latest_updates(session, [row.number]).get(row.number)
-    users = [row.proposer_id, *(s.user_id for s in row.signups)]
-    users += [o.user_id for o in row.objections]
-    orgs = organizations(session, users)
+    known = None if latest_update is _UNREAD else {row.number: latest_update}
+    return snapshots(session, [row], known)[0]
+
+
+def snapshots(
+    session: Session,
+    rows: Sequence[ProposalRow],
+    latest: dict[int, ProgressUpdate | None] | None = None,
+) -> list[ProposalSnapshot]:
+    """Snapshots of several proposals in a fixed handful of queries, however many they are and
+    however many joined: the first `LISTED` joiners and objections of each, the counts and
+    the organizations engaged computed in SQL."""
+    if not rows:
+        return []
+    numbers = [row.number for row in rows]
+    joiners = _first_listed(session, SignupRow, numbers)
+    objections = _first_listed(session, ObjectionRow, numbers)
+    joiner_counts = _counts(session, SignupRow, numbers)
+    objection_counts = _counts(session, ObjectionRow, numbers)
+    proposer_orgs = organizations(session, {row.proposer_id for row in rows})
+    joiner_orgs = _joiner_organizations(session, numbers)
+    updates: dict[int, ProgressUpdate | None] = dict(latest or {})
+    missing = [n for n in numbers if n not in updates]
+    updates.update(latest_updates(session, missing))
+    return [
+        _snapshot(
+            row,
+            proposer_orgs.get(row.proposer_id),
+            joiners.get(row.number, []),
+            objections.get(row.number, []),
+            joiner_counts.get(row.number, 0),
+            objection_counts.get(row.number, 0),
+            joiner_orgs.get(row.number, []),
+            updates.get(row.number),
+        )
+        for row in rows
+    ]
+
+
+def load_snapshots(
+    session: Session, *, states: Iterable[State] | None = None, since: datetime | None = None
+) -> list[ProposalSnapshot]:
+    statement = select(ProposalRow)
+    if states is not None:
+        statement = statement.where(ProposalRow.state.in_([s.value for s in states]))
+    if since is not None:
+        statement = statement.where(ProposalRow.created_at > since)
+    # Sorted here: ordering by number in SQL tempts planners to walk every proposal.
+    rows = sorted(session.scalars(statement).all(), key=lambda row: row.number)
+    return snapshots(session, rows)
+
+
+def _first_listed(
+    session: Session, model: type[SignupRow] | type[ObjectionRow], numbers: Sequence[int]
+) -> dict[int, list[Any]]:
+    """The first `LISTED` rows of each proposal, in the order they came, with organizations."""
+    table: Any = model.__table__
+    reason = [table.c.reason] if model is ObjectionRow else []
+    ranked = (
+        select(
+            table.c.proposal_number,
+            table.c.user_id,
+            MemberRow.organization,
+            *reason,
+            func.row_number()
+            .over(partition_by=table.c.proposal_number, order_by=table.c.id)
+            .label("place"),
+        )
+        .outerjoin(MemberRow, MemberRow.user_id == table.c.user_id)
+        .where(table.c.proposal_number.in_(numbers))
+        .subquery()
+    )
+    found: dict[int, list[Any]] = {}
+    for row in session.execute(
+        select(ranked)
+        .where(ranked.c.place <= LISTED)
+        .order_by(ranked.c.proposal_number, ranked.c.place)
+    ):
+        if model is ObjectionRow:
+            item: Any = Objection(row.user_id, row.reason, row.organization)
+        else:
+            item = Participant(row.user_id, row.organization)
+        found.setdefault(row.proposal_number, []).append(item)
+    return found
+
+
+def _counts(
+    session: Session, model: type[SignupRow] | type[ObjectionRow], numbers: Sequence[int]
+) -> dict[int, int]:
+    table: Any = model.__table__
+    rows = session.execute(
+        select(table.c.proposal_number, func.count())
+        .where(table.c.proposal_number.in_(numbers))
+        .group_by(table.c.proposal_number)
+    )
+    return {number: int(count) for number, count in rows}
+
+
+def _joiner_organizations(session: Session, numbers: Sequence[int]) -> dict[int, list[str]]:
+    """Each proposal's joiners' organizations, once each, in the order they first joined."""
+    first_joined = func.min(SignupRow.id)
+    rows = session.execute(
+        select(SignupRow.proposal_number, MemberRow.organization, first_joined)
+        .join(MemberRow, MemberRow.user_id == SignupRow.user_id)
+        .where(SignupRow.proposal_number.in_(numbers), MemberRow.organization.is_not(None))
+        .group_by(SignupRow.proposal_number, MemberRow.organization)
+        .order_by(SignupRow.proposal_number, first_joined)
+    )
+    found: dict[int, list[str]] = {}
+    for number, organization, _first in rows:
+        if organization:
+            found.setdefault(number, []).append(organization)
+    return found
+
+
+def organization_counts(session: Session, numbers: Sequence[int]) -> dict[int, int]:
+    """How many organizations each proposal engages (its proposer's and its joiners')."""
+    if not numbers:
+        return {}
+    joiners = _joiner_organizations(session, numbers)
+    proposers: dict[int, str | None] = {
+        number: organization
+        for number, organization in session.execute(
+            select(ProposalRow.number, MemberRow.organization)
+            .join(MemberRow, MemberRow.user_id == ProposalRow.proposer_id)
+            .where(ProposalRow.number.in_(numbers))
+        )
+    }
+    return {
+        n: len(distinct_organizations([proposers.get(n), *joiners.get(n, [])])) for n in numbers
+    }
+
+
+def _snapshot(
+    row: ProposalRow,
+    proposer_organization: str | None,
+    joiners: list[Participant],
+    objections: list[Objection],
+    joiner_count: int,
+    objection_count: int,
+    joiner_organizations: list[str],
+    latest_update: ProgressUpdate | None,
+) -> ProposalSnapshot:
     decision = None
     if row.decided_by and row.verdict and row.decided_at:
         decision = Decision(
@@ -197,17 +344,15 @@ def snapshot(
         title=row.title,
         description=row.description,
         proposer_id=row.proposer_id,
-        proposer_organization=orgs.get(row.proposer_id),
+        proposer_organization=proposer_organization,
         created_at=row.created_at,
         closes_at=row.closes_at,
         state=State(row.state),
         stages=parse_stages(row.stages),
         collects_leads=row.collects_leads,
         cobranded=row.cobranded,
-        joiners=tuple(Participant(s.user_id, orgs.get(s.user_id)) for s in row.signups),
-        objections=tuple(
-            Objection(o.user_id, o.reason, orgs.get(o.user_id)) for o in row.objections
-        ),
+        joiners=tuple(joiners),
+        objections=tuple(objections),
         closed_at=row.closed_at,
         decision=decision,
         channel_id=row.channel_id,
@@ -219,24 +364,7 @@ def snapshot(
         finished_by=row.finished_by,
         delivery_link=row.delivery_link,
         finish_note=row.finish_note,
+        joiner_count=joiner_count,
+        objection_count=objection_count,
+        organization_names=distinct_organizations([proposer_organization, *joiner_organizations]),
     )
-
-
-def load_snapshots(
-    session: Session, *, states: Iterable[State] | None = None, since: datetime | None = None
-) -> list[ProposalSnapshot]:
-    statement = select(ProposalRow).options(
-        selectinload(ProposalRow.signups), selectinload(ProposalRow.objections)
-    )
-    if states is not None:
-        statement = statement.where(ProposalRow.state.in_([s.value for s in states]))
-    if since is not None:
-        statement = statement.where(ProposalRow.created_at > since)
-    rows = session.scalars(statement.order_by(ProposalRow.number)).all()
-    return snapshots(session, rows)
-
-
-def snapshots(session: Session, rows: Sequence[ProposalRow]) -> list[ProposalSnapshot]:
-    """Snapshots of several proposals, their latest updates read in one query."""
-    latest = latest_updates(session, [row.number for row in rows])
-    return [snapshot(session, row, latest.get(row.number)) for row in rows]

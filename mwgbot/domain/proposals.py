@@ -11,7 +11,7 @@ What happens after adoption (updates, delivered, dropped, quiet periods) is in
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -94,9 +94,19 @@ class ProgressUpdate:
     created_at: datetime
 
 
+# Storage lists this many joiners and objections in a snapshot and counts the rest: no
+# message shows more, and a card with 500 joiners costs what one with 25 does.
+LISTED = 25
+
+
 @dataclass(frozen=True)
 class ProposalSnapshot:
-    """Everything a message about a proposal may show; built from storage, read by builders."""
+    """Everything a message about a proposal may show; built from storage, read by builders.
+
+    Built from storage, `joiners` and `objections` hold the first `LISTED` of each, and
+    `joiner_count`, `objection_count` and `organization_names` the whole, counted in SQL.
+    Built in memory (tests, examples) with those left None, the tuples are the whole.
+    """
 
     number: int
     title: str
@@ -125,35 +135,44 @@ class ProposalSnapshot:
     finished_by: str | None = None
     delivery_link: str | None = None
     finish_note: str | None = None
+    joiner_count: int | None = None
+    objection_count: int | None = None
+    organization_names: tuple[str, ...] | None = None
+
+    @property
+    def joined_total(self) -> int:
+        return len(self.joiners) if self.joiner_count is None else self.joiner_count
+
+    @property
+    def objection_total(self) -> int:
+        return len(self.objections) if self.objection_count is None else self.objection_count
 
     @property
     def organizations(self) -> tuple[str, ...]:
         """Distinct organizations of the proposer and the joiners, in first-seen order."""
-        seen: dict[str, str] = {}
-        for org in (self.proposer_organization, *(j.organization for j in self.joiners)):
-            if org:
-                seen.setdefault(org.casefold(), org)
-        return tuple(seen.values())
-
-    def objection_by(self, user_id: str) -> Objection | None:
-        return next((o for o in self.objections if o.user_id == user_id), None)
-
-    def has_joined(self, user_id: str) -> bool:
-        return any(j.user_id == user_id for j in self.joiners)
+        if self.organization_names is not None:
+            return self.organization_names
+        return distinct_organizations(
+            (self.proposer_organization, *(j.organization for j in self.joiners))
+        )
 
     @property
     def seeking_partners(self) -> bool:
-        return seeking_partners(self.state, self.proposer_organization, self.joiners)
+        return seeking_partners(self.state, len(self.organizations))
 
 
-def seeking_partners(
-    state: State, proposer_organization: str | None, joiners: Sequence[Participant]
-) -> bool:
+def distinct_organizations(names: Iterable[str | None]) -> tuple[str, ...]:
+    """Organizations as members wrote them, once each whatever the case, in first-seen order."""
+    seen: dict[str, str] = {}
+    for name in names:
+        if name:
+            seen.setdefault(name.casefold(), name)
+    return tuple(seen.values())
+
+
+def seeking_partners(state: State, organizations: int) -> bool:
     """An adopted initiative engaging fewer than two organizations still needs partners."""
-    if state is not State.ADOPTED:
-        return False
-    orgs = {o.casefold() for o in (proposer_organization, *(j.organization for j in joiners)) if o}
-    return len(orgs) < 2
+    return state is State.ADOPTED and organizations < 2
 
 
 def outcome_time(proposal: ProposalSnapshot) -> datetime | None:

@@ -100,21 +100,22 @@ class Delivery:
     # --- outbox ----------------------------------------------------------------------------
 
     def _due_ids(self) -> list[int]:
+        """Pending rows that are due, and rows whose lease ran out, oldest first. Two reads,
+        each along the (state, available_at) index: the sent history is never walked."""
         now = self.clock.now()
         with self.db.unit_of_work() as session:
-            return list(
-                session.scalars(
-                    select(OutboxRow.id)
-                    .where(
-                        or_(
-                            (OutboxRow.state == "pending") & (OutboxRow.available_at <= now),
-                            (OutboxRow.state == "sending") & (OutboxRow.lease_until < now),
-                        )
-                    )
-                    .order_by(OutboxRow.id)
-                    .limit(BATCH)
-                ).all()
-            )
+            pending = session.scalars(
+                select(OutboxRow.id)
+                .where(OutboxRow.state == "pending", OutboxRow.available_at <= now)
+                .order_by(OutboxRow.available_at, OutboxRow.id)  # the index's own order
+                .limit(BATCH)
+            ).all()
+            crashed = session.scalars(
+                select(OutboxRow.id).where(
+                    OutboxRow.state == "sending", OutboxRow.lease_until < now
+                )
+            ).all()
+        return sorted({*pending, *crashed})[:BATCH]
 
     def _deliver(self, row_id: int, report: DeliveryReport) -> None:
         claim = self._claim(row_id)
@@ -322,20 +323,22 @@ class Delivery:
         """Bring stale cards up to date, at most one update per card per interval."""
         quiet_since = self.wall_clock.now() - self.card_update_interval
         with self.db.unit_of_work() as session:
-            stale = session.execute(
+            # Only the partial index of stale cards is read (ix_proposals_card_stale); the
+            # rest is checked here, so no planner walks the settled history instead.
+            candidates = session.execute(
                 select(
                     ProposalRow.number,
                     ProposalRow.card_revision,
                     ProposalRow.card_synced_revision,
-                ).where(
-                    ProposalRow.message_ts.is_not(None),
-                    ProposalRow.card_revision > ProposalRow.card_synced_revision,
-                    or_(
-                        ProposalRow.card_synced_at.is_(None),
-                        ProposalRow.card_synced_at <= quiet_since,
-                    ),
-                )
+                    ProposalRow.message_ts,
+                    ProposalRow.card_synced_at,
+                ).where(ProposalRow.card_revision > ProposalRow.card_synced_revision)
             ).all()
+        stale = [
+            (number, revision, synced)
+            for number, revision, synced, ts, synced_at in candidates
+            if ts is not None and (synced_at is None or synced_at <= quiet_since)
+        ]
         for number, revision, synced in stale:
             if self.card_updates.available() <= 0:
                 break  # the rest stay stale until the budget allows

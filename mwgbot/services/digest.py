@@ -18,21 +18,21 @@ scheduled digest, though later digests do count "since" it.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
 from mwgbot.db.models import OutboxRow, ProposalRow
 from mwgbot.domain.cron import cron_trigger, latest_fire_time
-from mwgbot.domain.proposals import FINAL_STATES, ProposalSnapshot, Stage, State, outcome_time
-from mwgbot.services import initiatives, members, outbox
+from mwgbot.domain.proposals import FINAL_STATES, Stage, State
+from mwgbot.services import listings, members, outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Digest
 
 # Each initiative section of a digest lists at most this many, and counts the rest.
-INITIATIVES_LISTED = 25
 
 __all__ = [
     "MANUAL_PREFIX",
@@ -62,13 +62,16 @@ class DigestService:
 
     def last_digest_at(self) -> datetime | None:
         """When the previous digest was built (scheduled, manual, or the first-run mark)."""
+        # Newest posts first, along (kind, created_at): digests are posts, and few posts
+        # (reminders, meeting notices) stand between two digests.
         return self.session.scalar(
             select(OutboxRow.created_at)
             .where(
+                OutboxRow.kind == outbox.KIND_POST,
                 or_(
                     OutboxRow.dedupe_key.like(f"{SCHEDULED_PREFIX}%"),
                     OutboxRow.dedupe_key.like(f"{MANUAL_PREFIX}%"),
-                )
+                ),
             )
             .order_by(OutboxRow.created_at.desc())
             .limit(1)
@@ -76,55 +79,54 @@ class DigestService:
 
     def build(self) -> Digest:
         since = self.last_digest_at()
-        live = queries.load_snapshots(
-            self.session, states=[State.OPEN, State.ESCALATED, State.ADOPTED]
-        )
-        open_ones = tuple(
-            sorted(
-                (p for p in live if p.state is State.OPEN), key=lambda p: (p.closes_at, p.number)
-            )
-        )
+        live = (State.OPEN.value, State.ADOPTED.value)
         covered = {
-            stage for p in live if p.state in (State.OPEN, State.ADOPTED) for stage in p.stages
+            stage
+            for stages in self.session.scalars(
+                select(ProposalRow.stages).where(ProposalRow.state.in_(live))
+            )
+            for stage in queries.parse_stages(stages)
         }
+        new: list[Any] = [] if since is None else [ProposalRow.created_at > since]
+        lists = listings.realize(
+            self.session,
+            {
+                "new": listings.page(
+                    self.session, new, [ProposalRow.created_at, ProposalRow.number]
+                ),
+                "open": listings.page(
+                    self.session,
+                    [ProposalRow.state == State.OPEN.value],
+                    [ProposalRow.closes_at, ProposalRow.number],
+                ),
+                "escalated": listings.page(
+                    self.session,
+                    [ProposalRow.state == State.ESCALATED.value],
+                    [ProposalRow.closes_at, ProposalRow.number],  # (state, closes_at) is indexed
+                ),
+                "outcomes": listings.settled_since(self.session, FINAL_STATES, since),
+                "seeking_partners": listings.seeking_partners(self.session),
+                "delivered": listings.finished_since(
+                    self.session, State.DELIVERED, since, self.now
+                ),
+                "dropped": listings.finished_since(self.session, State.DROPPED, since, self.now),
+                "stalled": listings.stalled(self.session, self.now - self.policy.stale_after),
+            },
+        )
         return Digest(
             as_of=self.now,
             since=since,
-            new=tuple(queries.load_snapshots(self.session, since=since)),
-            open=open_ones,
-            escalated=tuple(p for p in live if p.state is State.ESCALATED),
-            outcomes=tuple(self._settled_since(since)),
-            seeking_partners=tuple(p for p in live if p.seeking_partners),
             uncovered_stages=tuple(s for s in Stage if s not in covered),
             new_members=tuple(members.joined_channel_since(self.session, since)),
-            delivered=initiatives.finished_since(
-                self.session, State.DELIVERED, since, self.now, INITIATIVES_LISTED
-            ),
-            dropped=initiatives.finished_since(
-                self.session, State.DROPPED, since, self.now, INITIATIVES_LISTED
-            ),
-            stalled=initiatives.stalled(self.session, self.now, self.policy, INITIATIVES_LISTED),
+            new=lists["new"],
+            open=lists["open"],
+            escalated=lists["escalated"],
+            outcomes=lists["outcomes"],
+            seeking_partners=lists["seeking_partners"],
+            delivered=lists["delivered"],
+            dropped=lists["dropped"],
+            stalled=lists["stalled"],
         )
-
-    def _settled_since(self, since: datetime | None) -> list[ProposalSnapshot]:
-        """Adopted, declined or withdrawn after ``since``, in the order they were settled."""
-        statement = (
-            select(ProposalRow)
-            .where(ProposalRow.state.in_([s.value for s in FINAL_STATES]))
-            .options(selectinload(ProposalRow.signups), selectinload(ProposalRow.objections))
-        )
-        if since is not None:
-            statement = statement.where(
-                or_(ProposalRow.closed_at > since, ProposalRow.decided_at > since)
-            )
-        rows = self.session.scalars(statement).all()
-        settled = []
-        for row in rows:
-            proposal = queries.snapshot(self.session, row)
-            at = outcome_time(proposal)
-            if at is not None and (since is None or at > since):
-                settled.append((at, proposal.number, proposal))
-        return [p for _at, _n, p in sorted(settled, key=lambda t: (t[0], t[1]))]
 
     # --- posting -----------------------------------------------------------------------------
 
@@ -159,7 +161,12 @@ class DigestService:
 
     def _any_scheduled(self) -> bool:
         found = self.session.scalar(
-            select(OutboxRow.id).where(OutboxRow.dedupe_key.like(f"{SCHEDULED_PREFIX}%")).limit(1)
+            select(OutboxRow.id)
+            .where(
+                OutboxRow.kind == outbox.KIND_POST,
+                OutboxRow.dedupe_key.like(f"{SCHEDULED_PREFIX}%"),
+            )
+            .limit(1)
         )
         return found is not None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, case, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
 from mwgbot.db.models import ObjectionRow, ProposalRow, SignupRow
@@ -57,6 +57,7 @@ class HomeService:
         upcoming = series.next_meeting(self.now, include_skipped=True)
         month = Month.containing(self.now)
         mine, mine_total = self._mine(user_id)
+        closing = tuple(self._closing())
         objections, objections_total = self._objections(user_id)
         return HomeView(
             user_id=user_id,
@@ -66,7 +67,8 @@ class HomeService:
             next_held_meeting=series.next_meeting(self.now),
             month=MonthTotal(month, month_minutes(self.session, user_id, month)),
             calendar_url=self.policy.calendar_url,
-            closing=tuple(self._closing()),
+            closing=closing,
+            joined_closing=self._joined(user_id, [p.number for p in closing]),
             open_total=self._count(ProposalRow.state == State.OPEN.value),
             mine=mine,
             mine_total=mine_total,
@@ -90,11 +92,18 @@ class HomeService:
         rows = self.session.scalars(
             select(ProposalRow)
             .where(ProposalRow.state == State.OPEN.value)
-            .options(selectinload(ProposalRow.signups), selectinload(ProposalRow.objections))
             .order_by(ProposalRow.closes_at, ProposalRow.number)
             .limit(CLOSING_LISTED)
         ).all()
         return [queries.snapshot(self.session, row) for row in rows]
+
+    def _joined(self, user_id: str, numbers: list[int]) -> frozenset[int]:
+        rows = self.session.scalars(
+            select(SignupRow.proposal_number).where(
+                SignupRow.user_id == user_id, SignupRow.proposal_number.in_(numbers)
+            )
+        )
+        return frozenset(rows)
 
     def _involves(self, user_id: str) -> ColumnElement[bool]:
         joined = select(SignupRow.proposal_number).where(SignupRow.user_id == user_id)

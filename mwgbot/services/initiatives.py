@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
 from mwgbot.db.models import OutboxRow, ProposalRow, ProposalUpdateRow
@@ -25,9 +25,8 @@ from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot, State
 from mwgbot.services import ledger, outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
-from mwgbot.services.read_models import Listing
 
-__all__ = ["SHOWN_UPDATES", "InitiativeService", "active", "finished_since", "stalled"]
+__all__ = ["SHOWN_UPDATES", "InitiativeService"]
 
 # `/mwg show` lists this many updates at most, newest last, and counts the rest.
 SHOWN_UPDATES = 10
@@ -178,7 +177,6 @@ class InitiativeService:
             row = self.session.scalars(
                 select(ProposalRow)
                 .where(ProposalRow.number == number)
-                .options(selectinload(ProposalRow.signups), selectinload(ProposalRow.objections))
                 .with_for_update(of=ProposalRow)
                 .execution_options(populate_existing=True)
             ).one_or_none()
@@ -242,57 +240,3 @@ class InitiativeService:
 
 def _joiners(row: ProposalRow) -> frozenset[str]:
     return frozenset(s.user_id for s in row.signups)
-
-
-# --- bounded reads for lists, agendas and digests ---------------------------------------------
-
-
-def _listing(session: Session, where: list[Any], order: list[Any], limit: int) -> Listing:
-    rows = session.scalars(
-        select(ProposalRow)
-        .where(*where)
-        .options(selectinload(ProposalRow.signups), selectinload(ProposalRow.objections))
-        .order_by(*order)
-        .limit(limit)
-    ).all()
-    if len(rows) < limit:
-        total = len(rows)
-    else:
-        total = int(
-            session.scalar(select(func.count()).select_from(ProposalRow).where(*where)) or 0
-        )
-    return Listing(tuple(queries.snapshots(session, rows)), total)
-
-
-def active(session: Session, limit: int) -> Listing:
-    """Active initiatives, the most recently active first."""
-    return _listing(
-        session,
-        [ProposalRow.state == State.ADOPTED.value],
-        [ProposalRow.last_activity_at.desc(), ProposalRow.number.desc()],
-        limit,
-    )
-
-
-def stalled(session: Session, now: datetime, policy: Policy, limit: int) -> Listing:
-    """Active initiatives with no update and no new join for MWG_STALE_AFTER, quietest first."""
-    return _listing(
-        session,
-        [
-            ProposalRow.state == State.ADOPTED.value,
-            ProposalRow.last_activity_at <= now - policy.stale_after,
-        ],
-        [ProposalRow.last_activity_at, ProposalRow.number],
-        limit,
-    )
-
-
-def finished_since(
-    session: Session, state: State, since: datetime | None, until: datetime, limit: int
-) -> Listing:
-    """Initiatives delivered (or dropped) after `since` and by `until`, in the order they
-    ended."""
-    where = [ProposalRow.state == state.value, ProposalRow.finished_at <= until]
-    if since is not None:
-        where.append(ProposalRow.finished_at > since)
-    return _listing(session, where, [ProposalRow.finished_at, ProposalRow.number], limit)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from mwgbot.calendar_ics import series_to_ical
 from mwgbot.db import queries
@@ -20,8 +20,8 @@ from mwgbot.db.models import MeetingSkipRow, OutboxRow, ProposalRow
 from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import NotAllowed, NotPossible
 from mwgbot.domain.meetings import MeetingSeries, ReminderSlot, due_reminders
-from mwgbot.domain.proposals import ProposalSnapshot, State, outcome_time
-from mwgbot.services import initiatives, ledger, outbox
+from mwgbot.domain.proposals import State
+from mwgbot.services import ledger, listings, outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Agenda, MeetingChange, NextMeetings
@@ -30,7 +30,8 @@ __all__ = ["MeetingService", "meeting_series", "reminder_key"]
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
 # Each initiative section of an agenda lists at most this many, and counts the rest.
-INITIATIVES_LISTED = 25
+# Proposals a meeting hears were decided since the last one (adopted or declined).
+DECIDED = frozenset({State.ADOPTED, State.DECLINED, State.DELIVERED, State.DROPPED})
 
 
 def meeting_series(session: Session, policy: Policy) -> MeetingSeries:
@@ -86,59 +87,44 @@ class MeetingService:
     def _agenda(self, series: MeetingSeries, meeting: datetime) -> Agenda:
         following = series.next_meeting(meeting)
         previous = series.previous_meeting(meeting - _ONE_MICROSECOND)
-        open_now = queries.load_snapshots(self.session, states=[State.OPEN, State.ESCALATED])
-        escalated = tuple(p for p in open_now if p.state is State.ESCALATED)
-        still_open = [p for p in open_now if p.state is State.OPEN]
-        closing = tuple(
-            sorted(
-                (p for p in still_open if p.closes_at < following),
-                key=lambda p: (p.closes_at, p.number),
-            )
+        is_open = ProposalRow.state == State.OPEN.value
+        lists = listings.realize(
+            self.session,
+            {
+                "escalated": listings.page(
+                    self.session,
+                    [ProposalRow.state == State.ESCALATED.value],
+                    [ProposalRow.closes_at, ProposalRow.number],  # (state, closes_at) is indexed
+                ),
+                "closing": listings.page(
+                    self.session,
+                    [is_open, ProposalRow.closes_at < following],
+                    [ProposalRow.closes_at, ProposalRow.number],
+                ),
+                # An initiative adopted since and already delivered or dropped counts too.
+                "outcomes": listings.settled_since(self.session, DECIDED, previous),
+                "seeking_partners": listings.seeking_partners(self.session),
+                "stalled": listings.stalled(self.session, self.now - self.policy.stale_after),
+                "delivered": listings.finished_since(
+                    self.session, State.DELIVERED, previous, self.now
+                ),
+                "dropped": listings.finished_since(self.session, State.DROPPED, previous, self.now),
+            },
         )
         return Agenda(
             meeting=meeting,
             following=following,
             previous=previous,
             as_of=self.now,
-            escalated=escalated,
-            closing=closing,
-            outcomes=tuple(self._decided_since(previous)),
-            seeking_partners=tuple(
-                p
-                for p in queries.load_snapshots(self.session, states=[State.ADOPTED])
-                if p.seeking_partners
-            ),
-            open_later=len(still_open) - len(closing),
-            stalled=initiatives.stalled(self.session, self.now, self.policy, INITIATIVES_LISTED),
-            delivered=initiatives.finished_since(
-                self.session, State.DELIVERED, previous, self.now, INITIATIVES_LISTED
-            ),
-            dropped=initiatives.finished_since(
-                self.session, State.DROPPED, previous, self.now, INITIATIVES_LISTED
-            ),
+            escalated=lists["escalated"],
+            closing=lists["closing"],
+            outcomes=lists["outcomes"],
+            seeking_partners=lists["seeking_partners"],
+            open_later=listings.count(self.session, [is_open]) - lists["closing"].total,
+            stalled=lists["stalled"],
+            delivered=lists["delivered"],
+            dropped=lists["dropped"],
         )
-
-    def _decided_since(self, since: datetime | None) -> list[ProposalSnapshot]:
-        """Proposals adopted or declined after ``since`` (all of them when it is None); an
-        initiative adopted since and already delivered or dropped counts as adopted."""
-        decided = (State.ADOPTED, State.DECLINED, State.DELIVERED, State.DROPPED)
-        statement = (
-            select(ProposalRow)
-            .where(ProposalRow.state.in_([s.value for s in decided]))
-            .options(selectinload(ProposalRow.signups), selectinload(ProposalRow.objections))
-        )
-        if since is not None:
-            statement = statement.where(
-                or_(ProposalRow.closed_at > since, ProposalRow.decided_at > since)
-            )
-        rows = self.session.scalars(statement.order_by(ProposalRow.number)).all()
-        snapshots = [queries.snapshot(self.session, row) for row in rows]
-        # A proposal escalated before `since` and decided after it qualifies by its decision.
-        return [
-            p
-            for p in snapshots
-            if since is None or ((settled := outcome_time(p)) is not None and settled > since)
-        ]
 
     # --- organizers shape the series ---------------------------------------------------------
 

@@ -175,6 +175,7 @@ class HomeView:
     month: MonthTotal
     calendar_url: str | None = None
     closing: tuple[ProposalSnapshot, ...] = ()
+    joined_closing: frozenset[int] = frozenset()  # which of `closing` the member joined
     open_total: int = 0
     mine: tuple[InitiativeLine, ...] = ()
     mine_total: int = 0

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
 from mwgbot.db.models import MemberRow, ObjectionRow, OutboxRow, ProposalRow, SignupRow
@@ -163,11 +163,16 @@ class ProposalService:
             update=("organization", "updated_at"),
         )
         self._record(ActivityKind.ORGANIZATION_SET, None, user_id, organization=organization)
-        # Cards show organizations: every card this member appears on is stale now.
+        # Cards show organizations: the live cards this member appears on are stale now. Cards
+        # of settled proposals keep what they said when they were settled (years of history
+        # would otherwise be re-posted, under chat.update's rate limit).
         numbers = select(SignupRow.proposal_number).where(SignupRow.user_id == user_id)
         self.session.execute(
             update(ProposalRow)
-            .where((ProposalRow.number.in_(numbers)) | (ProposalRow.proposer_id == user_id))
+            .where(
+                (ProposalRow.number.in_(numbers)) | (ProposalRow.proposer_id == user_id),
+                ProposalRow.state.in_([s.value for s in rules.JOINABLE_STATES]),
+            )
             .values(card_revision=ProposalRow.card_revision + 1)
         )
         self.session.flush()
@@ -179,15 +184,28 @@ class ProposalService:
     # --- reading ---------------------------------------------------------------------------
 
     def show(self, number: int) -> ProposalSnapshot:
-        row = self.session.scalars(
-            select(ProposalRow)
-            .where(ProposalRow.number == number)
-            .options(selectinload(ProposalRow.signups), selectinload(ProposalRow.objections))
-            .execution_options(populate_existing=True)  # reflect this unit of work's writes
-        ).one_or_none()
+        row = self.session.get(ProposalRow, number, populate_existing=True)
         if row is None:
             raise NotFound(f"There is no proposal #{number}. `/mwg list` shows the open ones.")
         return queries.snapshot(self.session, row)
+
+    def has_joined(self, number: int, user_id: str) -> bool:
+        return (
+            self.session.scalar(
+                select(SignupRow.id).where(
+                    SignupRow.proposal_number == number, SignupRow.user_id == user_id
+                )
+            )
+            is not None
+        )
+
+    def objection_reason(self, number: int, user_id: str) -> str | None:
+        """The reason of the member's standing objection to #n, if they gave one."""
+        return self.session.scalar(
+            select(ObjectionRow.reason).where(
+                ObjectionRow.proposal_number == number, ObjectionRow.user_id == user_id
+            )
+        )
 
     def open_proposals(self) -> list[ProposalSnapshot]:
         return queries.load_snapshots(self.session, states=[State.OPEN, State.ESCALATED])
@@ -264,11 +282,19 @@ class ProposalService:
                 ProposalRow.closes_at <= self.now + lead,
             )
         ).all()
+        # Notices already queued are skipped before anything is built: the sweep runs twice a
+        # minute, and each open proposal is in this window for a whole day.
+        keys = {row.number: closing_soon_key(row.number, row.closes_at) for row in rows}
+        queued = set(
+            self.session.scalars(
+                select(OutboxRow.dedupe_key).where(OutboxRow.dedupe_key.in_(keys.values()))
+            )
+        )
         announced = []
         for row in rows:
             # Only windows longer than the lead get the notice; interval arithmetic differs
             # between SQLite and PostgreSQL, so the rule is checked here, not in SQL.
-            if row.closes_at - row.created_at <= lead:
+            if row.closes_at - row.created_at <= lead or keys[row.number] in queued:
                 continue
             if legacy_closing_soon_sent(self.session, row.number):
                 continue
@@ -280,7 +306,7 @@ class ProposalService:
                 message=self.renderer.closing_soon(proposal, self.policy.object_emojis[0]),
                 channel_id=self.policy.channel_id,
                 proposal_number=row.number,
-                dedupe_key=closing_soon_key(row.number, row.closes_at),
+                dedupe_key=keys[row.number],
             ):
                 announced.append(proposal)
         return announced

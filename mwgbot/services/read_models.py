@@ -4,6 +4,7 @@ module, which imports neither."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,14 @@ class Listing:
 
     items: tuple[ProposalSnapshot, ...] = ()
     total: int = 0
+
+    @classmethod
+    def of(cls, items: Sequence[ProposalSnapshot]) -> Listing:
+        """All of them, listed."""
+        return cls(tuple(items), len(items))
+
+    def __iter__(self) -> Iterator[ProposalSnapshot]:
+        return iter(self.items)
 
     @property
     def more(self) -> int:
@@ -46,10 +55,10 @@ class Agenda:
     following: datetime
     previous: datetime | None
     as_of: datetime
-    escalated: tuple[ProposalSnapshot, ...] = ()
-    closing: tuple[ProposalSnapshot, ...] = ()
-    outcomes: tuple[ProposalSnapshot, ...] = ()
-    seeking_partners: tuple[ProposalSnapshot, ...] = ()
+    escalated: Listing = Listing()
+    closing: Listing = Listing()
+    outcomes: Listing = Listing()
+    seeking_partners: Listing = Listing()
     open_later: int = 0
     stalled: Listing = Listing()
     delivered: Listing = Listing()
@@ -100,11 +109,11 @@ class Digest:
 
     as_of: datetime
     since: datetime | None
-    new: tuple[ProposalSnapshot, ...] = ()
-    open: tuple[ProposalSnapshot, ...] = ()
-    escalated: tuple[ProposalSnapshot, ...] = ()
-    outcomes: tuple[ProposalSnapshot, ...] = ()
-    seeking_partners: tuple[ProposalSnapshot, ...] = ()
+    new: Listing = Listing()
+    open: Listing = Listing()
+    escalated: Listing = Listing()
+    outcomes: Listing = Listing()
+    seeking_partners: Listing = Listing()
     uncovered_stages: tuple[Stage, ...] = tuple(Stage)
     # Members (not bots) who joined the channel since the previous digest, in that order.
     new_members: tuple[str, ...] = ()

@@ -27,11 +27,12 @@ def person(user_id: str, organization: str | None) -> str:
     return f"{mention(user_id)} ({escape(organization)})" if organization else mention(user_id)
 
 
-def people(entries: Sequence[tuple[str, str | None]], empty: str) -> str:
+def people(entries: Sequence[tuple[str, str | None]], empty: str, total: int | None = None) -> str:
+    """The first people listed, then "and N more" of `total` (default: all were given)."""
     if not entries:
         return empty
     shown = [person(u, o) for u, o in entries[:MAX_LISTED]]
-    more = len(entries) - MAX_LISTED
+    more = (len(entries) if total is None else total) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
@@ -52,7 +53,7 @@ def objection_list(
     for objection in proposal.objections[:limit]:
         reason = escape(truncate(objection.reason, reason_limit)) if objection.reason else missing
         lines.append(f"{bullet} {person(objection.user_id, objection.organization)}: {reason}")
-    more = len(proposal.objections) - limit
+    more = proposal.objection_total - limit
     if more > 0:
         lines.append(f"{bullet} and {more} more")
     return lines

@@ -100,15 +100,17 @@ def card(proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rend
         blocks.append(section(escape(truncate(proposal.description, MAX_DESCRIPTION))))
     if proposal.stages:
         blocks.append(context(f"Adopter journey: {stages_text(proposal.stages)}"))
-    joined = people([(j.user_id, j.organization) for j in proposal.joiners], "no one yet")
+    joined = people(
+        [(j.user_id, j.organization) for j in proposal.joiners], "no one yet", proposal.joined_total
+    )
     orgs = len(proposal.organizations)
     blocks.append(
-        section(f"*Joined ({len(proposal.joiners)}):* {joined}\n*Organizations engaged:* {orgs}")
+        section(f"*Joined ({proposal.joined_total}):* {joined}\n*Organizations engaged:* {orgs}")
     )
-    if proposal.objections:
+    if proposal.objection_total:
         blocks.append(
             section(
-                f"*Standing objections ({len(proposal.objections)}):*\n" + objection_lines(proposal)
+                f"*Standing objections ({proposal.objection_total}):*\n" + objection_lines(proposal)
             )
         )
     if proposal.seeking_partners:
@@ -226,12 +228,14 @@ def proposal_details(
         lines.append(escape(truncate(proposal.description, 800)))
     if proposal.stages:
         lines.append(f"Adopter journey: {stages_text(proposal.stages)}")
-    joined = people([(j.user_id, j.organization) for j in proposal.joiners], "no one yet")
-    lines.append(f"*Joined ({len(proposal.joiners)}):* {joined}")
+    joined = people(
+        [(j.user_id, j.organization) for j in proposal.joiners], "no one yet", proposal.joined_total
+    )
+    lines.append(f"*Joined ({proposal.joined_total}):* {joined}")
     orgs = ", ".join(escape(o) for o in proposal.organizations) or "none set"
     lines.append(f"*Organizations:* {orgs}")
-    if proposal.objections:
-        lines.append(f"*Objections ({len(proposal.objections)}):*\n{objection_lines(proposal)}")
+    if proposal.objection_total:
+        lines.append(f"*Objections ({proposal.objection_total}):*\n{objection_lines(proposal)}")
     else:
         lines.append("*Objections:* none")
     if proposal.decision is not None:
@@ -270,7 +274,7 @@ def proposal_list(
             status = f"closes {date_token(p.closes_at)}"
         open_lines.append(
             f"• #{p.number} {escape(truncate(p.title, 80))} · {status}"
-            f" · {len(p.joiners)} joined, {len(p.objections)} objecting"
+            f" · {p.joined_total} joined, {p.objection_total} objecting"
         )
     if not open_lines:
         open_lines.append("None. Propose one with `/mwg propose &lt;title&gt;`.")

@@ -70,11 +70,10 @@ def _objection_line(line: ObjectionLine) -> str:
     )
 
 
-def _open_proposal(proposal: ProposalSnapshot, viewer: str) -> Block:
-    joined = proposal.has_joined(viewer)
+def _open_proposal(proposal: ProposalSnapshot, joined: bool) -> Block:
     facts = (
-        f"closes {date_token(proposal.closes_at)} · {len(proposal.joiners)} joined, "
-        f"{len(proposal.objections)} objecting"
+        f"closes {date_token(proposal.closes_at)} · {proposal.joined_total} joined, "
+        f"{proposal.objection_total} objecting"
     )
     if joined:
         facts += " · *you joined*"
@@ -143,7 +142,7 @@ def home_view(view: HomeView, notice: str | None = None) -> dict[str, Any]:
                 f"({len(view.closing)} of {view.open_total}): join before they close."
             )
         )
-        blocks += [_open_proposal(p, view.user_id) for p in view.closing]
+        blocks += [_open_proposal(p, p.number in view.joined_closing) for p in view.closing]
         more = view.open_total - len(view.closing)
         if more > 0:
             blocks.append(context(f"And {more} more: `/mwg list` shows them all."))

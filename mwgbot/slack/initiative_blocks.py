@@ -97,7 +97,9 @@ def owners_text(proposal: ProposalSnapshot, limit: int = MAX_LISTED) -> str:
     """The owners (proposer, then joiners) as mentions, at most `limit`, then `and N more`."""
     owners = list(dict.fromkeys([proposal.proposer_id, *(j.user_id for j in proposal.joiners)]))
     shown = " ".join(mention(o) for o in owners[:limit])
-    more = len(owners) - limit
+    # The joiners a snapshot lists are the first ones; the rest are counted.
+    unlisted = proposal.joined_total - len(proposal.joiners)
+    more = len(owners) + unlisted - min(limit, len(owners))
     return shown + (f" and {more} more" if more > 0 else "")
 
 
@@ -178,7 +180,7 @@ def active_line(proposal: ProposalSnapshot, now: datetime | None) -> str:
         fresh = f"adopted {_when(adopted_at, now)}, no update yet"
     else:
         fresh = "no update yet"
-    joined = len(proposal.joiners)
+    joined = proposal.joined_total
     line = (
         f"• #{proposal.number} {escape(truncate(proposal.title, 80))} · {fresh} · {joined} joined"
     )

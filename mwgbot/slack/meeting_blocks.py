@@ -72,8 +72,9 @@ def _title(proposal: ProposalSnapshot) -> str:
 
 
 def _listed(lines: Sequence[str], total: int) -> list[str]:
-    more = total - MAX_LISTED
-    return [*lines[:MAX_LISTED], *([f"• and {more} more"] if more > 0 else [])]
+    shown = lines[:MAX_LISTED]
+    more = total - len(shown)
+    return [*shown, *([f"• and {more} more"] if more > 0 else [])]
 
 
 def _objections(proposal: ProposalSnapshot) -> list[str]:
@@ -86,13 +87,13 @@ def _objections(proposal: ProposalSnapshot) -> list[str]:
     )
 
 
-def _escalated(proposals: Sequence[ProposalSnapshot]) -> list[str]:
+def _escalated(proposals: Listing) -> list[str]:
     lines = []
-    for p in proposals[:MAX_LISTED]:
-        count = len(p.objections)
+    for p in proposals.items[:MAX_LISTED]:
+        count = p.objection_total
         lines.append(f"• {_title(p)}: {count} objection" + ("s" if count != 1 else ""))
         lines += _objections(p)
-    more = len(proposals) - MAX_LISTED
+    more = proposals.total - min(len(proposals.items), MAX_LISTED)
     if more > 0:
         lines.append(f"• and {more} more")
     return lines
@@ -101,7 +102,7 @@ def _escalated(proposals: Sequence[ProposalSnapshot]) -> list[str]:
 def _open_line(p: ProposalSnapshot) -> str:
     return (
         f"• {_title(p)} · closes {date_token(p.closes_at)} · "
-        f"{len(p.joiners)} joined, {len(p.objections)} objecting"
+        f"{p.joined_total} joined, {p.objection_total} objecting"
     )
 
 
@@ -174,7 +175,7 @@ def agenda_parts(agenda: Agenda) -> list[str]:
             + "\n".join(_escalated(agenda.escalated))
         )
     if agenda.closing:
-        lines = _listed([_open_line(p) for p in agenda.closing], len(agenda.closing))
+        lines = _listed([_open_line(p) for p in agenda.closing], agenda.closing.total)
         parts.append(
             ":hourglass_flowing_sand: *Open, closing before the following meeting* "
             f"({date_token(agenda.following)})\n" + "\n".join(lines)
@@ -182,7 +183,7 @@ def agenda_parts(agenda: Agenda) -> list[str]:
     if agenda.outcomes:
         lines = _listed(
             [f"• {_title(p)} · {_outcome_words(p)}" for p in agenda.outcomes],
-            len(agenda.outcomes),
+            agenda.outcomes.total,
         )
         parts.append(":scales: *Adopted or declined since the last meeting*\n" + "\n".join(lines))
     # What ended since the last meeting, and what stalled, before what seeks partners.
@@ -191,7 +192,7 @@ def agenda_parts(agenda: Agenda) -> list[str]:
     )
     if agenda.seeking_partners:
         lines = _listed(
-            [_partners_line(p) for p in agenda.seeking_partners], len(agenda.seeking_partners)
+            [_partners_line(p) for p in agenda.seeking_partners], agenda.seeking_partners.total
         )
         parts.append(
             ":handshake: *Adopted, still seeking partners from another organization*\n"
@@ -284,29 +285,29 @@ def digest_sections(d: Digest) -> list[str]:
             for p in d.new
         ]
         parts.append(
-            f":new: *New proposals ({len(d.new)})*\n" + "\n".join(_listed(lines, len(d.new)))
+            f":new: *New proposals ({d.new.total})*\n" + "\n".join(_listed(lines, d.new.total))
         )
     if d.open:
-        lines = _listed([_open_line(p) for p in d.open], len(d.open))
+        lines = _listed([_open_line(p) for p in d.open], d.open.total)
         parts.append(
-            f":hourglass_flowing_sand: *Open: join or object before they close ({len(d.open)})*\n"
+            f":hourglass_flowing_sand: *Open: join or object before they close ({d.open.total})*\n"
             + "\n".join(lines)
         )
     if d.escalated:
         parts.append(
-            f":warning: *Escalated, waiting for the moderators ({len(d.escalated)})*\n"
+            f":warning: *Escalated, waiting for the moderators ({d.escalated.total})*\n"
             + "\n".join(_escalated(d.escalated))
         )
     if d.outcomes:
         lines = _listed(
-            [f"• {_title(p)} · {_outcome_words(p)}" for p in d.outcomes], len(d.outcomes)
+            [f"• {_title(p)} · {_outcome_words(p)}" for p in d.outcomes], d.outcomes.total
         )
-        parts.append(f":scales: *Outcomes ({len(d.outcomes)})*\n" + "\n".join(lines))
+        parts.append(f":scales: *Outcomes ({d.outcomes.total})*\n" + "\n".join(lines))
     parts += _initiative_parts(d.delivered, d.dropped, d.stalled, "since the last digest")
     if d.seeking_partners:
-        lines = _listed([_partners_line(p) for p in d.seeking_partners], len(d.seeking_partners))
+        lines = _listed([_partners_line(p) for p in d.seeking_partners], d.seeking_partners.total)
         parts.append(
-            f":handshake: *Adopted, seeking partners ({len(d.seeking_partners)})*\n"
+            f":handshake: *Adopted, seeking partners ({d.seeking_partners.total})*\n"
             + "\n".join(lines)
         )
     if d.uncovered_stages:

@@ -117,7 +117,7 @@ class MemberHandlers:
         try:
             with self.bot.db.unit_of_work() as session:
                 service = self.bot.proposals(session, via=Via.BUTTON)
-                if service.show(number).has_joined(user_id):
+                if service.has_joined(number, user_id):
                     service.leave(number, user_id)
                     notice = f"You left #{number}."
                 else:

@@ -18,7 +18,7 @@ from mwgbot.domain.editing import Wording
 from mwgbot.domain.errors import DomainError
 from mwgbot.domain.limits import OpenLimitReached
 from mwgbot.domain.proposals import ProposalSnapshot
-from mwgbot.services import initiatives, outbox
+from mwgbot.services import listings, outbox
 from mwgbot.services.bot import BotServices
 from mwgbot.services.reactions import ReactionEvent
 from mwgbot.services.time_log import hours_given
@@ -110,7 +110,7 @@ class ProposalHandlers:
         with self.bot.db.unit_of_work() as session:
             service = self.bot.proposals(session, via=Via.COMMAND)
             open_ones, outcomes = service.open_proposals(), service.recent_outcomes()
-            active = initiatives.active(session, blocks.ACTIVE_LISTED)
+            active = listings.listing_of(session, listings.active(session, blocks.ACTIVE_LISTED))
         return Reply(blocks.proposal_list(open_ones, outcomes, active, self.bot.clock.now()))
 
     def join(self, command: commands.Join, invocation: Invocation) -> Reply:
@@ -255,7 +255,7 @@ class ProposalHandlers:
         with self.bot.db.unit_of_work() as session:
             service = self.bot.proposals(session, via=Via.BUTTON)
             try:
-                if service.show(number).has_joined(user_id):
+                if service.has_joined(number, user_id):
                     service.leave(number, user_id)
                     text = f"You left #{number}."
                 else:
@@ -269,18 +269,16 @@ class ProposalHandlers:
         number = int(body["actions"][0]["value"])
         user_id = body["user"]["id"]
         with self.bot.db.unit_of_work() as session:
-            proposal = self.bot.proposals(session, via=Via.BUTTON).show(number)
+            service = self.bot.proposals(session, via=Via.BUTTON)
+            proposal = service.show(number)
             try:
                 rules.check_object(number, proposal.state, proposal.closes_at, self.bot.clock.now())
             except DomainError as refusal:
                 self._tell(session, body, str(refusal))
                 self.bot.wake()
                 return
-        current = proposal.objection_by(user_id)
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=blocks.object_modal(proposal, current.reason if current else None),
-        )
+            reason = service.objection_reason(number, user_id)
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.object_modal(proposal, reason))
 
     def submit_object_modal(self, ack: Ack, body: dict[str, Any]) -> None:
         number = int(body["view"]["private_metadata"])

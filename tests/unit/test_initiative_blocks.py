@@ -349,8 +349,8 @@ def test_digest_and_agenda_with_dozens_of_initiatives_are_valid_and_bounded() ->
         delivered=many(delivered, 60),
         dropped=many(dropped, 40),
         stalled=many(initiative, 33),
-        outcomes=tuple(delivered(i) for i in range(1, 41)),
-        seeking_partners=tuple(initiative(i) for i in range(1, 41)),
+        outcomes=Listing.of(tuple(delivered(i) for i in range(1, 41))),
+        seeking_partners=Listing.of(tuple(initiative(i) for i in range(1, 41))),
     )
     agenda = Agenda(
         meeting=NOW + timedelta(days=1),
@@ -360,7 +360,7 @@ def test_digest_and_agenda_with_dozens_of_initiatives_are_valid_and_bounded() ->
         delivered=many(delivered, 60),
         dropped=many(dropped, 40),
         stalled=many(initiative, 33),
-        seeking_partners=tuple(initiative(i) for i in range(1, 41)),
+        seeking_partners=Listing.of(tuple(initiative(i) for i in range(1, 41))),
     )
     for message in (RENDERER.digest(digest), RENDERER.meeting_reminder(agenda)):
         check_blocks(message.blocks)
@@ -407,7 +407,7 @@ def test_digest_sections_for_initiatives() -> None:
     ],
 )
 def test_outcomes_of_initiatives_that_ended_since(snapshot: ProposalSnapshot, words: str) -> None:
-    digest = Digest(as_of=NOW, since=NOW - timedelta(days=7), outcomes=(snapshot,))
+    digest = Digest(as_of=NOW, since=NOW - timedelta(days=7), outcomes=Listing.of((snapshot,)))
     assert f"#7 *Initiative 7* · {words}" in mb.digest_text(digest)
 
 

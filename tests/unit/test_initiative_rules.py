@@ -115,7 +115,7 @@ def test_finished_initiatives_are_settled_and_never_seek_partners() -> None:
     assert {State.DELIVERED, State.DROPPED} <= FINAL_STATES
     assert not JOINABLE_STATES & {State.DELIVERED, State.DROPPED}
     for state in ALL_STATES:
-        assert seeking_partners(state, None, ()) is (state is State.ADOPTED)
+        assert seeking_partners(state, 0) is (state is State.ADOPTED)
     snapshot = ProposalSnapshot(
         number=1,
         title="t",

@@ -20,7 +20,7 @@ from mwgbot.domain.proposals import (
     State,
     Verdict,
 )
-from mwgbot.services.read_models import Agenda, Digest, MeetingChange, NextMeetings
+from mwgbot.services.read_models import Agenda, Digest, Listing, MeetingChange, NextMeetings
 from mwgbot.slack import meeting_blocks as mb
 from mwgbot.slack.block_kit import SECTION_LIMIT
 from mwgbot.slack.renderer import BlockKitRenderer
@@ -118,10 +118,10 @@ def test_an_empty_agenda_says_so() -> None:
 def test_the_agenda_in_order_with_objections() -> None:
     text = mb.agenda_text(
         agenda(
-            escalated=(escalated(),),
-            closing=(proposal(1),),
-            outcomes=(adopted(3),),
-            seeking_partners=(adopted(3),),
+            escalated=Listing.of((escalated(),)),
+            closing=Listing.of((proposal(1),)),
+            outcomes=Listing.of((adopted(3),)),
+            seeking_partners=Listing.of((adopted(3),)),
             open_later=2,
         )
     )
@@ -145,18 +145,22 @@ def test_the_agenda_in_order_with_objections() -> None:
 
 def test_outcomes_name_the_moderator_and_the_verdict() -> None:
     decision = Decision("UMODERATOR", Verdict.DECLINE, "Out of scope", NOW)
-    text = mb.agenda_text(agenda(outcomes=(proposal(4, state=State.DECLINED, decision=decision),)))
+    text = mb.agenda_text(
+        agenda(outcomes=Listing.of((proposal(4, state=State.DECLINED, decision=decision),)))
+    )
     assert "#4 *Initiative 4* · *declined* by moderator <@UMODERATOR>" in text
 
 
 def test_an_objection_without_a_reason_says_so() -> None:
-    text = mb.agenda_text(agenda(escalated=(escalated(reason=None),)))
+    text = mb.agenda_text(agenda(escalated=Listing.of((escalated(reason=None),))))
     assert "<@UBOB> (Abstract): _no reason given_" in text
 
 
 def test_many_objections_are_cut_short() -> None:
     crowd = tuple(Objection(f"UUSER{i:03d}", "no") for i in range(9))
-    text = mb.agenda_text(agenda(escalated=(proposal(2, state=State.ESCALATED, objections=crowd),)))
+    text = mb.agenda_text(
+        agenda(escalated=Listing.of((proposal(2, state=State.ESCALATED, objections=crowd),)))
+    )
     assert "#2 *Initiative 2*: 9 objections" in text
     assert text.count("◦ <@UUSER") == mb.OBJECTIONS_LISTED
     assert "◦ and 4 more" in text
@@ -191,20 +195,20 @@ def test_hostile_text_is_inert_everywhere() -> None:
     )
     hostile_adopted = adopted(8, title=HOSTILE, proposer_organization=HOSTILE)
     full = agenda(
-        escalated=(hostile_escalated,),
-        closing=(hostile,),
-        outcomes=(hostile_adopted,),
-        seeking_partners=(hostile_adopted,),
+        escalated=Listing.of((hostile_escalated,)),
+        closing=Listing.of((hostile,)),
+        outcomes=Listing.of((hostile_adopted,)),
+        seeking_partners=Listing.of((hostile_adopted,)),
     )
     renderer = BlockKitRenderer()
     digest = Digest(
         as_of=NOW,
         since=PREVIOUS,
-        new=(hostile,),
-        open=(hostile,),
-        escalated=(hostile_escalated,),
-        outcomes=(hostile_adopted,),
-        seeking_partners=(hostile_adopted,),
+        new=Listing.of((hostile,)),
+        open=Listing.of((hostile,)),
+        escalated=Listing.of((hostile_escalated,)),
+        outcomes=Listing.of((hostile_adopted,)),
+        seeking_partners=Listing.of((hostile_adopted,)),
     )
     outputs = [
         mb.agenda_text(full),
@@ -231,7 +235,9 @@ def test_usage_hints_are_escaped_too(digest: Digest) -> None:
 
 
 def test_the_reminder_names_the_meeting_and_carries_the_agenda() -> None:
-    message = mb.reminder(agenda(as_of=MEETING - timedelta(minutes=15), closing=(proposal(1),)))
+    message = mb.reminder(
+        agenda(as_of=MEETING - timedelta(minutes=15), closing=Listing.of((proposal(1),)))
+    )
     head = (
         f":calendar: *Marketing Working Group meeting* {mb.meeting_token(MEETING)}: "
         "starts in 15 minutes. Everyone is welcome."
@@ -245,7 +251,7 @@ def test_the_reminder_names_the_meeting_and_carries_the_agenda() -> None:
 
 def test_a_long_agenda_stays_within_slacks_limits() -> None:
     many = tuple(proposal(n, title="x" * 150) for n in range(1, 60))
-    message = mb.reminder(agenda(closing=many, open_later=3))
+    message = mb.reminder(agenda(closing=Listing.of(many), open_later=3))
     assert all(len(b["text"]["text"]) <= SECTION_LIMIT for b in message.blocks)
     assert len(message.text) <= SECTION_LIMIT
 
@@ -273,7 +279,7 @@ def test_a_quiet_digest_is_one_short_line() -> None:
 
 
 def test_a_digest_shows_only_the_sections_it_has() -> None:
-    text = mb.digest_text(Digest(as_of=NOW, since=PREVIOUS, open=(proposal(1),)))
+    text = mb.digest_text(Digest(as_of=NOW, since=PREVIOUS, open=Listing.of((proposal(1),))))
     assert "*Open: join or object before they close (1)*" in text
     for absent in ("New proposals", "Escalated", "Outcomes", "seeking partners"):
         assert absent not in text
@@ -284,7 +290,7 @@ def test_a_digest_shows_only_the_sections_it_has() -> None:
 
 
 def test_a_digest_with_every_stage_covered_says_so() -> None:
-    digest = Digest(as_of=NOW, since=None, open=(proposal(1),), uncovered_stages=())
+    digest = Digest(as_of=NOW, since=None, open=Listing.of((proposal(1),)), uncovered_stages=())
     assert mb.digest_text(digest).endswith(
         ":compass: Every adopter-journey stage has an open or adopted initiative."
     )
@@ -295,11 +301,11 @@ def test_a_full_digest() -> None:
     digest = Digest(
         as_of=NOW,
         since=PREVIOUS,
-        new=(proposal(1, proposer_organization="Abstract"), withdrawn),
-        open=(proposal(1),),
-        escalated=(escalated(),),
-        outcomes=(adopted(3), withdrawn),
-        seeking_partners=(adopted(3, proposer_organization="Abstract"),),
+        new=Listing.of((proposal(1, proposer_organization="Abstract"), withdrawn)),
+        open=Listing.of((proposal(1),)),
+        escalated=Listing.of((escalated(),)),
+        outcomes=Listing.of((adopted(3), withdrawn)),
+        seeking_partners=Listing.of((adopted(3, proposer_organization="Abstract"),)),
         uncovered_stages=(Stage.INTENT, Stage.ACTION),
     )
     sections = mb.digest_sections(digest)

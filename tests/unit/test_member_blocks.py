@@ -200,6 +200,7 @@ def test_the_busiest_home_stays_within_every_limit() -> None:
     view = home_blocks.home_view(
         home(
             closing=tuple(proposal(n, n % 2 == 0) for n in range(1, 11)),
+            joined_closing=frozenset(n for n in range(1, 11) if n % 2 == 0),
             open_total=500,
             mine=tuple(
                 InitiativeLine(n, HOSTILE + "m" * 200, State.ADOPTED, NOW, n % 2 == 0)
