@@ -618,3 +618,8 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "done": _parse_done,
     "drop": _parse_drop,
 }
+
+
+def subcommands() -> tuple[str, ...]:
+    """The words `/mwg` understands first, as a member types them."""
+    return tuple(_PARSERS)
