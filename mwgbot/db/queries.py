@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -203,10 +202,8 @@ def snapshots(
     if not rows:
         return []
     numbers = [row.number for row in rows]
-    joiners = _first_listed(session, SignupRow, numbers)
-    objections = _first_listed(session, ObjectionRow, numbers)
-    joiner_counts = _counts(session, SignupRow, numbers)
-    objection_counts = _counts(session, ObjectionRow, numbers)
+    joiners, joiner_counts = _first_listed(session, SignupRow, numbers)
+    objections, objection_counts = _first_listed(session, ObjectionRow, numbers)
     proposer_orgs = organizations(session, {row.proposer_id for row in rows})
     joiner_orgs = _joiner_organizations(session, numbers)
     updates: dict[int, ProgressUpdate | None] = dict(latest or {})
@@ -227,23 +224,11 @@ def snapshots(
     ]
 
 
-def load_snapshots(
-    session: Session, *, states: Iterable[State] | None = None, since: datetime | None = None
-) -> list[ProposalSnapshot]:
-    statement = select(ProposalRow)
-    if states is not None:
-        statement = statement.where(ProposalRow.state.in_([s.value for s in states]))
-    if since is not None:
-        statement = statement.where(ProposalRow.created_at > since)
-    # Sorted here: ordering by number in SQL tempts planners to walk every proposal.
-    rows = sorted(session.scalars(statement).all(), key=lambda row: row.number)
-    return snapshots(session, rows)
-
-
 def _first_listed(
     session: Session, model: type[SignupRow] | type[ObjectionRow], numbers: Sequence[int]
-) -> dict[int, list[Any]]:
-    """The first `LISTED` rows of each proposal, in the order they came, with organizations."""
+) -> tuple[dict[int, list[Any]], dict[int, int]]:
+    """The first `LISTED` rows of each proposal, in the order they came, with organizations;
+    and how many each has in all (counted in the same query)."""
     table: Any = model.__table__
     reason = [table.c.reason] if model is ObjectionRow else []
     ranked = (
@@ -255,12 +240,14 @@ def _first_listed(
             func.row_number()
             .over(partition_by=table.c.proposal_number, order_by=table.c.id)
             .label("place"),
+            func.count().over(partition_by=table.c.proposal_number).label("total"),
         )
         .outerjoin(MemberRow, MemberRow.user_id == table.c.user_id)
         .where(table.c.proposal_number.in_(numbers))
         .subquery()
     )
     found: dict[int, list[Any]] = {}
+    totals: dict[int, int] = {}
     for row in session.execute(
         select(ranked)
         .where(ranked.c.place <= LISTED)
@@ -271,19 +258,8 @@ def _first_listed(
         else:
             item = Participant(row.user_id, row.organization)
         found.setdefault(row.proposal_number, []).append(item)
-    return found
-
-
-def _counts(
-    session: Session, model: type[SignupRow] | type[ObjectionRow], numbers: Sequence[int]
-) -> dict[int, int]:
-    table: Any = model.__table__
-    rows = session.execute(
-        select(table.c.proposal_number, func.count())
-        .where(table.c.proposal_number.in_(numbers))
-        .group_by(table.c.proposal_number)
-    )
-    return {number: int(count) for number, count in rows}
+        totals[row.proposal_number] = int(row.total)
+    return found, totals
 
 
 def _joiner_organizations(session: Session, numbers: Sequence[int]) -> dict[int, list[str]]:

@@ -16,10 +16,11 @@ from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import NotFound
 from mwgbot.domain.proposals import ProposalSnapshot, Stage, State, Verdict
-from mwgbot.services import ledger, limits, outbox
+from mwgbot.services import ledger, limits, listings, outbox
 from mwgbot.services.participation import Objected, Participation, lock_card
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
+from mwgbot.services.read_models import Listing
 
 
 @dataclass(frozen=True)
@@ -207,10 +208,24 @@ class ProposalService:
             )
         )
 
-    def open_proposals(self) -> list[ProposalSnapshot]:
-        return queries.load_snapshots(self.session, states=[State.OPEN, State.ESCALATED])
+    def overview(self, active_limit: int) -> tuple[Listing, list[ProposalSnapshot], Listing]:
+        """What `/mwg list` shows: open and escalated proposals (closing soonest first),
+        recent outcomes, active initiatives; every snapshot built in one batch."""
+        lists = listings.realize(
+            self.session,
+            {
+                "open": listings.page(
+                    self.session,
+                    [ProposalRow.state.in_([State.OPEN.value, State.ESCALATED.value])],
+                    [ProposalRow.closes_at, ProposalRow.number],
+                ),
+                "outcomes": listings.Page(tuple(self._recent_outcome_rows()), 0),
+                "active": listings.active(self.session, active_limit),
+            },
+        )
+        return lists["open"], list(lists["outcomes"].items), lists["active"]
 
-    def recent_outcomes(self, limit: int = 5) -> list[ProposalSnapshot]:
+    def _recent_outcome_rows(self, limit: int = 5) -> list[ProposalRow]:
         """The proposals whose story ended last: declined, withdrawn, delivered or dropped,
         newest first. Each kind is read by its own end time, `limit` rows at most."""
         ends = (
@@ -228,7 +243,7 @@ class ProposalService:
             ).all()
             ended += [(getattr(row, ended_at.key), row.number, row) for row in rows]
         ended.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
-        return queries.snapshots(self.session, [row for _at, _n, row in ended[:limit]])
+        return [row for _at, _n, row in ended[:limit]]
 
     # --- closing ---------------------------------------------------------------------------
 

@@ -258,7 +258,7 @@ def proposal_details(
 
 
 def proposal_list(
-    open_ones: Sequence[ProposalSnapshot],
+    open_ones: Listing | Sequence[ProposalSnapshot],
     outcomes: Sequence[ProposalSnapshot],
     active: Listing | None = None,
     now: datetime | None = None,
@@ -266,8 +266,10 @@ def proposal_list(
     """The `/mwg list` answer: open and escalated proposals, active initiatives with the age
     of their latest update (as of `now`), recent outcomes. Each part keeps whole lines within
     its share of the section and counts what it leaves out, so none crowds out the next."""
+    if not isinstance(open_ones, Listing):
+        open_ones = Listing.of(open_ones)
     open_lines = []
-    for p in open_ones[:MAX_LISTED]:
+    for p in open_ones.items[:MAX_LISTED]:
         if p.state is State.ESCALATED:
             status = "escalated, waiting for a moderator"
         else:
@@ -292,7 +294,7 @@ def proposal_list(
         initiative_blocks.listing_text(
             "*Open proposals*",
             open_lines,
-            max(0, len(open_ones) - MAX_LISTED),
+            open_ones.total - len(open_lines) if open_ones.total else 0,
             SECTION_LIMIT - later_active - later_outcomes,
         )
     ]

@@ -18,7 +18,7 @@ from mwgbot.domain.editing import Wording
 from mwgbot.domain.errors import DomainError
 from mwgbot.domain.limits import OpenLimitReached
 from mwgbot.domain.proposals import ProposalSnapshot
-from mwgbot.services import listings, outbox
+from mwgbot.services import outbox
 from mwgbot.services.bot import BotServices
 from mwgbot.services.reactions import ReactionEvent
 from mwgbot.services.time_log import hours_given
@@ -109,8 +109,7 @@ class ProposalHandlers:
     def list(self, _command: commands.ListProposals, _invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
             service = self.bot.proposals(session, via=Via.COMMAND)
-            open_ones, outcomes = service.open_proposals(), service.recent_outcomes()
-            active = listings.listing_of(session, listings.active(session, blocks.ACTIVE_LISTED))
+            open_ones, outcomes, active = service.overview(blocks.ACTIVE_LISTED)
         return Reply(blocks.proposal_list(open_ones, outcomes, active, self.bot.clock.now()))
 
     def join(self, command: commands.Join, invocation: Invocation) -> Reply:
