@@ -18,6 +18,7 @@ from mwgbot.db.session import Database
 from mwgbot.domain.activity import Via
 from mwgbot.domain.clock import Clock, SystemClock
 from mwgbot.scheduling.jobs import BotScheduler, Sweep, default_steps
+from mwgbot.services.batching import GroupCommitter
 from mwgbot.services.bot import BotServices
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.policy import Policy
@@ -66,6 +67,8 @@ class Runtime:
 
     def close(self) -> None:
         self.scheduler.shutdown()
+        if self.bot.group_commit is not None:
+            self.bot.group_commit.close()
         self.db.dispose()
 
 
@@ -80,7 +83,14 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool 
     clock = clock or SystemClock()
     slack = SlackNotifier(client)
     delivery = Delivery(db, slack, renderer, policy, clock)
-    bot = BotServices(db=db, policy=policy, clock=clock, renderer=renderer, delivery=delivery)
+    bot = BotServices(
+        db=db,
+        policy=policy,
+        clock=clock,
+        renderer=renderer,
+        delivery=delivery,
+        group_commit=GroupCommitter(db, name="reactions"),
+    )
     reconciler = Reconciler(db, slack, renderer, policy, clock, SystemClock(), identity.bot_user_id)
     scheduler = BotScheduler(
         Sweep(bot, steps=default_steps(bot)),

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from mwgbot.db.session import Database
 from mwgbot.domain.activity import Via
 from mwgbot.domain.clock import Clock
+from mwgbot.services.batching import GroupCommitter
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.digest import DigestService
 from mwgbot.services.home import HomeService
@@ -22,6 +24,8 @@ from mwgbot.services.proposals import ProposalService
 from mwgbot.services.reactions import ReactionService
 from mwgbot.services.time_log import TimeLogService
 from mwgbot.services.welcome import WelcomeService
+
+T = TypeVar("T")
 
 
 def _nothing() -> None:
@@ -37,6 +41,15 @@ class BotServices:
     delivery: Delivery
     # Wakes the delivery after a unit of work queued messages (set by the scheduler).
     wake: Callable[[], None] = field(default=_nothing)
+    # Reactions arriving together are committed together (set by the runtime).
+    group_commit: GroupCommitter | None = None
+
+    def commit_together(self, work: Callable[[Session], T]) -> T:
+        """Apply `work` in a unit of work shared with others arriving at the same time."""
+        if self.group_commit is None:
+            with self.db.unit_of_work() as session:
+                return work(session)
+        return self.group_commit.run(work)
 
     def proposals(self, session: Session, *, via: Via) -> ProposalService:
         return ProposalService(session, self.policy, self.renderer, self.clock.now(), via)

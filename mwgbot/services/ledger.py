@@ -10,14 +10,64 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from mwgbot.db.models import ActivityRow
+from mwgbot.db.models import ActivityRow, MemberRow, ProposalRow
 from mwgbot.domain.activity import Activity, ActivityKind, Via
 from mwgbot.services import members
 
 _APPEND = insert(ActivityRow)  # built once: it runs on every change, reactions included
+
+
+def _append_and_touch(*also: Any) -> Any:
+    """PostgreSQL: the row appended, and its actor's member row touched, in one statement
+    (a data-modifying CTE; SQLite has none, so there the two are separate). `also`: more
+    data-modifying CTEs to run in the same statement."""
+    touched = (
+        postgresql.insert(MemberRow)
+        .values(
+            user_id=bindparam("row_actor_id"),
+            organization=None,
+            updated_at=bindparam("row_at"),
+            first_seen_at=bindparam("row_at"),
+            last_active_at=bindparam("row_at"),
+            is_bot=False,
+        )
+        .on_conflict_do_update(
+            index_elements=[MemberRow.user_id],
+            set_={"last_active_at": postgresql.insert(MemberRow).excluded.last_active_at},
+        )
+        .cte("touched")
+    )
+    return (
+        insert(ActivityRow)
+        .values(
+            at=bindparam("row_at"),
+            actor_id=bindparam("row_actor_id"),
+            proposal_number=bindparam("row_proposal_number"),
+            kind=bindparam("row_kind"),
+            via=bindparam("row_via"),
+            details=bindparam("row_details", type_=ActivityRow.__table__.c.details.type),
+        )
+        .add_cte(touched, *also)
+    )
+
+
+_CARD_IS_STALE = (
+    update(ProposalRow)
+    .where(ProposalRow.number == bindparam("card"))
+    .values(card_revision=ProposalRow.card_revision + 1)
+)
+_APPEND_AND_TOUCH = _append_and_touch()
+_APPEND_TOUCH_AND_STALE = _append_and_touch(
+    update(ProposalRow)
+    .where(ProposalRow.number == bindparam("row_proposal_number"))
+    .values(card_revision=ProposalRow.card_revision + 1)
+    .returning(ProposalRow.number)
+    .cte("stale")
+)
 
 
 def record(
@@ -29,19 +79,29 @@ def record(
     actor_id: str | None = None,
     proposal_number: int | None = None,
     details: Mapping[str, Any] | None = None,
+    card_is_stale: bool = False,
 ) -> None:
-    """Append one row; a member who acted is marked as having taken part."""
-    session.connection().execute(
-        _APPEND,
-        {
-            "at": at,
-            "actor_id": actor_id,
-            "proposal_number": proposal_number,
-            "kind": kind.value,
-            "via": via.value,
-            "details": dict(details or {}),
-        },
-    )
+    """Append one row; a member who acted is marked as having taken part. With
+    `card_is_stale`, the proposal's card is also marked for an update (the delivery
+    coalesces them), in the same round trip where the database allows."""
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    if card_is_stale and not (postgres and actor_id is not None):
+        connection.execute(_CARD_IS_STALE, {"card": proposal_number})
+    row = {
+        "at": at,
+        "actor_id": actor_id,
+        "proposal_number": proposal_number,
+        "kind": kind.value,
+        "via": via.value,
+        "details": dict(details or {}),
+    }
+    if postgres and actor_id is not None:
+        # One round trip for every write: this runs on every reaction, before the ack.
+        statement = _APPEND_TOUCH_AND_STALE if card_is_stale else _APPEND_AND_TOUCH
+        connection.execute(statement, {f"row_{k}": v for k, v in row.items()})
+        return
+    connection.execute(_APPEND, row)
     if actor_id is not None:
         members.touch(session, actor_id, at)
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
-from mwgbot.db.models import ObjectionRow, ProposalRow, SignupRow
+from mwgbot.db.models import ObjectionRow, ProcessedEventRow, ProposalRow, SignupRow
 from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import NotFound
@@ -55,16 +56,58 @@ _REVISE_OBJECTION = (
 _WITHDRAW_OBJECTION = delete(ObjectionRow).where(
     ObjectionRow.proposal_number == bindparam("number"), ObjectionRow.user_id == bindparam("user")
 )
-_CARD_IS_STALE = (
-    update(ProposalRow)
-    .where(ProposalRow.number == bindparam("card"))
-    .values(card_revision=ProposalRow.card_revision + 1)
-)
 _ACTIVE_NOW = (
     update(ProposalRow)
     .where(ProposalRow.number == bindparam("card"))
     .values(last_activity_at=bindparam("now"))
 )
+
+
+# PostgreSQL: the event recorded and its card read (and locked) in one round trip; the CTE
+# runs whether or not a card is found. SQLite has no data-modifying CTE: two statements.
+_EVENT = (
+    postgresql.insert(ProcessedEventRow)
+    .values(event_id=bindparam("event_id"), received_at=bindparam("received_at"))
+    .on_conflict_do_nothing()
+    .returning(ProcessedEventRow.event_id)
+    .cte("first_time")
+)
+_CLAIM_AND_CARD = (
+    select(
+        ProposalRow.number,
+        ProposalRow.state,
+        ProposalRow.closes_at,
+        select(func.count()).select_from(_EVENT).scalar_subquery().label("first"),
+    )
+    .where(
+        ProposalRow.message_ts == bindparam("ts"), ProposalRow.channel_id == bindparam("channel")
+    )
+    .with_for_update(of=ProposalRow)
+)
+_CLAIM_ONLY = select(select(func.count()).select_from(_EVENT).scalar_subquery())
+
+
+def claim_event(
+    session: Session, event_id: str, received_at: datetime, channel_id: str, message_ts: str
+) -> tuple[bool, Card | None]:
+    """Record an event as processed (True: the first time) and read the card it is about."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        first = queries.insert_ignoring_duplicates(
+            session, ProcessedEventRow, {"event_id": event_id, "received_at": received_at}
+        )
+        return first, (card_at(session, channel_id, message_ts) if first else None)
+    params = {
+        "event_id": event_id,
+        "received_at": received_at,
+        "ts": message_ts,
+        "channel": channel_id,
+    }
+    found = connection.execute(_CLAIM_AND_CARD, params).first()
+    if found is None:  # no such card; the event is recorded all the same
+        return False, None
+    card = Card(found.number, State(found.state), found.closes_at)
+    return bool(found.first), card
 
 
 def lock_card(session: Session, number: int) -> Card:
@@ -159,7 +202,6 @@ class Participation:
 
     def _changed(self, card: Card, kind: ActivityKind, user_id: str, **details: Any) -> None:
         """The card is stale (the delivery coalesces updates), and the ledger says why."""
-        self.session.connection().execute(_CARD_IS_STALE, {"card": card.number})
         ledger.record(
             self.session,
             kind=kind,
@@ -168,4 +210,5 @@ class Participation:
             actor_id=user_id,
             proposal_number=card.number,
             details=details,
+            card_is_stale=True,
         )

@@ -19,11 +19,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
-from mwgbot.db.models import ProcessedEventRow, ReactionMarkRow
+from mwgbot.db.models import ReactionMarkRow
 from mwgbot.domain.activity import Via
 from mwgbot.domain.errors import DomainError, NotPossible
 from mwgbot.services import outbox
-from mwgbot.services.participation import Card, Objected, Participation, card_at
+from mwgbot.services.participation import Card, Objected, Participation, card_at, claim_event
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Rendered, Renderer
 
@@ -96,13 +96,14 @@ class ReactionService:
         except NotPossible:
             log.warning("ignoring a reaction event with a malformed time %r", event.event_ts[:40])
             return False
-        if event.event_id and not queries.insert_ignoring_duplicates(
-            self.session,
-            ProcessedEventRow,
-            {"event_id": event.event_id, "received_at": self.now},
-        ):
-            return False  # a retry of an event already applied
-        card = card_at(self.session, event.channel_id, event.message_ts)
+        if event.event_id:
+            first, card = claim_event(
+                self.session, event.event_id, self.now, event.channel_id, event.message_ts
+            )
+            if not first:
+                return False  # a retry of an event already applied
+        else:
+            card = card_at(self.session, event.channel_id, event.message_ts)
         if card is None:
             return False
         return self._apply(

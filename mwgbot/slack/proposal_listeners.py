@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import Via
@@ -331,12 +332,15 @@ class ProposalHandlers:
             event_ts=event.get("event_ts") or str(body.get("event_time", "0")),
             added=added,
         )
+
         # Committed before Bolt acknowledges (process_before_response): a failure here
         # answers 500 and Slack delivers the event again.
-        with self.bot.db.unit_of_work() as session:
+        def apply(session: Session) -> bool:
             service = self.bot.reactions(session, via=Via.REACTION)
             service.handle(reaction, bot_user)
-        if service.queued:
+            return service.queued
+
+        if self.bot.commit_together(apply):
             self.bot.wake()
 
 
