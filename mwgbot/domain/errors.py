@@ -15,3 +15,7 @@ class NotPossible(DomainError):
 
 class NotFound(DomainError):
     """The thing referred to does not exist."""
+
+
+def no_such_proposal(number: int) -> NotFound:
+    return NotFound(f"There is no proposal #{number}. `/mwg list` shows the open ones.")

@@ -20,12 +20,13 @@ from mwgbot.db.models import OutboxRow, ProposalRow
 from mwgbot.domain import editing as rules
 from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.editing import Change, Field, FieldChange, Wording
-from mwgbot.domain.errors import NotFound, NotPossible
+from mwgbot.domain.errors import NotPossible, no_such_proposal
 from mwgbot.domain.proposals import ProposalSnapshot, State
-from mwgbot.services import ledger, outbox
+from mwgbot.services import outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Rendered
 from mwgbot.services.proposals import closing_soon_key, legacy_closing_soon_key
+from mwgbot.services.use_case import UseCase
 
 # An outbox row that will never be sent, because what it said is no longer true.
 CANCELLED = "cancelled"
@@ -76,21 +77,18 @@ def wording_of(proposal: ProposalSnapshot) -> Wording:
     )
 
 
-class EditingService:
+class EditingService(UseCase):
     def __init__(
         self, session: Session, policy: Policy, notes: EditNotes, now: datetime, via: Via
     ) -> None:
-        self.session = session
-        self.policy = policy
+        super().__init__(session, policy, now, via)
         self.notes = notes
-        self.now = now
-        self.via = via
 
     def editable(self, number: int, actor_id: str) -> ProposalSnapshot:
         """The proposal as an edit form shows it; refused for anyone who may not edit it."""
         row = self.session.get(ProposalRow, number)
         if row is None:
-            raise NotFound(f"There is no proposal #{number}. `/mwg list` shows the open ones.")
+            raise no_such_proposal(number)
         self._check(Change.EDIT, row, actor_id)
         return queries.snapshot(self.session, row)
 
@@ -98,7 +96,7 @@ class EditingService:
         self, number: int, actor_id: str, wording: Wording, *, seen: str | None = None
     ) -> Edited:
         """Save a new wording; `seen` is the fingerprint of what the member's form showed."""
-        row = self._lock(number)
+        row = self._locked_proposal(number)
         self._check(Change.EDIT, row, actor_id)
         before = wording_of(queries.snapshot(self.session, row))
         if seen is not None and rules.fingerprint(before) != seen:
@@ -132,7 +130,7 @@ class EditingService:
             self._move_close(row, closes_at)
             details["closes_at"] = {"from": was_closing.isoformat(), "to": closes_at.isoformat()}
         proposal = self._stale_card(row)
-        self._record(ActivityKind.EDITED, number, actor_id, details)
+        self._record(ActivityKind.EDITED, number, actor_id, **details)
         self._thread_note(
             number,
             self.notes.edited(proposal, actor_id, changes, was_closing),
@@ -143,7 +141,7 @@ class EditingService:
         return Edited(proposal, changes, was_closing)
 
     def extend(self, number: int, actor_id: str, by: timedelta) -> Extended:
-        row = self._lock(number)
+        row = self._locked_proposal(number)
         self._check(Change.EXTEND, row, actor_id)
         was_closing = row.closes_at
         closes_at = rules.extended_close(
@@ -155,21 +153,13 @@ class EditingService:
             ActivityKind.EXTENDED,
             number,
             actor_id,
-            {
-                "by_seconds": int(by.total_seconds()),
-                "closes_at": {"from": was_closing.isoformat(), "to": closes_at.isoformat()},
-            },
+            by_seconds=int(by.total_seconds()),
+            closes_at={"from": was_closing.isoformat(), "to": closes_at.isoformat()},
         )
         self._thread_note(number, self.notes.extended(proposal, actor_id, by, was_closing))
         return Extended(proposal, by, was_closing)
 
     # --- helpers ---------------------------------------------------------------------------
-
-    def _lock(self, number: int) -> ProposalRow:
-        row = queries.lock_proposal(self.session, number)
-        if row is None:
-            raise NotFound(f"There is no proposal #{number}. `/mwg list` shows the open ones.")
-        return row
 
     def _check(self, change: Change, row: ProposalRow, actor_id: str) -> None:
         rules.check_may_change(
@@ -217,19 +207,6 @@ class EditingService:
         row.card_revision += 1
         self.session.flush()
         return queries.snapshot(self.session, row)
-
-    def _record(
-        self, kind: ActivityKind, number: int, actor_id: str, details: dict[str, Any]
-    ) -> None:
-        ledger.record(
-            self.session,
-            kind=kind,
-            at=self.now,
-            via=self.via,
-            actor_id=actor_id,
-            proposal_number=number,
-            details=details,
-        )
 
     def _thread_note(self, number: int, message: Rendered, *, broadcast: bool = False) -> None:
         outbox.enqueue(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from mwgbot.db.models import ActivityRow, ProposalRow
 from mwgbot.domain.activity import Activity
-from mwgbot.domain.errors import NotFound
+from mwgbot.domain.errors import no_such_proposal
 from mwgbot.services.ledger import as_activity
 
 # A long story shows how it began and how it stands now; the middle is counted, not shown.
@@ -35,7 +35,7 @@ def timeline(session: Session, number: int, *, head: int = HEAD, tail: int = TAI
     """The first `head` and last `tail` rows about proposal `number`, and how many lie between."""
     proposal = session.get(ProposalRow, number)
     if proposal is None:
-        raise NotFound(f"There is no proposal #{number}. `/mwg list` shows the open ones.")
+        raise no_such_proposal(number)
     about = ActivityRow.proposal_number == number
     total = int(session.scalar(select(func.count()).select_from(ActivityRow).where(about)) or 0)
     if total <= head + tail:

@@ -11,7 +11,6 @@ a long downtime queues one nudge for the current period, never a backlog.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -20,11 +19,11 @@ from mwgbot.db import queries
 from mwgbot.db.models import OutboxRow, ProposalRow, ProposalUpdateRow
 from mwgbot.domain import initiatives as rules
 from mwgbot.domain.activity import ActivityKind, Via
-from mwgbot.domain.errors import NotFound
 from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot, State
-from mwgbot.services import ledger, outbox
+from mwgbot.services import outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
+from mwgbot.services.use_case import UseCase
 
 __all__ = ["SHOWN_UPDATES", "InitiativeService"]
 
@@ -34,21 +33,18 @@ SHOWN_UPDATES = 10
 _KEY_CHUNK = 500
 
 
-class InitiativeService:
+class InitiativeService(UseCase):
     def __init__(
         self, session: Session, policy: Policy, renderer: Renderer, now: datetime, via: Via
     ) -> None:
-        self.session = session
-        self.policy = policy
+        super().__init__(session, policy, now, via)
         self.renderer = renderer
-        self.now = now
-        self.via = via  # how the changes this service makes came in, for the ledger
 
     # --- owners report and close -------------------------------------------------------------
 
     def update(self, number: int, actor_id: str, text: str) -> ProposalSnapshot:
         """A progress note: kept, shown on the card, posted in the card's thread."""
-        row = self._get(number)
+        row = self._locked_proposal(number)
         rules.check_update(
             number,
             State(row.state),
@@ -92,7 +88,7 @@ class InitiativeService:
     def _finish(
         self, number: int, actor_id: str, outcome: State, *, link: str | None, note: str | None
     ) -> ProposalSnapshot:
-        row = self._get(number)
+        row = self._locked_proposal(number)
         new_state = rules.finish(
             number,
             State(row.state),
@@ -219,23 +215,6 @@ class InitiativeService:
         )
 
     # --- helpers -----------------------------------------------------------------------------
-
-    def _record(self, kind: ActivityKind, number: int, actor_id: str, **details: Any) -> None:
-        ledger.record(
-            self.session,
-            kind=kind,
-            at=self.now,
-            via=self.via,
-            actor_id=actor_id,
-            proposal_number=number,
-            details=details,
-        )
-
-    def _get(self, number: int) -> ProposalRow:
-        row = queries.lock_proposal(self.session, number)
-        if row is None:
-            raise NotFound(f"There is no proposal #{number}. `/mwg list` shows the open ones.")
-        return row
 
 
 def _joiners(row: ProposalRow) -> frozenset[str]:

@@ -21,10 +21,11 @@ from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import NotAllowed, NotPossible
 from mwgbot.domain.meetings import MeetingSeries, ReminderSlot, due_reminders
 from mwgbot.domain.proposals import State
-from mwgbot.services import ledger, listings, outbox
+from mwgbot.services import listings, outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Agenda, MeetingChange, NextMeetings
+from mwgbot.services.use_case import UseCase
 
 __all__ = ["MeetingService", "meeting_series", "reminder_key"]
 
@@ -45,15 +46,12 @@ def reminder_key(slot: ReminderSlot) -> str:
     return f"reminder:{slot.key}"
 
 
-class MeetingService:
+class MeetingService(UseCase):
     def __init__(
         self, session: Session, policy: Policy, renderer: Renderer, now: datetime, via: Via
     ) -> None:
-        self.session = session
-        self.policy = policy
+        super().__init__(session, policy, now, via)
         self.renderer = renderer
-        self.now = now
-        self.via = via  # how skips and restores came in, for the ledger
 
     # --- the series --------------------------------------------------------------------------
 
@@ -141,7 +139,7 @@ class MeetingService:
         series = series.with_skipped([meeting.date()])
         change = MeetingChange(meeting, True, inserted, series.next_meeting(self.now))
         if inserted:
-            self._record(ActivityKind.MEETING_SKIPPED, actor_id, meeting)
+            self._record_meeting(ActivityKind.MEETING_SKIPPED, actor_id, meeting)
             # Reminders queued for it but not yet sent are moot now; a restore queues them anew.
             keys = [reminder_key(ReminderSlot.for_meeting(meeting, lead)) for lead in self._leads]
             self.session.execute(
@@ -164,7 +162,7 @@ class MeetingService:
         series = series.without_skipped([meeting.date()])
         change = MeetingChange(meeting, False, removed, series.next_meeting(self.now))
         if removed:
-            self._record(ActivityKind.MEETING_RESTORED, actor_id, meeting)
+            self._record_meeting(ActivityKind.MEETING_RESTORED, actor_id, meeting)
             self._notify(change, actor_id)
         return change
 
@@ -191,15 +189,8 @@ class MeetingService:
             )
         return series, meeting
 
-    def _record(self, kind: ActivityKind, actor_id: str, meeting: datetime) -> None:
-        ledger.record(
-            self.session,
-            kind=kind,
-            at=self.now,
-            via=self.via,
-            actor_id=actor_id,
-            details={"meeting": meeting.isoformat()},
-        )
+    def _record_meeting(self, kind: ActivityKind, actor_id: str, meeting: datetime) -> None:
+        self._record(kind, None, actor_id, meeting=meeting.isoformat())
 
     def _notify(self, change: MeetingChange, actor_id: str) -> None:
         outbox.enqueue(

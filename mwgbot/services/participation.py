@@ -21,7 +21,7 @@ from mwgbot.db import queries
 from mwgbot.db.models import ObjectionRow, ProcessedEventRow, ProposalRow, SignupRow
 from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import ActivityKind, Via
-from mwgbot.domain.errors import NotFound
+from mwgbot.domain.errors import no_such_proposal
 from mwgbot.domain.proposals import State
 from mwgbot.services import ledger
 
@@ -115,7 +115,7 @@ def lock_card(session: Session, number: int) -> Card:
     the check and the change (SQLite's writers are serialized anyway)."""
     found = session.connection().execute(_CARD_BY_NUMBER, {"number": number}).first()
     if found is None:
-        raise NotFound(f"There is no proposal #{number}. `/mwg list` shows the open ones.")
+        raise no_such_proposal(number)
     return Card(found.number, State(found.state), found.closes_at)
 
 

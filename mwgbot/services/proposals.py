@@ -14,13 +14,14 @@ from mwgbot.db import queries
 from mwgbot.db.models import MemberRow, ObjectionRow, OutboxRow, ProposalRow, SignupRow
 from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import ActivityKind, Via
-from mwgbot.domain.errors import NotFound
+from mwgbot.domain.errors import no_such_proposal
 from mwgbot.domain.proposals import ProposalSnapshot, Stage, State, Verdict
-from mwgbot.services import ledger, limits, listings, outbox
+from mwgbot.services import limits, listings, outbox
 from mwgbot.services.participation import Objected, Participation, lock_card
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Listing
+from mwgbot.services.use_case import UseCase
 
 
 @dataclass(frozen=True)
@@ -31,15 +32,12 @@ class Change:
     changed: bool
 
 
-class ProposalService:
+class ProposalService(UseCase):
     def __init__(
         self, session: Session, policy: Policy, renderer: Renderer, now: datetime, via: Via
     ) -> None:
-        self.session = session
-        self.policy = policy
+        super().__init__(session, policy, now, via)
         self.renderer = renderer
-        self.now = now
-        self.via = via  # how the changes this service makes came in, for the ledger
         self._participation = Participation(session, now, via)
 
     # --- proposing -------------------------------------------------------------------------
@@ -120,7 +118,7 @@ class ProposalService:
     # --- proposer and moderators -----------------------------------------------------------
 
     def withdraw(self, number: int, actor_id: str) -> ProposalSnapshot:
-        row = self._get(number)
+        row = self._locked_proposal(number)
         new_state = rules.withdraw(
             number, State(row.state), row.proposer_id, actor_id, self.policy.moderators
         )
@@ -131,7 +129,7 @@ class ProposalService:
         return self._announce(row, f"withdraw:{number}")
 
     def resolve(self, number: int, actor_id: str, verdict: Verdict, note: str) -> ProposalSnapshot:
-        row = self._get(number)
+        row = self._locked_proposal(number)
         new_state = rules.resolve(
             number,
             State(row.state),
@@ -187,7 +185,7 @@ class ProposalService:
     def show(self, number: int) -> ProposalSnapshot:
         row = self.session.get(ProposalRow, number, populate_existing=True)
         if row is None:
-            raise NotFound(f"There is no proposal #{number}. `/mwg list` shows the open ones.")
+            raise no_such_proposal(number)
         return queries.snapshot(self.session, row)
 
     def has_joined(self, number: int, user_id: str) -> bool:
@@ -327,25 +325,6 @@ class ProposalService:
         return announced
 
     # --- helpers ---------------------------------------------------------------------------
-
-    def _record(
-        self, kind: ActivityKind, number: int | None, actor_id: str | None, **details: Any
-    ) -> None:
-        ledger.record(
-            self.session,
-            kind=kind,
-            at=self.now,
-            via=self.via,
-            actor_id=actor_id,
-            proposal_number=number,
-            details=details,
-        )
-
-    def _get(self, number: int) -> ProposalRow:
-        row = queries.lock_proposal(self.session, number)
-        if row is None:
-            raise NotFound(f"There is no proposal #{number}. `/mwg list` shows the open ones.")
-        return row
 
     def _announce(self, row: ProposalRow, dedupe_key: str) -> ProposalSnapshot:
         """Mark the card stale and queue the outcome as a thread reply sent to the channel."""

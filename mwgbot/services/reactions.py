@@ -26,6 +26,7 @@ from mwgbot.services import outbox
 from mwgbot.services.participation import Card, Objected, Participation, card_at, claim_event
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Rendered, Renderer
+from mwgbot.services.use_case import UseCase
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +74,12 @@ _MARKS = select(
 ).where(ReactionMarkRow.proposal_number == bindparam("number"))
 
 
-class ReactionService:
+class ReactionService(UseCase):
     def __init__(
         self, session: Session, policy: Policy, renderer: Renderer, now: datetime, via: Via
     ) -> None:
-        self.session = session
-        self.policy = policy
+        super().__init__(session, policy, now, via)
         self.renderer = renderer
-        self.now = now
         self.participation = Participation(session, now, via)
         # Whether a message was queued for Slack (a question or a refusal): only then is the
         # delivery woken at once; a stale card waits for its next coalesced update anyway.
