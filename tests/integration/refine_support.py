@@ -3,7 +3,6 @@ ledger rows a step wrote, and Block Kit validation of everything the bot sent.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -11,7 +10,7 @@ from slack_sdk.models.views import View
 from sqlalchemy import select
 
 from mwgbot import fakeslack_payloads as payloads
-from mwgbot.db.models import ActivityRow, OutboxRow
+from mwgbot.db.models import OutboxRow
 from mwgbot.slack import ids
 from tests import slack_requests as sr
 from tests.conftest import RunningBot
@@ -71,35 +70,6 @@ def submit_edit(
             ids.VIEW_EDIT, values, user_id=user, private_metadata=view["private_metadata"]
         )
     )
-
-
-@dataclass(frozen=True)
-class Row:
-    kind: str
-    via: str
-    actor: str | None
-    proposal: int | None
-    details: dict[str, Any]
-
-
-class Ledger:
-    """The ledger rows each step added, in order."""
-
-    def __init__(self, bot: RunningBot) -> None:
-        self.bot = bot
-        self.seen = 0
-        self.new()
-
-    def new(self) -> list[Row]:
-        with self.bot.runtime.db.unit_of_work() as session:
-            rows = session.scalars(
-                select(ActivityRow).where(ActivityRow.id > self.seen).order_by(ActivityRow.id)
-            ).all()
-            if rows:
-                self.seen = rows[-1].id
-            return [
-                Row(r.kind, r.via, r.actor_id, r.proposal_number, dict(r.details)) for r in rows
-            ]
 
 
 def closing_soon(bot: RunningBot, number: int) -> list[str]:

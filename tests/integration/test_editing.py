@@ -11,12 +11,12 @@ from datetime import timedelta
 from mwgbot.slack import ids
 from tests.conftest import CHANNEL, RunningBot
 from tests.integration.refine_support import (
-    Ledger,
     all_sent_is_valid_block_kit,
     closing_soon,
     open_edit_form,
     submit_edit,
 )
+from tests.ledger_support import Ledger
 
 
 def propose(

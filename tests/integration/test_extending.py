@@ -11,11 +11,11 @@ from mwgbot.db.models import OutboxRow
 from mwgbot.slack.router import INTERNAL_ERROR
 from tests.conftest import CHANNEL, RunningBot
 from tests.integration.refine_support import (
-    Ledger,
     all_sent_is_valid_block_kit,
     closing_soon,
     outbox_keys,
 )
+from tests.ledger_support import Ledger
 
 DAY = timedelta(days=1)
 

@@ -12,7 +12,7 @@ import pytest
 from mwgbot.fakeslack import FakeSlack
 from tests.block_kit_check import check_sent
 from tests.conftest import RunningBot
-from tests.integration.test_ledger import Ledger, Row
+from tests.ledger_support import Ledger, Row
 
 
 @pytest.fixture(autouse=True)

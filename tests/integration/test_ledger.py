@@ -4,51 +4,17 @@ writes none. Driven through signed requests, as Slack sends them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
 
-from mwgbot.db.models import ActivityRow, MemberRow, ProposalRow
+from mwgbot.db.models import MemberRow, ProposalRow
 from mwgbot.slack import ids
 from mwgbot.slack.router import INTERNAL_ERROR
 from tests import slack_requests as sr
 from tests.conftest import CHANNEL, RunningBot
-
-
-@dataclass(frozen=True)
-class Row:
-    kind: str
-    via: str
-    actor: str | None
-    proposal: int | None
-    details: dict[str, Any]
-
-
-class Ledger:
-    """Reads the rows a step added, in order."""
-
-    def __init__(self, bot: RunningBot) -> None:
-        self.bot = bot
-        self.seen = 0
-
-    def new(self) -> list[Row]:
-        with self.bot.runtime.db.unit_of_work() as session:
-            rows = session.scalars(
-                select(ActivityRow).where(ActivityRow.id > self.seen).order_by(ActivityRow.id)
-            ).all()
-            if rows:
-                self.seen = rows[-1].id
-            return [
-                Row(r.kind, r.via, r.actor_id, r.proposal_number, dict(r.details)) for r in rows
-            ]
-
-    def one(self) -> Row:
-        rows = self.new()
-        assert len(rows) == 1, rows
-        return rows[0]
+from tests.ledger_support import Ledger, Row
 
 
 @pytest.fixture

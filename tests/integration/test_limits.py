@@ -16,7 +16,8 @@ from tests.integration.meeting_support import (
     Launcher,
     launcher_fixture,  # noqa: F401 (the `launcher` fixture)
 )
-from tests.integration.refine_support import Ledger, all_sent_is_valid_block_kit
+from tests.integration.refine_support import all_sent_is_valid_block_kit
+from tests.ledger_support import Ledger
 
 SLOW_DOWN = "Slow down: that is more than 5 `/mwg` commands from you in a minute."
 
