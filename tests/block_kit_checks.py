@@ -1,8 +1,10 @@
-"""What Slack would refuse, checked with slack_sdk.models, plus the limits slack_sdk does not
-check itself (50 blocks a message, 100 a view, 2,000 characters a section field)."""
+"""What Slack would refuse is a defect even if the fake accepts it. Every message and view is
+checked with slack_sdk.models, plus the limits slack_sdk does not check itself: 50 blocks a
+message, 2,000 characters a section field, 3,000 a context element, 40,000 a message's text."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -13,18 +15,27 @@ from mwgbot.fakeslack import FakeSlack
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 FIELD_TEXT = 2000
+CONTEXT_TEXT = 3000
+MESSAGE_TEXT = 40_000
 MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update")
 VIEW_METHODS = ("views.open", "views.push", "views.update", "views.publish")
 
 
-def assert_valid_blocks(blocks: list[dict[str, Any]], *, limit: int = MESSAGE_BLOCKS) -> None:
+def assert_valid_blocks(blocks: Iterable[dict[str, Any]], *, limit: int = MESSAGE_BLOCKS) -> int:
+    """Validate a message's (or a view's) blocks; how many there were."""
+    blocks = list(blocks)
     assert len(blocks) <= limit, f"{len(blocks)} blocks; Slack takes at most {limit}"
-    for block in blocks:
-        parsed = Block.parse(block)
-        assert parsed is not None, f"not a Block Kit block: {block}"
+    for raw in blocks:
+        parsed = Block.parse(raw)
+        assert parsed is not None, f"not a Block Kit block: {raw}"
         parsed.validate_json()
-        for field in block.get("fields") or []:
-            assert len(field.get("text", "")) <= FIELD_TEXT
+        for field in raw.get("fields") or []:
+            assert len(field.get("text", "")) <= FIELD_TEXT, f"a field of {len(field['text'])}"
+        for element in raw.get("elements") or []:
+            text = element.get("text")
+            if element.get("type") == "mrkdwn" and isinstance(text, str):
+                assert len(text) <= CONTEXT_TEXT, f"context text of {len(text)} characters"
+    return len(blocks)
 
 
 def assert_valid_message(message: Any) -> None:
@@ -32,6 +43,7 @@ def assert_valid_message(message: Any) -> None:
     blocks = message.blocks if hasattr(message, "blocks") else message.get("blocks")
     text = message.text if hasattr(message, "text") else message.get("text")
     assert text or blocks, "a message needs text or blocks"
+    assert len(str(text or "")) <= MESSAGE_TEXT, f"a message text of {len(str(text))}"
     assert_valid_blocks(list(blocks or []))
 
 
@@ -46,10 +58,12 @@ def assert_every_payload_valid(fake: FakeSlack) -> int:
     """Validate every message and view the bot sent the fake Slack; how many were checked."""
     checked = 0
     for call in fake.calls:
+        if call.failed:
+            continue
         if call.method in MESSAGE_METHODS:
-            assert_valid_blocks(list(call.args.get("blocks") or []))
+            assert_valid_message(call.args)
             checked += 1
         elif call.method in VIEW_METHODS:
-            assert_valid_view(call.args["view"])
+            assert_valid_view(dict(call.args["view"]))
             checked += 1
     return checked

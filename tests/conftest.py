@@ -27,6 +27,7 @@ from mwgbot.runtime import Runtime, build_runtime
 from mwgbot.services.pacing import RateBudget
 from mwgbot.slack.server import server_config
 from tests import slack_requests as sr
+from tests.block_kit_checks import assert_every_payload_valid
 
 CHANNEL = "CMARKETING"
 MODERATORS = ("UMODERATOR", "UMODTWO")
@@ -79,8 +80,11 @@ def database_url(tmp_path: Path, postgres_url: str | None) -> str:
 
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
+    """The fake Slack of one test. At its end, everything the bot sent it is checked as Slack
+    would check it: a payload Slack would refuse fails the test that produced it."""
     with FakeSlack(users={"UALICE": "alice", "UBOB": "bob", "UCAROL": "carol"}) as fake:
         yield fake
+        assert_every_payload_valid(fake)
 
 
 def make_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:

@@ -1,5 +1,5 @@
-"""Helpers for the tests of the group's record: Slack's own validation of what we send, and
-rows written directly for features built on other branches."""
+"""Helpers for the tests of the group's record: the text of blocks, and ledger rows written
+directly."""
 
 from __future__ import annotations
 
@@ -7,36 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from mwgbot.db.session import Database
 from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.services import ledger
-
-MAX_MESSAGE_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
-
-
-def assert_valid_blocks(blocks: Sequence[dict[str, Any]]) -> None:
-    """What Slack would accept in one message: at most 50 blocks, each valid."""
-    assert 0 < len(blocks) <= MAX_MESSAGE_BLOCKS, len(blocks)
-    for block in blocks:
-        parsed = Block.parse(block)
-        assert parsed is not None, block
-        parsed.validate_json()
-        if block.get("type") == "section":
-            assert len(block["text"]["text"]) <= MAX_SECTION_TEXT
-
-
-def assert_valid_view(view: dict[str, Any]) -> None:
-    View(**view).validate_json()
-    for block in view["blocks"]:
-        parsed = Block.parse(block)
-        assert parsed is not None
-        parsed.validate_json()
 
 
 def blocks_text(blocks: Sequence[dict[str, Any]]) -> str:

@@ -1,40 +1,18 @@
-"""Helpers of the edit, extend and limits tests: the edit form as Slack sends it back, the
-ledger rows a step wrote, and Block Kit validation of everything the bot sent."""
+"""Helpers of the edit, extend and limits tests: the edit form as Slack sends it back, and
+the ledger rows a step wrote."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
 from sqlalchemy import select
 
 from mwgbot import fakeslack_payloads as payloads
 from mwgbot.db.models import OutboxRow
 from mwgbot.slack import ids
 from tests import slack_requests as sr
+from tests.block_kit_checks import assert_valid_view
 from tests.conftest import RunningBot
-
-
-def valid_view(view: dict[str, Any]) -> None:
-    View(**view).validate_json()
-
-
-def valid_blocks(blocks: list[dict[str, Any]]) -> None:
-    assert len(blocks) <= 50, len(blocks)
-    for block in blocks:
-        parsed = Block.parse(block)
-        assert parsed is not None, block
-        parsed.validate_json()
-
-
-def all_sent_is_valid_block_kit(bot: RunningBot) -> None:
-    """Every message, update and form the bot sent Slack, as slack_sdk's models check them."""
-    for call in bot.fake.calls:
-        if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
-            valid_blocks(list(call.args.get("blocks") or []))
-        elif call.method in ("views.open", "views.push", "views.update", "views.publish"):
-            valid_view(dict(call.args["view"]))
 
 
 def open_edit_form(bot: RunningBot, number: int, user: str = "UALICE") -> dict[str, Any]:
@@ -48,7 +26,7 @@ def open_edit_form(bot: RunningBot, number: int, user: str = "UALICE") -> dict[s
     assert len(opened) == before + 1
     view = dict(opened[-1].args["view"])
     assert view["callback_id"] == ids.VIEW_EDIT
-    valid_view(view)
+    assert_valid_view(view)
     return view
 
 

@@ -4,15 +4,11 @@ meeting), and neither counts a delivered or dropped initiative as live work."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from mwgbot.domain.activity import Via
-from mwgbot.fakeslack import FakeSlack
 from mwgbot.slack.renderer import BlockKitRenderer
-from tests.block_kit_check import check_blocks, check_sent
+from tests.block_kit_checks import assert_every_payload_valid, assert_valid_blocks
 from tests.conftest import RunningBot
 from tests.integration.meeting_support import digests, reminders
 
@@ -24,12 +20,6 @@ MONDAY_DEC_14 = datetime(2026, 12, 14, 14, 0, 5, tzinfo=UTC)
 MONDAY_DEC_28 = datetime(2026, 12, 28, 14, 0, 5, tzinfo=UTC)
 DEC_9 = datetime(2026, 12, 9, 15, 0, tzinfo=UTC)
 DEC_23 = datetime(2026, 12, 23, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def every_message_is_valid_block_kit(fake_slack: FakeSlack) -> Iterator[None]:
-    yield
-    check_sent(fake_slack)
 
 
 def to(bot: RunningBot, when: datetime) -> None:
@@ -72,7 +62,7 @@ def test_the_digest_shows_deliveries_drops_and_stalled_initiatives(bot: RunningB
     assert "Delivered since the last digest" not in latest  # told once, last time
     stalled = section(latest, ":zzz: *Stalled: active initiatives with no update or new join")
     assert "#3 *Video series* · no update or new join since <!date^" in stalled
-    check_sent(bot.fake)
+    assert_every_payload_valid(bot.fake)
 
 
 def test_a_delivered_initiative_no_longer_seeks_partners(bot: RunningBot) -> None:
@@ -127,7 +117,7 @@ def test_the_agenda_shows_deliveries_since_the_last_meeting_and_stalled_ones(
     assert "#2 *Podcast* · no update or new join since <!date^" in stalled
     bot.answer("update 2 Recorded the first episode")
     assert "Stalled" not in bot.answer("next")
-    check_sent(bot.fake)
+    assert_every_payload_valid(bot.fake)
 
 
 def test_digests_and_agendas_with_dozens_of_initiatives_are_valid(bot: RunningBot) -> None:
@@ -161,7 +151,7 @@ def test_digests_and_agendas_with_dozens_of_initiatives_are_valid(bot: RunningBo
     assert (agenda.delivered.total, agenda.dropped.total, agenda.stalled.total) == (40, 20, 30)
     assert len(agenda.delivered.items) == 25  # bounded; the rest counted
     message = renderer.meeting_reminder(agenda)
-    check_blocks(message.blocks)
+    assert_valid_blocks(message.blocks)
     text = "\n".join(b["text"]["text"] for b in message.blocks)
     assert "<!channel>" not in text
     assert "more" in text
@@ -169,4 +159,4 @@ def test_digests_and_agendas_with_dozens_of_initiatives_are_valid(bot: RunningBo
     assert "• and " in section(digest, ":tada: *Delivered since the last digest* (40)")
     assert len(bot.answer("next")) <= 2900
     assert len(bot.answer("list")) <= 2900
-    check_sent(bot.fake)
+    assert_every_payload_valid(bot.fake)

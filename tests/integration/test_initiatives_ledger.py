@@ -4,21 +4,12 @@ writes none."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
-from mwgbot.fakeslack import FakeSlack
-from tests.block_kit_check import check_sent
 from tests.conftest import RunningBot
 from tests.ledger_support import Ledger, Row
-
-
-@pytest.fixture(autouse=True)
-def every_message_is_valid_block_kit(fake_slack: FakeSlack) -> Iterator[None]:
-    yield
-    check_sent(fake_slack)
 
 
 @pytest.fixture

@@ -4,19 +4,17 @@ downtime; a new update or join starts a fresh series; a finished initiative is l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from mwgbot.db.models import OutboxRow
 from mwgbot.domain.activity import Via
 from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack
-from tests.block_kit_check import check_blocks, check_sent
+from tests.block_kit_checks import assert_every_payload_valid, assert_valid_blocks
 from tests.conftest import CHANNEL, START, RunningBot
 from tests.integration.meeting_support import (
     Launcher,
@@ -27,12 +25,6 @@ from tests.integration.meeting_support import (
 WINDOW = timedelta(days=4, minutes=1)
 QUIET = timedelta(days=21)  # MWG_STALE_AFTER's default
 MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture(autouse=True)
-def every_message_is_valid_block_kit(fake_slack: FakeSlack) -> Iterator[None]:
-    yield
-    check_sent(fake_slack)
 
 
 def nudges(fake: FakeSlack) -> list[dict[str, Any]]:
@@ -70,7 +62,7 @@ def test_a_quiet_initiative_is_nudged_once_per_period(bot: RunningBot) -> None:
     bot.advance(adopted_at + 2 * QUIET - bot.clock.now())
     assert len(nudges(bot.fake)) == 2
     assert "has been quiet for 6 weeks" in nudges(bot.fake)[1]["text"]
-    check_sent(bot.fake)
+    assert_every_payload_valid(bot.fake)
 
 
 def test_an_update_or_a_join_starts_a_fresh_series(bot: RunningBot) -> None:
@@ -138,7 +130,7 @@ def test_a_nudge_mentions_at_most_25_owners(bot: RunningBot) -> None:
     [nudge] = nudges(bot.fake)
     assert nudge["text"].count("<@U") == 25
     assert "and 16 more: how is it going?" in nudge["text"]
-    check_blocks(nudge["blocks"])
+    assert_valid_blocks(nudge["blocks"])
 
 
 def test_nudged_once_per_period_across_a_restart(launcher: Launcher) -> None:

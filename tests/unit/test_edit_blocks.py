@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
 
 from mwgbot import fakeslack_payloads as payloads
 from mwgbot.domain.editing import Field, FieldChange
@@ -17,6 +15,7 @@ from mwgbot.domain.proposals import Participant, ProposalSnapshot, Stage, State
 from mwgbot.slack import blocks, commands, ids, proposal_form
 from mwgbot.slack.edit_blocks import EditNotesBlocks, edited_answer, extended_answer
 from mwgbot.slack.limit_text import open_limit_answer, open_limit_field_error, slow_down
+from tests.block_kit_checks import assert_valid_blocks, assert_valid_view
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 HOSTILE = "<!channel> <@U0ADMIN> & <https://evil.example|docs>"
@@ -35,13 +34,6 @@ def proposal(**overrides: Any) -> ProposalSnapshot:
     return ProposalSnapshot(**values)
 
 
-def valid(rendered_blocks: list[dict[str, Any]]) -> None:
-    for block in rendered_blocks:
-        parsed = Block.parse(block)
-        assert parsed is not None
-        parsed.validate_json()
-
-
 def test_the_edit_form_is_prefilled_and_valid_at_the_largest_sizes() -> None:
     big = proposal(
         number=123456789,
@@ -53,7 +45,7 @@ def test_the_edit_form_is_prefilled_and_valid_at_the_largest_sizes() -> None:
         joiners=tuple(Participant(f"U{i:05d}", "Org") for i in range(500)),
     )
     view = blocks.edit_modal(big, '{"number": 123456789, "seen": "0123456789abcdef"}')
-    View(**view).validate_json()
+    assert_valid_view(view)
     assert view["title"]["text"] == "Edit #123456789"
     values = payloads.view_state(view)
     reading = proposal_form.read_wording(values)
@@ -66,7 +58,7 @@ def test_the_edit_form_is_prefilled_and_valid_at_the_largest_sizes() -> None:
 
 def test_an_empty_form_sends_nothing_for_its_empty_inputs() -> None:
     view = blocks.edit_modal(proposal(), "{}")
-    View(**view).validate_json()
+    assert_valid_view(view)
     values = payloads.view_state(view)
     assert values[ids.BLOCK_DESCRIPTION][ids.INPUT]["value"] is None
     assert values[ids.BLOCK_STAGES][ids.INPUT]["selected_options"] == []
@@ -75,7 +67,7 @@ def test_an_empty_form_sends_nothing_for_its_empty_inputs() -> None:
 
 def test_the_propose_form_is_unchanged_by_sharing_its_inputs() -> None:
     view = blocks.propose_modal("CMARKETING", "Default 7d; at least 3d.")
-    View(**view).validate_json()
+    assert_valid_view(view)
     assert [b["block_id"] for b in view["blocks"]] == [
         ids.BLOCK_TITLE,
         ids.BLOCK_DESCRIPTION,
@@ -99,7 +91,7 @@ def test_a_note_of_every_change_at_the_largest_sizes_stays_one_valid_section() -
     ]
     moved = proposal(closes_at=NOW + timedelta(days=1))
     note = EditNotesBlocks().edited(moved, "UMODERATOR", changes, NOW + timedelta(hours=3))
-    valid(note.blocks)
+    assert assert_valid_blocks(note.blocks) > 0
     text = note.blocks[0]["text"]["text"]
     assert len(text) < 2000
     assert "<!channel>" not in text
@@ -115,7 +107,7 @@ def test_the_extension_note_and_answers_name_the_times() -> None:
     note = EditNotesBlocks().extended(
         extended, "UALICE", timedelta(days=3), NOW + timedelta(days=7)
     )
-    valid(note.blocks)
+    assert assert_valid_blocks(note.blocks) > 0
     assert "extended #4's consensus window by 3d" in note.text
     assert f"<!date^{int((NOW + timedelta(days=10)).timestamp())}^" in note.text
     assert "(it was <!date^" in extended_answer(extended, NOW + timedelta(days=7))

@@ -25,7 +25,7 @@ from mwgbot.slack import initiative_blocks as ib
 from mwgbot.slack import meeting_blocks as mb
 from mwgbot.slack.block_kit import SECTION_LIMIT
 from mwgbot.slack.renderer import BlockKitRenderer
-from tests.block_kit_check import check_blocks
+from tests.block_kit_checks import assert_valid_blocks
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 RENDERER = BlockKitRenderer()
@@ -179,7 +179,7 @@ def test_an_active_initiative_without_updates_says_how_to_post_one() -> None:
     assert "No update yet" in text
     assert "`/mwg update 7 &lt;text&gt;`" in text
     assert actions(card) == [ids.ACTION_JOIN]
-    check_blocks(card.blocks)
+    assert_valid_blocks(card.blocks)
 
 
 def test_an_active_initiative_shows_its_latest_update_shortened() -> None:
@@ -218,7 +218,7 @@ def test_a_finished_initiative_shows_how_it_ended_and_no_buttons(
         assert ":end: *Dropped* by <@UBOB>" in text
         assert "The sponsor withdrew" in text
     assert card.text.endswith(f": {snapshot.state.value}")
-    check_blocks(card.blocks)
+    assert_valid_blocks(card.blocks)
 
 
 def test_a_card_with_hundreds_of_joiners_and_long_texts_is_valid() -> None:
@@ -235,7 +235,7 @@ def test_a_card_with_hundreds_of_joiners_and_long_texts_is_valid() -> None:
         dropped(joiners=joiners, finish_note="r" * 500),
     ):
         card = blocks.card(snapshot, "raised_hand", "no_entry_sign")
-        check_blocks(card.blocks)
+        assert_valid_blocks(card.blocks)
         assert not RAW_CONTROL.search(everything(card))
 
 
@@ -245,7 +245,7 @@ def test_a_card_with_hundreds_of_joiners_and_long_texts_is_valid() -> None:
 def test_the_update_note_names_the_initiative_and_the_author() -> None:
     note = RENDERER.update_posted(initiative(), ProgressUpdate("UBOB", "Two drafts & more", NOW))
     assert note.text == ":memo: Update on #7 from <@UBOB>: Two drafts &amp; more"
-    check_blocks(note.blocks)
+    assert_valid_blocks(note.blocks)
 
 
 def test_a_delivery_names_who_the_link_and_thanks_the_owners() -> None:
@@ -275,7 +275,7 @@ def test_the_nudge_mentions_the_owners_and_says_what_to_do() -> None:
     assert "<@UALICE> <@UBOB>: how is it going?" in nudge.text
     for hint in ("`/mwg update 7 &lt;text&gt;`", "`/mwg done 7 [&lt;link&gt;]`", "`/mwg drop 7"):
         assert hint in nudge.text
-    check_blocks(nudge.blocks)
+    assert_valid_blocks(nudge.blocks)
 
 
 def test_no_user_text_can_ping_or_link_in_any_notice() -> None:
@@ -363,7 +363,7 @@ def test_digest_and_agenda_with_dozens_of_initiatives_are_valid_and_bounded() ->
         seeking_partners=Listing.of(tuple(initiative(i) for i in range(1, 41))),
     )
     for message in (RENDERER.digest(digest), RENDERER.meeting_reminder(agenda)):
-        check_blocks(message.blocks)
+        assert_valid_blocks(message.blocks)
         text = everything(message)
         assert not RAW_CONTROL.search(text)
         sections = [b["text"]["text"] for b in message.blocks]
@@ -432,4 +432,6 @@ def test_a_long_list_keeps_room_for_every_part() -> None:
 def test_a_malformed_address_never_breaks_a_builder(url: str) -> None:
     # One whole `<url|label>` token, or inert text.
     assert re.fullmatch(r"<[^<>|]+\|[^<>|]*>|[^<>]*", ib.link(url))
-    check_blocks(blocks.card(delivered(delivery_link=url), "raised_hand", "no_entry_sign").blocks)
+    assert_valid_blocks(
+        blocks.card(delivered(delivery_link=url), "raised_hand", "no_entry_sign").blocks
+    )
