@@ -93,7 +93,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool 
     )
     reconciler = Reconciler(db, slack, renderer, policy, clock, SystemClock(), identity.bot_user_id)
     scheduler = BotScheduler(
-        Sweep(bot, steps=default_steps(bot)),
+        Sweep(bot, steps=default_steps(bot), held_back=reconciler.unread_since_start),
         settings.mwg_sweep_interval,
         reconciler=reconciler,
     )

@@ -214,8 +214,17 @@ def check_join(number: int, state: State) -> None:
         raise NotPossible(f"#{number} is {state.value}; it takes no new participants.")
 
 
-def check_object(number: int, state: State, closes_at: datetime, now: datetime) -> None:
-    if state is not State.OPEN or closes_at <= now:
+def _window_open(state: State, closes_at: datetime, now: datetime, read_back: bool) -> bool:
+    """A reaction read back from the card (`read_back`) may have been made before the window
+    closed, while no bot could see it: until the proposal is closed, it counts. Giving the
+    doubt to the objector only sends the proposal to the moderators."""
+    return state is State.OPEN and (read_back or closes_at > now)
+
+
+def check_object(
+    number: int, state: State, closes_at: datetime, now: datetime, *, read_back: bool = False
+) -> None:
+    if not _window_open(state, closes_at, now, read_back):
         raise NotPossible(
             f"#{number}'s consensus window has closed ({state.value}); "
             "an objection now does not change the outcome. "
@@ -223,8 +232,10 @@ def check_object(number: int, state: State, closes_at: datetime, now: datetime) 
         )
 
 
-def check_withdraw_objection(number: int, state: State, closes_at: datetime, now: datetime) -> None:
-    if state is not State.OPEN or closes_at <= now:
+def check_withdraw_objection(
+    number: int, state: State, closes_at: datetime, now: datetime, *, read_back: bool = False
+) -> None:
+    if not _window_open(state, closes_at, now, read_back):
         raise NotPossible(f"#{number}'s window has closed; its outcome is settled.")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -38,18 +38,29 @@ SweepStep = Callable[[Session, datetime], object]
 class Sweep:
     """Finds due work (closes, notices, reminders, digests) and queues it, in one unit of work."""
 
-    def __init__(self, bot: BotServices, steps: Sequence[SweepStep] = ()) -> None:
+    def __init__(
+        self,
+        bot: BotServices,
+        steps: Sequence[SweepStep] = (),
+        held_back: Callable[[], Collection[int]] = frozenset,
+    ) -> None:
         self.bot = bot
         self.steps = list(steps)
+        # Proposals whose windows may not close yet (cards not read back since the start).
+        self.held_back = held_back
 
     def run(self) -> None:
         now = self.bot.clock.now()
+        held = self.held_back()  # read before this unit of work: it opens its own
         with self.bot.db.unit_of_work() as session:
             proposals = self.bot.proposals(session, via=Via.SWEEP)
-            proposals.close_due()
+            proposals.close_due(held_back=held)
             proposals.announce_closing_soon()
-            for step in self.steps:
-                _run_step(step, session, now)
+            # Reminders, the digest and nudges tell the group where things stand: they wait
+            # for the closes held back (seconds after a start), then come on the next sweep.
+            if not held:
+                for step in self.steps:
+                    _run_step(step, session, now)
             _prune(session, now)
         self.bot.delivery.run_once()
 
@@ -177,6 +188,7 @@ class BotScheduler:
         self._sweeper = Coalescer(sweep.run, "sweep")
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._reconciling: Coalescer | None = None
+        self._reconciler = reconciler
         if reconciler is not None:
             self._reconciling = Coalescer(partial(self._reconcile, reconciler), "reconcile")
             # Ticks are cheap (one bounded query); the reconciler decides what is due.
@@ -211,13 +223,18 @@ class BotScheduler:
         self._delivery.wake()
 
     def _reconcile(self, reconciler: Reconciler) -> None:
+        waiting = reconciler.waiting_at_start()
         if reconciler.run_once().queued:
             self._delivery.wake()
+        if waiting and not reconciler.waiting_at_start():
+            self._sweeper.wake()  # the closes held back until now are free to go
 
     def wait_delivery_idle(self, timeout: float = 10.0) -> bool:
         return self._delivery.wait_idle(timeout)
 
     def start(self) -> None:
+        if self._reconciler is not None:
+            self._reconciler.begin()
         self._scheduler.start()
 
     def shutdown(self) -> None:

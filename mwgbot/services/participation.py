@@ -142,6 +142,8 @@ class Participation:
         self.session = session
         self.now = now
         self.via = via
+        # Reactions read back from Slack carry no time: one may predate the window's close.
+        self._read_back = via is Via.RECONCILE
 
     def join(self, card: Card, user_id: str) -> bool:
         rules.check_join(card.number, card.state)
@@ -166,7 +168,9 @@ class Participation:
         return left
 
     def object(self, card: Card, user_id: str, reason: str | None) -> Objected:
-        rules.check_object(card.number, card.state, card.closes_at, self.now)
+        rules.check_object(
+            card.number, card.state, card.closes_at, self.now, read_back=self._read_back
+        )
         added = queries.insert_ignoring_duplicates(
             self.session,
             ObjectionRow,
@@ -191,7 +195,9 @@ class Participation:
         return Objected.REVISED
 
     def withdraw_objection(self, card: Card, user_id: str) -> bool:
-        rules.check_withdraw_objection(card.number, card.state, card.closes_at, self.now)
+        rules.check_withdraw_objection(
+            card.number, card.state, card.closes_at, self.now, read_back=self._read_back
+        )
         result = self.session.connection().execute(
             _WITHDRAW_OBJECTION, {"number": card.number, "user": user_id}
         )

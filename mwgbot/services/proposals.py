@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -245,11 +245,14 @@ class ProposalService(UseCase):
 
     # --- closing ---------------------------------------------------------------------------
 
-    def close_due(self) -> list[ProposalSnapshot]:
-        """Close every proposal whose window has ended; each is claimed by one instance only."""
+    def close_due(self, held_back: Collection[int] = ()) -> list[ProposalSnapshot]:
+        """Close every proposal whose window has ended, but those held back (their cards are
+        not read back yet); each is claimed by one instance only."""
         candidates = select(ProposalRow.number, ProposalRow.state, ProposalRow.closes_at).where(
             ProposalRow.state == State.OPEN.value, ProposalRow.closes_at <= self.now
         )
+        if held_back:
+            candidates = candidates.where(ProposalRow.number.not_in(held_back))
         if self.session.get_bind().dialect.name == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
         closed = []

@@ -13,15 +13,21 @@ a card is due once its last reading is older than the interval (or older than th
 a start reads everything again), and a token bucket paces the calls; a 429 pauses them for
 its Retry-After. Each card is claimed with a conditional UPDATE of `reactions_checked_at`,
 so two instances never read, and so never apply, the same card at once.
+
+A window that ended while no bot ran must not close on what was stored before: an objection
+made meanwhile would be missed, and the proposal adopted against it. So the cards of the
+proposals open at start are read first (soonest to close first), and the sweep holds their
+closes until they are read back, or until START_READ_DEADLINE if Slack cannot be read.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 
 from mwgbot.db.models import ProposalRow
 from mwgbot.db.session import Database
@@ -41,6 +47,8 @@ LIVE_STATES = (State.OPEN, State.ESCALATED, State.ADOPTED)
 # Tier 3 allows "50+" calls a minute; stay just under, with a small burst at start.
 READS_PER_MINUTE = 45
 BURST = 10
+# How long closes wait for the cards open at start to be read back when Slack cannot be read.
+START_READ_DEADLINE = timedelta(minutes=2)
 
 
 @dataclass
@@ -72,6 +80,54 @@ class Reconciler:
         self.bot_user_id = bot_user_id
         self.budget = budget or RateBudget(READS_PER_MINUTE / 60, BURST)
         self.started_at = wall_clock.now()
+        self._lock = threading.Lock()
+        self._unread_at_start: set[int] = set()
+
+    def begin(self) -> None:
+        """Note the cards open at start: reactions on them may have been missed while down."""
+        with self.db.unit_of_work() as session:
+            open_cards = session.scalars(
+                select(ProposalRow.number).where(
+                    ProposalRow.state == State.OPEN.value, ProposalRow.message_ts.is_not(None)
+                )
+            )
+            with self._lock:
+                self._unread_at_start = set(open_cards)
+
+    def waiting_at_start(self) -> bool:
+        """Whether cards open at start are still to be read back (no database query)."""
+        with self._lock:
+            return bool(self._unread_at_start)
+
+    def unread_since_start(self) -> frozenset[int]:
+        """The proposals open at start whose cards this process has not read back yet: their
+        windows wait. Empty once they are read or no longer open, or after START_READ_DEADLINE.
+
+        Only this process's own readings count: another instance's claim is taken before its
+        reading is applied, and the instance that reads a card is the one that closes it."""
+        with self._lock:
+            waiting = set(self._unread_at_start)
+        if not waiting:
+            return frozenset()
+        if self.wall_clock.now() - self.started_at > START_READ_DEADLINE:
+            log.warning(
+                "closing without reading back the cards of %s: Slack's reactions could not be read",
+                ", ".join(f"#{n}" for n in sorted(waiting)),
+            )
+            with self._lock:
+                self._unread_at_start.clear()
+            return frozenset()
+        with self.db.unit_of_work() as session:
+            still_open = set(
+                session.scalars(
+                    select(ProposalRow.number).where(
+                        ProposalRow.number.in_(waiting), ProposalRow.state == State.OPEN.value
+                    )
+                )
+            )
+        with self._lock:
+            self._unread_at_start -= waiting - still_open
+            return frozenset(self._unread_at_start)
 
     def run_once(self) -> ReconcileReport:
         """Read and reconcile the cards that are due, as many as the budget allows now."""
@@ -88,6 +144,14 @@ class Reconciler:
                 reactions = self.reader.reactions(channel, ts)
             except DeliveryError as error:
                 report.failed += 1
+                if not error.retryable:
+                    # The card is gone or cannot be read (message_not_found, ...): trying
+                    # again at every tick would only spend the budget of the others. It is
+                    # read again after the interval, and its close waits no longer.
+                    log.warning("the card of #%s cannot be read back: %s", number, error)
+                    with self._lock:
+                        self._unread_at_start.discard(number)
+                    continue
                 self._release(number, read_at, checked)
                 if error.retry_after is not None:
                     self.budget.pause(error.retry_after)
@@ -108,10 +172,14 @@ class Reconciler:
                     self.bot_user_id,
                 )
                 report.queued |= service.queued
+            with self._lock:
+                self._unread_at_start.discard(number)
         return report
 
     def _due(self, limit: int) -> list[tuple[int, str, str, datetime | None]]:
-        stale_before = min(self.started_at, self.wall_clock.now() - self.policy.reconcile_interval)
+        # Due: not read since this process started (a start reads everything again), or not
+        # within the interval.
+        stale_before = max(self.started_at, self.wall_clock.now() - self.policy.reconcile_interval)
         with self.db.unit_of_work() as session:
             rows = session.execute(
                 select(
@@ -129,7 +197,12 @@ class Reconciler:
                     ),
                 )
                 .order_by(
-                    ProposalRow.reactions_checked_at.is_not(None), ProposalRow.reactions_checked_at
+                    # Open windows first, soonest to close first: a missed objection there
+                    # decides an outcome; on escalated and active cards it is a join or a note.
+                    case((ProposalRow.state == State.OPEN.value, 0), else_=1),
+                    ProposalRow.closes_at,
+                    ProposalRow.reactions_checked_at.is_not(None),
+                    ProposalRow.reactions_checked_at,
                 )
                 .limit(limit)
             ).all()

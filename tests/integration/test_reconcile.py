@@ -3,13 +3,17 @@ stored joins and objections made to match, by the same rules as events."""
 
 from __future__ import annotations
 
+import logging
+import time
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
-from mwgbot.db.models import ActivityRow, ObjectionRow, SignupRow
-from mwgbot.domain.clock import SystemClock
+from mwgbot.db.models import ActivityRow, ObjectionRow, ProposalRow, SignupRow
+from mwgbot.domain.clock import ManualClock, SystemClock
 from mwgbot.services.pacing import RateBudget
-from mwgbot.services.reconcile import Reconciler
+from mwgbot.services.reconcile import START_READ_DEADLINE, Reconciler
 from mwgbot.slack.notifier import SlackNotifier
 from tests.conftest import CHANNEL, RunningBot
 
@@ -163,3 +167,84 @@ def test_settled_cards_are_not_read(bot: RunningBot, card: str) -> None:
     before = len(bot.fake.calls_to("reactions.get"))
     assert fresh_reconciler(bot).run_once().cards == 0
     assert len(bot.fake.calls_to("reactions.get")) == before
+
+
+def test_a_card_read_just_before_the_bot_went_down_is_read_again_at_start(
+    bot: RunningBot, card: str
+) -> None:
+    assert fresh_reconciler(bot).run_once().cards == 1  # read, then the bot goes down
+    bot.fake.add_reaction(CHANNEL, card, "no_entry_sign", "UDAVE")
+    restarted = fresh_reconciler(bot)  # minutes later, well within MWG_RECONCILE_INTERVAL
+    assert restarted.run_once().applied == 1
+    assert objecting(bot, 1) == {"UDAVE"}
+
+
+def state_of(bot: RunningBot, number: int) -> str:
+    with bot.runtime.db.unit_of_work() as session:
+        return str(session.scalar(select(ProposalRow.state).where(ProposalRow.number == number)))
+
+
+def restart_reading_nothing(bot: RunningBot, wall: ManualClock | None = None) -> Reconciler:
+    """The running bot's reconciler as a bot that has just started: #1 is open on its card,
+    and nothing is read back until the test lets it (its reads are held as a 429 would)."""
+    reconciler = bot.runtime.reconciler
+    reconciler.budget.pause(3600)
+    if wall is not None:
+        reconciler.wall_clock = wall
+    reconciler.started_at = reconciler.wall_clock.now()
+    reconciler.begin()
+    return reconciler
+
+
+def test_a_window_that_closed_while_down_waits_for_its_card(bot: RunningBot, card: str) -> None:
+    # While no bot ran: UDAVE objected on the card, and the window ended.
+    bot.fake.add_reaction(CHANNEL, card, "no_entry_sign", "UDAVE")
+    reconciler = restart_reading_nothing(bot)
+    bot.clock.advance(timedelta(days=5))
+
+    bot.sweep()
+    assert state_of(bot, 1) == "open"  # not closed on what was stored before the objection
+
+    reconciler.budget = RateBudget(rate=100, capacity=100)
+    reconciler.run_once()
+    deadline = time.monotonic() + 10  # the background tick may be the one that read it
+    while reconciler.unread_since_start():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    bot.sweep()
+    assert state_of(bot, 1) == "escalated"
+    assert objecting(bot, 1) == {"UDAVE"}
+    assert ("objected", "UDAVE", 1) in reconciled(bot)
+
+
+def test_if_slack_cannot_be_read_the_close_waits_only_so_long(
+    bot: RunningBot, card: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    wall = ManualClock(SystemClock().now())
+    restart_reading_nothing(bot, wall)
+    bot.clock.advance(timedelta(days=5))
+    bot.sweep()
+    assert state_of(bot, 1) == "open"
+
+    wall.advance(START_READ_DEADLINE + timedelta(seconds=1))
+    with caplog.at_level(logging.WARNING, logger="mwgbot.services.reconcile"):
+        bot.sweep()
+    assert state_of(bot, 1) == "adopted"  # on what was stored: no objection was known
+    assert "without reading back the cards of #1" in caplog.text
+
+
+def test_proposals_made_after_the_start_close_on_time(bot: RunningBot) -> None:
+    assert "Proposed #1" in bot.answer("propose Case-study series --close 4d")
+    bot.runtime.reconciler.budget.pause(3600)  # nothing is read back: no need, events came
+    bot.advance(timedelta(days=5))
+    assert state_of(bot, 1) == "adopted"
+
+
+def test_a_card_that_cannot_be_read_waits_for_the_interval(bot: RunningBot, card: str) -> None:
+    # (A failure worth retrying leaves the card due: see the 429 in the pacing test.)
+    reconciler = fresh_reconciler(bot, RateBudget(rate=100, capacity=100))
+    reads = len(bot.fake.calls_to("reactions.get"))
+    bot.fake.fail_next("reactions.get", error="message_not_found")  # the card was deleted
+    assert reconciler.run_once().failed == 1
+    assert reconciler.run_once().cards == 0  # not read again at every tick
+    assert len(bot.fake.calls_to("reactions.get")) - reads == 1

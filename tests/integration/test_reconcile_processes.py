@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
 
+from mwgbot.db.models import ProposalRow
 from mwgbot.fakeslack import FakeSlack
 from tests import slack_requests as sr
 from tests.conftest import CHANNEL
@@ -138,3 +140,33 @@ def test_two_instances_reconciling_at_once_double_nothing(
         stop(one, two)
     assert database.reconciled() == EXPECTED
     assert len([e for e in fake_slack.ephemerals if e["user"] == "UDAVE"]) == 1
+
+
+@pytest.mark.slow
+def test_an_objection_made_while_down_stops_a_window_that_closed_meanwhile(
+    tmp_path: Path, env: dict[str, str], fake_slack: FakeSlack, database: Database
+) -> None:
+    """The issue's worst case: while no bot ran, #1's window ended and UDAVE objected on the
+    card. The next start must read the card before it closes #1: escalated, not adopted."""
+    ts = card_with_a_reaction(tmp_path, env, fake_slack, database)
+    fake_slack.add_reaction(CHANNEL, ts, "no_entry_sign", "UDAVE")
+    with database.engine.begin() as connection:
+        connection.execute(
+            update(ProposalRow)
+            .where(ProposalRow.number == 1)
+            .values(closes_at=datetime.now(UTC) - timedelta(hours=1))
+        )
+
+    second = started(tmp_path, env)
+    try:
+        wait_for(lambda: database.rows("SELECT state FROM proposals")[0][0] != "open")
+        # Asked for a reason, as a reacted objection is; not told the window has closed.
+        fake_slack.wait_until(
+            lambda: any(e["user"] == "UDAVE" for e in fake_slack.ephemerals), timeout=15
+        )
+    finally:
+        stop(second)
+    assert database.rows("SELECT state FROM proposals") == [("escalated",)]
+    assert database.rows("SELECT user_id FROM objections") == [("UDAVE",)]
+    [asked] = [e for e in fake_slack.ephemerals if e["user"] == "UDAVE"]
+    assert "say why" in asked["text"]

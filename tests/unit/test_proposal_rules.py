@@ -92,6 +92,19 @@ def test_objections_only_while_the_window_is_open(state: State, closes_at: datet
                 check(4, state, closes_at, NOW)
 
 
+@pytest.mark.parametrize("state", ALL_STATES)
+@pytest.mark.parametrize("closes_at", [LATER, NOW - timedelta(days=3)])
+def test_a_reaction_read_back_counts_until_the_proposal_is_closed(
+    state: State, closes_at: datetime
+) -> None:
+    for check in (rules.check_object, rules.check_withdraw_objection):
+        if state is State.OPEN:
+            check(4, state, closes_at, NOW, read_back=True)
+        else:
+            with pytest.raises(NotPossible, match="#4"):
+                check(4, state, closes_at, NOW, read_back=True)
+
+
 @pytest.mark.parametrize(
     ("state", "actor", "outcome"),
     [
