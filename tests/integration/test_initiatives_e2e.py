@@ -299,3 +299,42 @@ def test_show_bounds_the_updates_and_counts_the_rest(bot: RunningBot) -> None:
     assert "earlier updates not shown_" in details
     assert "Post 13" in details  # the newest is always there
     assert "Post 00" not in details
+
+
+def test_recent_outcomes_are_the_five_newest_ends_whatever_their_kind(bot: RunningBot) -> None:
+    """Each end state is read on its own; the merge keeps the newest five across them."""
+    now = bot.clock.now()
+    ends = {  # title -> (state, how many days ago it ended)
+        "Withdrawn old": ("withdrawn", 40),
+        "Declined recent": ("declined", 2),
+        "Delivered newest": ("delivered", 1),
+        "Dropped recent": ("dropped", 3),
+        "Delivered old": ("delivered", 30),
+        "Dropped middle": ("dropped", 5),
+        "Withdrawn recent": ("withdrawn", 4),
+    }
+    with bot.runtime.db.unit_of_work() as session:
+        for title, (state, days) in ends.items():
+            ended = now - timedelta(days=days)
+            session.add(
+                ProposalRow(
+                    title=title,
+                    proposer_id="UALICE",
+                    state=state,
+                    created_at=ended - timedelta(days=10),
+                    closes_at=ended - timedelta(days=7),
+                    closed_at=ended if state == "withdrawn" else ended - timedelta(days=7),
+                    decided_at=ended if state == "declined" else None,
+                    finished_at=ended if state in ("delivered", "dropped") else None,
+                )
+            )
+    listing = bot.answer("list")
+    outcomes = listing[listing.index("Recent outcomes") :]
+    shown = [title for title in ends if title in outcomes]
+    assert sorted(shown, key=outcomes.index) == [
+        "Delivered newest",
+        "Declined recent",
+        "Dropped recent",
+        "Withdrawn recent",
+        "Dropped middle",
+    ]
