@@ -115,6 +115,8 @@ def seed_busy_member(bot: RunningBot, user: str) -> None:
                         proposal_number=n, user_id=user, reason=HOSTILE * 10, made_at=START
                     )
                 )
+        for n in range(151, 161):  # joined some of their own too: each still counts once
+            session.add(SignupRow(proposal_number=n, user_id=user, joined_at=START))
         for n in range(500):
             session.add(
                 TimeEntryRow(
