@@ -11,20 +11,20 @@ from mwgbot.db import queries
 from mwgbot.db.models import MemberRow
 
 
+def _first_seen(user_id: str, now: datetime) -> dict[str, object]:
+    """A member's row as first seen now (an upsert keeps the columns already set)."""
+    return {
+        "user_id": user_id,
+        "organization": None,
+        "updated_at": now,
+        "first_seen_at": now,
+        "last_active_at": now,
+    }
+
+
 def touch(session: Session, user_id: str, now: datetime) -> None:
     """Record that a member took part now: first seen once, last active every time."""
-    queries.upsert(
-        session,
-        MemberRow,
-        {
-            "user_id": user_id,
-            "organization": None,
-            "updated_at": now,
-            "first_seen_at": now,
-            "last_active_at": now,
-        },
-        update=("last_active_at",),
-    )
+    queries.upsert(session, MemberRow, _first_seen(user_id, now), update=("last_active_at",))
 
 
 def record_channel_join(session: Session, user_id: str, now: datetime) -> bool:
@@ -35,14 +35,7 @@ def record_channel_join(session: Session, user_id: str, now: datetime) -> bool:
     queries.upsert(
         session,
         MemberRow,
-        {
-            "user_id": user_id,
-            "organization": None,
-            "updated_at": now,
-            "first_seen_at": now,
-            "last_active_at": now,
-            "joined_channel_at": now,
-        },
+        {**_first_seen(user_id, now), "joined_channel_at": now},
         update=("joined_channel_at", "last_active_at"),
     )
     return True
