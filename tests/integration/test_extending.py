@@ -130,12 +130,9 @@ def test_the_closing_soon_notice_is_sent_again_for_the_new_time(bot: RunningBot)
     assert "*Adopted*" in bot.answer("show 1")
 
 
-def test_a_notice_queued_under_the_old_key_counts_once_per_time(bot: RunningBot) -> None:
-    """Before windows could move, the notice was keyed `closing-soon:<n>`; such a row stands
-    for the closing time it announced, before and after an extension."""
-    propose(bot)
-    old = int((bot.clock.now() + 4 * DAY).timestamp())
-    bot.clock.advance(3 * DAY)
+def previous_version_sent_notice(bot: RunningBot) -> None:
+    """The closing-soon notice of #1 as the previous version queued and sent it, under the
+    key `closing-soon:<n>`, now."""
     with bot.runtime.db.unit_of_work() as session:
         session.add(
             OutboxRow(
@@ -152,6 +149,15 @@ def test_a_notice_queued_under_the_old_key_counts_once_per_time(bot: RunningBot)
                 sent_at=bot.clock.now(),
             )
         )
+
+
+def test_a_notice_queued_under_the_old_key_counts_once_per_time(bot: RunningBot) -> None:
+    """Before windows could move, the notice was keyed `closing-soon:<n>`; such a row stands
+    for the closing time it announced, before and after an extension."""
+    propose(bot)
+    old = int((bot.clock.now() + 4 * DAY).timestamp())
+    bot.clock.advance(3 * DAY)
+    previous_version_sent_notice(bot)
     bot.sweep()
     bot.settle()
     assert closing_soon(bot, 1) == []  # already announced for this time
@@ -194,22 +200,7 @@ def test_both_key_forms_for_one_time_do_not_block_an_extension(bot: RunningBot) 
     old = int((bot.clock.now() + 4 * DAY).timestamp())
     bot.advance(3 * DAY)  # this version's notice, under the new key
     assert len(closing_soon(bot, 1)) == 1
-    with bot.runtime.db.unit_of_work() as session:
-        session.add(
-            OutboxRow(
-                kind="thread",
-                dedupe_key="closing-soon:1",
-                proposal_number=1,
-                channel_id=CHANNEL,
-                payload={"text": "sent by the previous version", "blocks": []},
-                state="sent",
-                attempts=1,
-                uncertain=False,
-                available_at=bot.clock.now(),
-                created_at=bot.clock.now(),
-                sent_at=bot.clock.now(),
-            )
-        )
+    previous_version_sent_notice(bot)
     assert bot.answer("extend 1 2d").startswith("#1 now closes")
     keys = outbox_keys(bot, "closing-soon:1")
     assert keys[f"closing-soon:1:{old}"] == "sent"
