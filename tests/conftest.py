@@ -4,6 +4,7 @@ serves it."""
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 import time
@@ -20,6 +21,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from mwgbot.config import Settings, normalize_database_url
+from mwgbot.console.session import Console
 from mwgbot.db.models import OutboxRow
 from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack, RecordedCall
@@ -313,3 +315,16 @@ def serve_env(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> dict[
         "MWG_SWEEP_INTERVAL": "1s",
         "LOG_LEVEL": "WARNING",
     }
+
+
+@pytest.fixture
+def console_session(tmp_path: Path) -> Iterator[tuple[Console, io.StringIO]]:
+    """The offline console, started on its own SQLite file; its output collects in the
+    StringIO."""
+    out = io.StringIO()
+    running = Console(f"sqlite:///{tmp_path / 'console.db'}", out)
+    running.start()
+    try:
+        yield running, out
+    finally:
+        running.close()

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -361,19 +360,10 @@ def test_a_terminal_gets_a_prompt_and_history(tmp_path: Path) -> None:
 # --- in process: the clock's stops ----------------------------------------------------------
 
 
-@pytest.fixture
-def session(tmp_path: Path) -> Iterator[tuple[Console, io.StringIO]]:
-    out = io.StringIO()
-    running = Console(f"sqlite:///{tmp_path / 'console.db'}", out)
-    running.start()
-    try:
-        yield running, out
-    finally:
-        running.close()
-
-
-def test_a_long_move_sends_both_reminders_in_order(session: tuple[Console, io.StringIO]) -> None:
-    running, out = session
+def test_a_long_move_sends_both_reminders_in_order(
+    console_session: tuple[Console, io.StringIO],
+) -> None:
+    running, out = console_session
     running.handle("clock +3d")
     text = out.getvalue()
     day, quarter = text.index("starts in 1 day"), text.index("starts in 15 minutes")
@@ -383,8 +373,8 @@ def test_a_long_move_sends_both_reminders_in_order(session: tuple[Console, io.St
     assert running.clock.now() == START + timedelta(days=3)
 
 
-def test_the_bot_runs_no_background_threads(session: tuple[Console, io.StringIO]) -> None:
-    running, _ = session
+def test_the_bot_runs_no_background_threads(console_session: tuple[Console, io.StringIO]) -> None:
+    running, _ = console_session
     assert running.runtime.bot.delivery.card_update_interval == timedelta(0)
     running.handle("/mwg propose Quiet")
     running.handle("/mwg join 1")

@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from mwgbot.console.session import Console
 from mwgbot.db.models import ActivityRow, ProposalRow
-
-
-@pytest.fixture
-def session(tmp_path: Path) -> Iterator[tuple[Console, io.StringIO]]:
-    out = io.StringIO()
-    running = Console(f"sqlite:///{tmp_path / 'console.db'}", out)
-    running.start()
-    try:
-        yield running, out
-    finally:
-        running.close()
 
 
 def run(console: Console, out: io.StringIO, line: str) -> str:
@@ -46,8 +32,10 @@ def edits(console: Console) -> list[str]:
         ]
 
 
-def test_edit_lines_save_the_form_as_slack_would(session: tuple[Console, io.StringIO]) -> None:
-    console, out = session
+def test_edit_lines_save_the_form_as_slack_would(
+    console_session: tuple[Console, io.StringIO],
+) -> None:
+    console, out = console_session
     run(console, out, "/mwg propose Case-study seriez --close 4d --stage awareness")
 
     shown = run(console, out, "edit #1 title Case-study series")
@@ -77,8 +65,8 @@ def test_edit_lines_save_the_form_as_slack_would(session: tuple[Console, io.Stri
     assert (row.description, row.stages) == ("", "")
 
 
-def test_edit_lines_are_refused_as_in_slack(session: tuple[Console, io.StringIO]) -> None:
-    console, out = session
+def test_edit_lines_are_refused_as_in_slack(console_session: tuple[Console, io.StringIO]) -> None:
+    console, out = console_session
     run(console, out, "/mwg propose Case-study series --close 4d")
     assert "? fame: not among the options of stages" in run(console, out, "edit #1 stages fame")
     assert "? 'colour' is not a field of the edit form" in run(console, out, "edit #1 colour red")
@@ -94,8 +82,8 @@ def test_edit_lines_are_refused_as_in_slack(session: tuple[Console, io.StringIO]
     assert edits(console) == []
 
 
-def test_extend_in_the_console(session: tuple[Console, io.StringIO]) -> None:
-    console, out = session
+def test_extend_in_the_console(console_session: tuple[Console, io.StringIO]) -> None:
+    console, out = console_session
     run(console, out, "/mwg propose Case-study series --close 4d")
     shown = run(console, out, "/mwg extend 1 3d")
     assert "#1 now closes Mon 2026-12-14 09:00 UTC (it was Fri 2026-12-11 09:00 UTC)" in shown
