@@ -335,33 +335,32 @@ FLAG_OPTIONS = {
 }
 
 
-def title_input(initial: str | None = None) -> Block:
-    element: Block = {"type": "plain_text_input", "action_id": ids.INPUT, "max_length": MAX_TITLE}
+def _text_element(max_length: int, initial: str | None, *, multiline: bool = False) -> Block:
+    """A plain-text input, prefilled when there is something to show."""
+    element: Block = {"type": "plain_text_input", "action_id": ids.INPUT, "max_length": max_length}
+    if multiline:
+        element["multiline"] = True
     if initial:
         element["initial_value"] = initial
+    return element
+
+
+def title_input(initial: str | None = None) -> Block:
     return {
         "type": "input",
         "block_id": ids.BLOCK_TITLE,
         "label": {"type": "plain_text", "text": "Title"},
-        "element": element,
+        "element": _text_element(MAX_TITLE, initial),
     }
 
 
 def description_input(initial: str | None = None) -> Block:
-    element: Block = {
-        "type": "plain_text_input",
-        "action_id": ids.INPUT,
-        "multiline": True,
-        "max_length": MAX_DESCRIPTION,
-    }
-    if initial:
-        element["initial_value"] = initial
     return {
         "type": "input",
         "block_id": ids.BLOCK_DESCRIPTION,
         "optional": True,
         "label": {"type": "plain_text", "text": "Description"},
-        "element": element,
+        "element": _text_element(MAX_DESCRIPTION, initial, multiline=True),
     }
 
 
@@ -458,14 +457,6 @@ def edit_modal(proposal: ProposalSnapshot, private_metadata: str) -> dict[str, A
 
 
 def object_modal(proposal: ProposalSnapshot, current_reason: str | None) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": ids.INPUT,
-        "multiline": True,
-        "max_length": MAX_REASON,
-    }
-    if current_reason:
-        element["initial_value"] = current_reason
     return {
         "type": "modal",
         "callback_id": ids.VIEW_OBJECT,
@@ -482,7 +473,7 @@ def object_modal(proposal: ProposalSnapshot, current_reason: str | None) -> dict
                 "type": "input",
                 "block_id": ids.BLOCK_REASON,
                 "label": {"type": "plain_text", "text": "Why do you object?"},
-                "element": element,
+                "element": _text_element(MAX_REASON, current_reason, multiline=True),
             },
         ],
     }
