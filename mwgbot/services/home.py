@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, CompoundSelect, case, func, select, union
 from sqlalchemy.orm import Session
 
-from mwgbot.db import queries
 from mwgbot.db.models import ObjectionRow, ProposalRow, SignupRow
-from mwgbot.domain.proposals import ProposalSnapshot, State
+from mwgbot.domain.proposals import State
 from mwgbot.domain.time_log import Month
+from mwgbot.services import listings
 from mwgbot.services.meetings import meeting_series
 from mwgbot.services.member_models import (
     HomeView,
@@ -25,6 +25,7 @@ from mwgbot.services.member_models import (
     ObjectionLine,
 )
 from mwgbot.services.policy import Policy
+from mwgbot.services.read_models import Listing
 from mwgbot.services.time_log import month_minutes
 
 __all__ = [
@@ -57,7 +58,7 @@ class HomeService:
         upcoming = series.next_meeting(self.now, include_skipped=True)
         month = Month.containing(self.now)
         mine, mine_total = self._mine(user_id)
-        closing = tuple(self._closing())
+        closing = self._closing()
         objections, objections_total = self._objections(user_id)
         return HomeView(
             user_id=user_id,
@@ -67,9 +68,9 @@ class HomeService:
             next_held_meeting=series.next_meeting(self.now),
             month=MonthTotal(month, month_minutes(self.session, user_id, month)),
             calendar_url=self.policy.calendar_url,
-            closing=closing,
-            joined_closing=self._joined(user_id, [p.number for p in closing]),
-            open_total=self._count(ProposalRow.state == State.OPEN.value),
+            closing=closing.items,
+            joined_closing=self._joined(user_id, [p.number for p in closing.items]),
+            open_total=closing.total,
             mine=mine,
             mine_total=mine_total,
             objections=objections,
@@ -88,14 +89,18 @@ class HomeService:
 
     # --- the parts -------------------------------------------------------------------------
 
-    def _closing(self) -> list[ProposalSnapshot]:
-        rows = self.session.scalars(
-            select(ProposalRow)
-            .where(ProposalRow.state == State.OPEN.value)
-            .order_by(ProposalRow.closes_at, ProposalRow.number)
-            .limit(CLOSING_LISTED)
-        ).all()
-        return [queries.snapshot(self.session, row) for row in rows]
+    def _closing(self) -> Listing:
+        """The open proposals closing soonest, their snapshots built in one batch, and how
+        many are open."""
+        return listings.listing_of(
+            self.session,
+            listings.page(
+                self.session,
+                [ProposalRow.state == State.OPEN.value],
+                [ProposalRow.closes_at, ProposalRow.number],
+                CLOSING_LISTED,
+            ),
+        )
 
     def _joined(self, user_id: str, numbers: list[int]) -> frozenset[int]:
         rows = self.session.scalars(
@@ -165,7 +170,3 @@ class HomeService:
             for number, title, state, closes_at, reason in rows
         )
         return lines, int(total or 0)
-
-    def _count(self, condition: ColumnElement[bool]) -> int:
-        total = self.session.scalar(select(func.count()).select_from(ProposalRow).where(condition))
-        return int(total or 0)
