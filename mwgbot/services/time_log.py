@@ -174,11 +174,11 @@ class TimeLogService:
             .order_by(TimeEntryRow.worked_on, TimeEntryRow.id)
             .limit(ENTRIES_LISTED)
         ).all()
-        count = int(
-            self.session.scalar(select(func.count()).select_from(TimeEntryRow).where(*mine)) or 0
-        )
+        count, minutes = self.session.execute(
+            select(func.count(), func.coalesce(func.sum(TimeEntryRow.minutes), 0)).where(*mine)
+        ).one()
         return MonthHours(
-            total=self.month_total(user_id, month),
+            total=MonthTotal(month, int(minutes)),
             entries=tuple(_entry(row, title) for row, title in rows),
             more=max(0, count - len(rows)),
         )
