@@ -98,7 +98,13 @@ class EditingService(UseCase):
         """Save a new wording; `seen` is the fingerprint of what the member's form showed."""
         row = self._locked_proposal(number)
         self._check(Change.EDIT, row, actor_id)
-        before = wording_of(queries.snapshot(self.session, row))
+        before = Wording(  # what wording_of(snapshot) gives, without a snapshot's queries
+            title=row.title,
+            description=row.description,
+            stages=queries.parse_stages(row.stages),
+            collects_leads=row.collects_leads,
+            cobranded=row.cobranded,
+        )
         if seen is not None and rules.fingerprint(before) != seen:
             raise EditConflict(
                 f"#{number} was edited by someone else after this form opened; nothing changed. "
