@@ -170,12 +170,7 @@ class InitiativeService(UseCase):
         for key, (number, last_activity, period) in sorted(due.items(), key=lambda i: i[1][0]):
             # Locked, and read again: an update or a join committed meanwhile moved the last
             # activity on (and withdrew pending nudges), so this one is no longer due.
-            row = self.session.scalars(
-                select(ProposalRow)
-                .where(ProposalRow.number == number)
-                .with_for_update(of=ProposalRow)
-                .execution_options(populate_existing=True)
-            ).one_or_none()
+            row = queries.lock_proposal(self.session, number)
             if row is None or row.state != State.ADOPTED.value:
                 continue
             if row.last_activity_at != last_activity:
