@@ -33,7 +33,7 @@ from mwgbot.db.models import ProposalRow
 from mwgbot.db.session import Database
 from mwgbot.domain.activity import Via
 from mwgbot.domain.clock import Clock
-from mwgbot.domain.proposals import State
+from mwgbot.domain.proposals import JOINABLE_STATES, State
 from mwgbot.services.pacing import RateBudget
 from mwgbot.services.participation import lock_card
 from mwgbot.services.policy import Policy
@@ -42,8 +42,6 @@ from mwgbot.services.reactions import ReactionService
 
 log = logging.getLogger(__name__)
 
-# Cards whose reactions count: a delivered, dropped, declined or withdrawn one takes no joins.
-LIVE_STATES = (State.OPEN, State.ESCALATED, State.ADOPTED)
 # Tier 3 allows "50+" calls a minute; stay just under, with a small burst at start.
 READS_PER_MINUTE = 45
 BURST = 10
@@ -189,7 +187,7 @@ class Reconciler:
                     ProposalRow.reactions_checked_at,
                 )
                 .where(
-                    ProposalRow.state.in_([s.value for s in LIVE_STATES]),
+                    ProposalRow.state.in_([s.value for s in JOINABLE_STATES]),
                     ProposalRow.message_ts.is_not(None),
                     or_(
                         ProposalRow.reactions_checked_at.is_(None),
