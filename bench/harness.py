@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import math
 import os
-import resource
 import signal
 import socket
 import subprocess
@@ -164,10 +163,6 @@ def rss_mb(pid: int) -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def own_peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def bare_bolt_app(process_before_response: bool, api_url: str) -> Any:

@@ -134,15 +134,6 @@ def lock_proposal(session: Session, number: int) -> ProposalRow | None:
     return session.scalars(statement).one_or_none()
 
 
-def proposal_by_message(session: Session, channel_id: str, message_ts: str) -> ProposalRow | None:
-    statement = (
-        select(ProposalRow)
-        .where(ProposalRow.message_ts == message_ts, ProposalRow.channel_id == channel_id)
-        .with_for_update(of=ProposalRow)
-    )
-    return session.scalars(statement).one_or_none()
-
-
 def organizations(session: Session, user_ids: Iterable[str]) -> dict[str, str]:
     ids = set(user_ids)
     if not ids:

@@ -23,8 +23,6 @@ MAX_DROP_REASON = 500
 
 # Progress notes are welcome while the work is alive: before, during and after the decision.
 UPDATABLE_STATES = frozenset({State.OPEN, State.ESCALATED, State.ADOPTED})
-# What a member sees among "recent outcomes": proposals whose story has ended.
-ENDED_STATES = frozenset({State.DECLINED, State.WITHDRAWN, *FINISHED_STATES})
 
 LINK_SCHEMES = frozenset({"http", "https"})
 # A link goes into mrkdwn as `<url|label>`: none of these may appear in it.

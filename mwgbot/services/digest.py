@@ -32,12 +32,9 @@ from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Digest
 
-# Each initiative section of a digest lists at most this many, and counts the rest.
-
 __all__ = [
     "MANUAL_PREFIX",
     "SCHEDULED_PREFIX",
-    "STATE_SKIPPED",
     "DigestService",
     "cron_trigger",
     "latest_fire_time",
@@ -46,7 +43,6 @@ __all__ = [
 
 SCHEDULED_PREFIX = "digest:"
 MANUAL_PREFIX = "digest-manual:"
-STATE_SKIPPED = "skipped"
 
 
 def scheduled_key(fire_time: datetime) -> str:
@@ -182,7 +178,7 @@ class DigestService:
                 "channel_id": self.policy.channel_id,
                 "user_id": None,
                 "payload": {"note": "first run: no digest for a time before the bot started"},
-                "state": STATE_SKIPPED,
+                "state": outbox.STATE_SKIPPED,
                 "attempts": 0,
                 "uncertain": False,
                 "available_at": self.now,

@@ -30,7 +30,6 @@ from mwgbot.services.use_case import UseCase
 __all__ = ["MeetingService", "meeting_series", "reminder_key"]
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
-# Each initiative section of an agenda lists at most this many, and counts the rest.
 # Proposals a meeting hears were decided since the last one (adopted or declined).
 DECIDED = frozenset({State.ADOPTED, State.DECLINED, State.DELIVERED, State.DROPPED})
 
@@ -54,9 +53,6 @@ class MeetingService(UseCase):
         self.renderer = renderer
 
     # --- the series --------------------------------------------------------------------------
-
-    def skipped_days(self) -> frozenset[date]:
-        return frozenset(self.session.scalars(select(MeetingSkipRow.meeting_date)).all())
 
     def series(self) -> MeetingSeries:
         """The policy's first meeting and cadence, with the organizers' skips."""

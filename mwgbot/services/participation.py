@@ -84,7 +84,6 @@ _CLAIM_AND_CARD = (
     )
     .with_for_update(of=ProposalRow)
 )
-_CLAIM_ONLY = select(select(func.count()).select_from(_EVENT).scalar_subquery())
 
 
 def claim_event(

@@ -336,7 +336,6 @@ class ProposalService(UseCase):
         """Mark the card stale and queue the outcome as a thread reply sent to the channel."""
         row.card_revision += 1
         self.session.flush()
-        self.session.expire(row, ["signups", "objections"])
         proposal = queries.snapshot(self.session, row)
         outbox.enqueue(
             self.session,
