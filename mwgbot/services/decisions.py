@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from mwgbot.db.models import ActivityRow, MemberRow, ObjectionRow, ProposalRow, SignupRow
 from mwgbot.db.session import Database
 from mwgbot.domain.activity import ActivityKind
+from mwgbot.domain.proposals import distinct_organizations
+from mwgbot.services import listings
 from mwgbot.services.privacy import is_user_id
 
 # State in the database → outcome in the log. Escalated proposals wait for a moderator.
@@ -123,6 +125,7 @@ class _Page:
     objections: dict[int, list[tuple[str, str | None, datetime]]]
     history: dict[int, list[tuple[str | None, str, datetime, dict[str, Any]]]]
     members: dict[str, tuple[str | None, str | None, datetime | None]]  # org, name, checked
+    people: set[str]  # everyone the page names
 
 
 @dataclass
@@ -138,12 +141,7 @@ class DecisionLog:
 
     def count(self, since: datetime | None = None) -> int:
         with self.db.unit_of_work() as session:
-            return int(
-                session.scalar(
-                    select(func.count()).select_from(ProposalRow).where(*_filters(since))
-                )
-                or 0
-            )
+            return listings.count(session, _filters(since))
 
     def records(self, since: datetime | None = None) -> Iterator[DecisionRecord]:
         """Oldest proposal first, one page of rows at a time."""
@@ -222,7 +220,7 @@ class DecisionLog:
                 ).where(MemberRow.user_id.in_(people))
             ):
                 members[user] = (org, name, checked)
-        return _Page(proposals, signups, objections, history, members)
+        return _Page(proposals, signups, objections, history, members, people)
 
     # --- names -----------------------------------------------------------------------------
 
@@ -232,7 +230,7 @@ class DecisionLog:
             return
         fresh_after = self.now - NAME_TTL
         to_cache: dict[str, str | None] = {}
-        for user in sorted(_people(page.proposals, page.signups, page.objections, page.history)):
+        for user in sorted(page.people):
             if user in self._resolved:
                 continue
             if not is_user_id(user):  # a pseudonym prints as it is
@@ -291,7 +289,9 @@ class DecisionLog:
             closed_at=row.closed_at,
             decided_at=row.decided_at,
             finished_at=row.finished_at if delivered or dropped else None,
-            organizations=_organizations([proposer, *(j.person for j in joiners)]),
+            organizations=distinct_organizations(
+                p.organization for p in (proposer, *(j.person for j in joiners))
+            ),
             joiners=joiners,
             objections=self._objections(row.number, page),
             decision=decision,
@@ -369,12 +369,3 @@ def _people(
         people.update(user for user, _, _ in objections.get(row.number, ()))
         people.update(actor for actor, *_ in history.get(row.number, ()) if actor)
     return people
-
-
-def _organizations(people: Sequence[Person]) -> tuple[str, ...]:
-    """Distinct organizations of the proposer and the joiners, in first-seen order."""
-    seen: dict[str, str] = {}
-    for person in people:
-        if person.organization:
-            seen.setdefault(person.organization.casefold(), person.organization)
-    return tuple(seen.values())
