@@ -13,6 +13,8 @@ Block = dict[str, Any]
 # Slack refuses a section text over 3,000 characters; leave room for a closing "…".
 SECTION_LIMIT = 2900
 MAX_LISTED = 25
+# Titles in lists and notices are cut to this many characters.
+TITLE_LIMIT = 80
 
 
 def section(text: str) -> Block:
@@ -34,6 +36,11 @@ def people(entries: Sequence[tuple[str, str | None]], empty: str, total: int | N
     shown = [person(u, o) for u, o in entries[:MAX_LISTED]]
     more = (len(entries) if total is None else total) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def title_ref(number: int, title: str) -> str:
+    """`#n *title*` for lists and notices: the title escaped and cut to TITLE_LIMIT."""
+    return f"#{number} *{escape(truncate(title, TITLE_LIMIT))}*"
 
 
 def heading(proposal: ProposalSnapshot) -> str:

@@ -9,7 +9,7 @@ from mwgbot.domain.editing import Field, FieldChange
 from mwgbot.domain.meetings import format_duration
 from mwgbot.domain.proposals import ProposalSnapshot, Stage
 from mwgbot.services.ports import Rendered
-from mwgbot.slack.block_kit import section, stages_text
+from mwgbot.slack.block_kit import section, stages_text, title_ref
 from mwgbot.slack.text import date_token, escape, mention, truncate
 
 # Old and new side by side must stay readable: long texts are cut.
@@ -90,7 +90,7 @@ def edited_answer(
     if not changes:
         return f"Nothing changed in #{proposal.number}."
     text = (
-        f"Saved #{proposal.number} *{escape(truncate(proposal.title, 80))}*: "
+        f"Saved {title_ref(proposal.number, proposal.title)}: "
         f"{changed_fields(changes)} changed. The card shows it, and a note in its thread."
     )
     if was_closing is not None:

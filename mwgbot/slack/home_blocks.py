@@ -16,7 +16,7 @@ from mwgbot.domain.proposals import ProposalSnapshot, State
 from mwgbot.domain.time_log import format_minutes
 from mwgbot.services.member_models import HomeView, InitiativeChoice, InitiativeLine, ObjectionLine
 from mwgbot.slack import ids
-from mwgbot.slack.block_kit import SECTION_LIMIT, Block, context, section
+from mwgbot.slack.block_kit import SECTION_LIMIT, Block, context, section, title_ref
 from mwgbot.slack.blocks import STATE_EMOJI
 from mwgbot.slack.meeting_blocks import meeting_token
 from mwgbot.slack.member_blocks import band_words, fit_lines
@@ -24,14 +24,9 @@ from mwgbot.slack.text import date_token, escape, truncate
 
 __all__ = ["home_view", "log_time_modal"]
 
-TITLE_LIMIT = 80
 REASON_LIMIT = 200
 OPTION_TEXT_LIMIT = 75
 DIVIDER: Block = {"type": "divider"}
-
-
-def _title(number: int, title: str) -> str:
-    return f"#{number} *{escape(truncate(title, TITLE_LIMIT))}*"
 
 
 def _listing(header: str, lines: Sequence[str], total: int, empty: str) -> Block:
@@ -57,15 +52,14 @@ def _state_words(state: State, closes_at: datetime) -> str:
 
 def _mine_line(line: InitiativeLine) -> str:
     role = "you proposed it" if line.proposed else "you joined"
-    return (
-        f"• {_title(line.number, line.title)} · {_state_words(line.state, line.closes_at)} · {role}"
-    )
+    state = _state_words(line.state, line.closes_at)
+    return f"• {title_ref(line.number, line.title)} · {state} · {role}"
 
 
 def _objection_line(line: ObjectionLine) -> str:
     reason = escape(truncate(line.reason, REASON_LIMIT)) if line.reason else "_no reason given yet_"
     return (
-        f"• {_title(line.number, line.title)} · {_state_words(line.state, line.closes_at)}: "
+        f"• {title_ref(line.number, line.title)} · {_state_words(line.state, line.closes_at)}: "
         f"{reason}"
     )
 
@@ -88,7 +82,10 @@ def _open_proposal(proposal: ProposalSnapshot, joined: bool) -> Block:
     return {
         "type": "section",
         "block_id": f"home-open-{proposal.number}",
-        "text": {"type": "mrkdwn", "text": f"{_title(proposal.number, proposal.title)}\n{facts}"},
+        "text": {
+            "type": "mrkdwn",
+            "text": f"{title_ref(proposal.number, proposal.title)}\n{facts}",
+        },
         "accessory": button,
     }
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from mwgbot.domain.initiatives import MAX_UPDATE
 from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot, State, outcome_time
 from mwgbot.services.ports import Rendered
-from mwgbot.slack.block_kit import MAX_LISTED, SECTION_LIMIT, section
+from mwgbot.slack.block_kit import MAX_LISTED, SECTION_LIMIT, section, title_ref
 from mwgbot.slack.text import date_token, escape, mention, truncate
 
 __all__ = [
@@ -101,10 +101,6 @@ def owners_text(proposal: ProposalSnapshot, limit: int = MAX_LISTED) -> str:
     unlisted = proposal.joined_total - len(proposal.joiners)
     more = len(owners) + unlisted - min(limit, len(owners))
     return shown + (f" and {more} more" if more > 0 else "")
-
-
-def _title(proposal: ProposalSnapshot) -> str:
-    return f"#{proposal.number} *{escape(truncate(proposal.title, 80))}*"
 
 
 # --- the card and `/mwg show` -----------------------------------------------------------------
@@ -209,14 +205,15 @@ def initiative_finished(proposal: ProposalSnapshot) -> Rendered:
     """The thread reply, also sent to the channel, that an initiative is delivered or dropped."""
     by = mention(proposal.finished_by) if proposal.finished_by else "its owners"
     note = escape(truncate(proposal.finish_note or "", 1000))
+    title = title_ref(proposal.number, proposal.title)
     if proposal.state is State.DELIVERED:
-        text = f"{DELIVERED_EMOJI} {_title(proposal)} is *delivered* by {by}"
+        text = f"{DELIVERED_EMOJI} {title} is *delivered* by {by}"
         text += f": {link(proposal.delivery_link)}" if proposal.delivery_link else "."
         if note:
             text += f"\n{note}"
         text += f"\nThanks to everyone who took part: {owners_text(proposal)}."
     else:
-        text = f"{DROPPED_EMOJI} {_title(proposal)} is *dropped* by {by}: no longer pursued."
+        text = f"{DROPPED_EMOJI} {title} is *dropped* by {by}: no longer pursued."
         if note:
             text += f"\n*Reason:* {note}"
     return Rendered(text=truncate(text, SECTION_LIMIT), blocks=[section(text)])
@@ -227,7 +224,8 @@ def stale_nudge(proposal: ProposalSnapshot, quiet_for: timedelta) -> Rendered:
     n = proposal.number
     since = date_token(proposal.last_activity_at) if proposal.last_activity_at else "adoption"
     text = (
-        f"{STALLED_EMOJI} {_title(proposal)} has been quiet for {span_words(quiet_for)}: "
+        f"{STALLED_EMOJI} {title_ref(proposal.number, proposal.title)} has been quiet for "
+        f"{span_words(quiet_for)}: "
         f"no update and no new join since {since}.\n"
         f"{owners_text(proposal)}: how is it going? Post progress with "
         f"`/mwg update {n} &lt;text&gt;`, mark it delivered with `/mwg done {n} [&lt;link&gt;]`, "
@@ -242,13 +240,13 @@ def stale_nudge(proposal: ProposalSnapshot, quiet_for: timedelta) -> Rendered:
 def stalled_line(proposal: ProposalSnapshot) -> str:
     since = date_token(proposal.last_activity_at) if proposal.last_activity_at else "adoption"
     return (
-        f"• {_title(proposal)} · no update or new join since {since} · "
+        f"• {title_ref(proposal.number, proposal.title)} · no update or new join since {since} · "
         f"`/mwg update {proposal.number} &lt;text&gt;`"
     )
 
 
 def delivered_line(proposal: ProposalSnapshot) -> str:
-    line = f"• {_title(proposal)} · *delivered*"
+    line = f"• {title_ref(proposal.number, proposal.title)} · *delivered*"
     if proposal.finished_by:
         line += f" by {mention(proposal.finished_by)}"
     if proposal.finished_at:
@@ -260,7 +258,9 @@ def delivered_line(proposal: ProposalSnapshot) -> str:
 
 def dropped_line(proposal: ProposalSnapshot) -> str:
     reason = escape(truncate(proposal.finish_note or "", LINE_TEXT_LIMIT))
-    return f"• {_title(proposal)} · *dropped*" + (f": {reason}" if reason else "")
+    return f"• {title_ref(proposal.number, proposal.title)} · *dropped*" + (
+        f": {reason}" if reason else ""
+    )
 
 
 def listing_text(header: str, lines: Sequence[str], more: int, limit: int = SECTION_LIMIT) -> str:

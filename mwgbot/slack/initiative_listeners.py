@@ -9,8 +9,8 @@ from slack_bolt import App
 from mwgbot.domain.activity import Via
 from mwgbot.services.bot import BotServices
 from mwgbot.slack import commands
+from mwgbot.slack.block_kit import title_ref
 from mwgbot.slack.router import CommandRouter, Invocation, Reply
-from mwgbot.slack.text import escape, truncate
 
 
 class InitiativeHandlers:
@@ -38,7 +38,7 @@ class InitiativeHandlers:
                 command.number, invocation.user_id, command.link, command.note
             )
         text = (
-            f"#{proposal.number} *{escape(truncate(proposal.title, 80))}* is delivered: "
+            f"{title_ref(proposal.number, proposal.title)} is delivered: "
             "well done! The channel is told."
         )
         if proposal.delivery_link is None:
@@ -51,8 +51,7 @@ class InitiativeHandlers:
                 command.number, invocation.user_id, command.reason
             )
         return Reply(
-            f"#{proposal.number} *{escape(truncate(proposal.title, 80))}* is dropped; "
-            "the channel is told.",
+            f"{title_ref(proposal.number, proposal.title)} is dropped; the channel is told.",
             changed=True,
         )
 

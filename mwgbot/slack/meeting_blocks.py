@@ -18,8 +18,9 @@ from mwgbot.slack.block_kit import (
     person,
     section,
     stages_text,
+    title_ref,
 )
-from mwgbot.slack.text import date_token, escape, mention, truncate
+from mwgbot.slack.text import date_token, mention, truncate
 
 __all__ = [
     "agenda_parts",
@@ -35,7 +36,6 @@ __all__ = [
 ]
 
 GROUP = "Marketing Working Group"
-TITLE_LIMIT = 80
 REASON_LIMIT = 200
 OBJECTIONS_LISTED = 5
 NOTHING_ON_AGENDA = (
@@ -67,10 +67,6 @@ def meeting_token(when: datetime) -> str:
     return date_token(when, with_weekday=True)
 
 
-def _title(proposal: ProposalSnapshot) -> str:
-    return f"#{proposal.number} *{escape(truncate(proposal.title, TITLE_LIMIT))}*"
-
-
 def _listed(lines: Sequence[str], total: int) -> list[str]:
     shown = lines[:MAX_LISTED]
     more = total - len(shown)
@@ -91,7 +87,9 @@ def _escalated(proposals: Listing) -> list[str]:
     lines = []
     for p in proposals.items[:MAX_LISTED]:
         count = p.objection_total
-        lines.append(f"• {_title(p)}: {count} objection" + ("s" if count != 1 else ""))
+        lines.append(
+            f"• {title_ref(p.number, p.title)}: {count} objection" + ("s" if count != 1 else "")
+        )
         lines += _objections(p)
     more = proposals.total - min(len(proposals.items), MAX_LISTED)
     if more > 0:
@@ -101,7 +99,7 @@ def _escalated(proposals: Listing) -> list[str]:
 
 def _open_line(p: ProposalSnapshot) -> str:
     return (
-        f"• {_title(p)} · closes {date_token(p.closes_at)} · "
+        f"• {title_ref(p.number, p.title)} · closes {date_token(p.closes_at)} · "
         f"{p.joined_total} joined, {p.objection_total} objecting"
     )
 
@@ -154,7 +152,7 @@ def _initiative_parts(
 def _partners_line(p: ProposalSnapshot) -> str:
     orgs = len(p.organizations)
     engaged = "no organization set yet" if orgs == 0 else "one organization so far"
-    return f"• {_title(p)} · {engaged}: join with `/mwg join {p.number}`"
+    return f"• {title_ref(p.number, p.title)} · {engaged}: join with `/mwg join {p.number}`"
 
 
 # --- agendas, `/mwg next`, reminders, notices -------------------------------------------------
@@ -182,7 +180,7 @@ def agenda_parts(agenda: Agenda) -> list[str]:
         )
     if agenda.outcomes:
         lines = _listed(
-            [f"• {_title(p)} · {_outcome_words(p)}" for p in agenda.outcomes],
+            [f"• {title_ref(p.number, p.title)} · {_outcome_words(p)}" for p in agenda.outcomes],
             agenda.outcomes.total,
         )
         parts.append(":scales: *Adopted or declined since the last meeting*\n" + "\n".join(lines))
@@ -280,7 +278,8 @@ def digest_sections(d: Digest) -> list[str]:
     parts = [f":newspaper: *{GROUP} digest*{since}", *_new_members(d)]
     if d.new:
         lines = [
-            f"• {_title(p)} by {person(p.proposer_id, p.proposer_organization)} · "
+            f"• {title_ref(p.number, p.title)} by "
+            f"{person(p.proposer_id, p.proposer_organization)} · "
             + (f"closes {date_token(p.closes_at)}" if p.state is State.OPEN else p.state.value)
             for p in d.new
         ]
@@ -300,7 +299,8 @@ def digest_sections(d: Digest) -> list[str]:
         )
     if d.outcomes:
         lines = _listed(
-            [f"• {_title(p)} · {_outcome_words(p)}" for p in d.outcomes], d.outcomes.total
+            [f"• {title_ref(p.number, p.title)} · {_outcome_words(p)}" for p in d.outcomes],
+            d.outcomes.total,
         )
         parts.append(f":scales: *Outcomes ({d.outcomes.total})*\n" + "\n".join(lines))
     parts += _initiative_parts(d.delivered, d.dropped, d.stalled, "since the last digest")

@@ -28,8 +28,9 @@ from mwgbot.domain.errors import DomainError, NotFound
 from mwgbot.domain.meetings import format_duration
 from mwgbot.services.bot import BotServices
 from mwgbot.slack import blocks, commands, home_blocks, ids, member_blocks
+from mwgbot.slack.block_kit import title_ref
 from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply
-from mwgbot.slack.text import clean_line, escape, truncate
+from mwgbot.slack.text import clean_line, truncate
 
 __all__ = ["MemberHandlers", "register"]
 
@@ -122,7 +123,7 @@ class MemberHandlers:
                     notice = f"You left #{number}."
                 else:
                     proposal = service.join(number, user_id).proposal
-                    notice = f"You joined #{number} *{escape(truncate(proposal.title, 80))}*."
+                    notice = f"You joined {title_ref(number, proposal.title)}."
         except DomainError as refusal:
             notice = str(refusal)
         self.bot.wake()  # the card shows who joined
