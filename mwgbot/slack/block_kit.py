@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mwgbot.domain.proposals import MAX_REASON, MAX_TITLE, ProposalSnapshot, Stage
+from mwgbot.services.ports import Rendered
 from mwgbot.slack.text import escape, mention, truncate
 
 Block = dict[str, Any]
@@ -19,6 +20,11 @@ TITLE_LIMIT = 80
 
 def section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}}
+
+
+def one_section(text: str) -> Rendered:
+    """A message of one section, its fallback text cut as the section's."""
+    return Rendered(text=truncate(text, SECTION_LIMIT), blocks=[section(text)])
 
 
 def context(text: str) -> Block:

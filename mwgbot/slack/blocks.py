@@ -27,6 +27,7 @@ from mwgbot.slack.block_kit import (
     context,
     heading,
     objection_list,
+    one_section,
     people,
     person,
     section,
@@ -184,7 +185,7 @@ def outcome(proposal: ProposalSnapshot, moderators: Sequence[str]) -> Rendered:
         )
     else:
         text = f"{STATE_EMOJI[state]} #{n} *{title}* is *withdrawn*."
-    return Rendered(text=truncate(text, SECTION_LIMIT), blocks=[section(text)])
+    return one_section(text)
 
 
 def ask_reason(n: int) -> Rendered:

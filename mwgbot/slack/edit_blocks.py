@@ -9,7 +9,7 @@ from mwgbot.domain.editing import Field, FieldChange
 from mwgbot.domain.meetings import format_duration
 from mwgbot.domain.proposals import ProposalSnapshot, Stage
 from mwgbot.services.ports import Rendered
-from mwgbot.slack.block_kit import section, stages_text, title_ref
+from mwgbot.slack.block_kit import one_section, stages_text, title_ref
 from mwgbot.slack.text import date_token, escape, mention, truncate
 
 # Old and new side by side must stay readable: long texts are cut.
@@ -62,7 +62,7 @@ class EditNotesBlocks:
         if was_closing is not None:
             lines.append(fair_notice_line(proposal, was_closing))
         text = "\n".join(lines)
-        return Rendered(text=truncate(text, 2900), blocks=[section(text)])
+        return one_section(text)
 
     def extended(
         self, proposal: ProposalSnapshot, actor_id: str, by: timedelta, was_closing: datetime
@@ -72,7 +72,7 @@ class EditNotesBlocks:
             f"consensus window by {format_duration(by)}: it now closes "
             f"{date_token(proposal.closes_at)} (it was {date_token(was_closing)})."
         )
-        return Rendered(text=text, blocks=[section(text)])
+        return one_section(text)
 
 
 def fair_notice_line(proposal: ProposalSnapshot, was_closing: datetime) -> str:

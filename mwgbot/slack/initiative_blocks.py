@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from mwgbot.domain.initiatives import MAX_UPDATE
 from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot, State, outcome_time
 from mwgbot.services.ports import Rendered
-from mwgbot.slack.block_kit import MAX_LISTED, SECTION_LIMIT, section, title_ref
+from mwgbot.slack.block_kit import MAX_LISTED, SECTION_LIMIT, one_section, title_ref
 from mwgbot.slack.text import date_token, escape, mention, truncate
 
 __all__ = [
@@ -198,7 +198,7 @@ def update_posted(proposal: ProposalSnapshot, update: ProgressUpdate) -> Rendere
         f":memo: Update on #{proposal.number} from {mention(update.author_id)}: "
         f"{escape(truncate(update.text, MAX_UPDATE))}"
     )
-    return Rendered(text=truncate(text, SECTION_LIMIT), blocks=[section(text)])
+    return one_section(text)
 
 
 def initiative_finished(proposal: ProposalSnapshot) -> Rendered:
@@ -216,7 +216,7 @@ def initiative_finished(proposal: ProposalSnapshot) -> Rendered:
         text = f"{DROPPED_EMOJI} {title} is *dropped* by {by}: no longer pursued."
         if note:
             text += f"\n*Reason:* {note}"
-    return Rendered(text=truncate(text, SECTION_LIMIT), blocks=[section(text)])
+    return one_section(text)
 
 
 def stale_nudge(proposal: ProposalSnapshot, quiet_for: timedelta) -> Rendered:
@@ -231,7 +231,7 @@ def stale_nudge(proposal: ProposalSnapshot, quiet_for: timedelta) -> Rendered:
         f"`/mwg update {n} &lt;text&gt;`, mark it delivered with `/mwg done {n} [&lt;link&gt;]`, "
         f"or `/mwg drop {n} &lt;reason&gt;` if it is no longer pursued."
     )
-    return Rendered(text=truncate(text, SECTION_LIMIT), blocks=[section(text)])
+    return one_section(text)
 
 
 # --- lines of lists, agendas and digests ------------------------------------------------------
