@@ -31,6 +31,19 @@ def context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 2900)}]}
 
 
+def fit_lines(lines: list[str], budget: int) -> tuple[list[str], int]:
+    """The leading lines whose joined length stays within ``budget``, and how many are left
+    out: a list is cut between lines, never inside a mention or a date token."""
+    shown: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > budget:
+            break
+        shown.append(line)
+        used += len(line) + 1
+    return shown, len(lines) - len(shown)
+
+
 def person(user_id: str, organization: str | None) -> str:
     return f"{mention(user_id)} ({escape(organization)})" if organization else mention(user_id)
 

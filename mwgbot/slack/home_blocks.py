@@ -16,10 +16,10 @@ from mwgbot.domain.proposals import ProposalSnapshot, State
 from mwgbot.domain.time_log import format_minutes
 from mwgbot.services.member_models import HomeView, InitiativeChoice, InitiativeLine, ObjectionLine
 from mwgbot.slack import ids
-from mwgbot.slack.block_kit import SECTION_LIMIT, Block, context, section, title_ref
+from mwgbot.slack.block_kit import SECTION_LIMIT, Block, context, fit_lines, section, title_ref
 from mwgbot.slack.blocks import STATE_EMOJI
 from mwgbot.slack.meeting_blocks import meeting_token
-from mwgbot.slack.member_blocks import band_words, fit_lines
+from mwgbot.slack.member_blocks import band_words
 from mwgbot.slack.text import date_token, escape, truncate
 
 __all__ = ["home_view", "log_time_modal"]

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from mwgbot.domain.initiatives import MAX_UPDATE
 from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot, State, outcome_time
 from mwgbot.services.ports import Rendered
-from mwgbot.slack.block_kit import MAX_LISTED, SECTION_LIMIT, one_section, title_ref
+from mwgbot.slack.block_kit import MAX_LISTED, SECTION_LIMIT, fit_lines, one_section, title_ref
 from mwgbot.slack.text import date_token, escape, mention, truncate
 
 __all__ = [
@@ -267,13 +267,7 @@ def listing_text(header: str, lines: Sequence[str], more: int, limit: int = SECT
     """A header and as many whole lines as fit in `limit` characters, then how many were left
     out (`more` already were): a cut never splits a mention, date or link token."""
     reserve = len("\n• and 1,000,000 more")
-    kept: list[str] = []
-    size = len(header)
-    for line in lines:
-        if size + 1 + len(line) + reserve > limit:
-            break
-        kept.append(line)
-        size += 1 + len(line)
-    left_out = more + len(lines) - len(kept)
+    kept, cut = fit_lines(list(lines), limit - len(header) - reserve)
+    left_out = more + cut
     tail = [f"• and {left_out:,} more"] if left_out > 0 else []
     return "\n".join([header, *kept, *tail])

@@ -15,6 +15,7 @@ from mwgbot.slack.block_kit import (
     MAX_LISTED,
     SECTION_LIMIT,
     objection_list,
+    people,
     person,
     section,
     stages_text,
@@ -260,10 +261,8 @@ def _new_members(d: Digest) -> list[str]:
     valued."""
     if not d.new_members:
         return []
-    named = [mention(u) for u in d.new_members[:MAX_LISTED]]
-    more = len(d.new_members) - MAX_LISTED
-    people = ", ".join(named) + (f" and {more} more" if more > 0 else "")
-    return [f":wave: *Joined the channel ({len(d.new_members)}):* welcome, {people}!"]
+    named = people([(u, None) for u in d.new_members], "")
+    return [f":wave: *Joined the channel ({len(d.new_members)}):* welcome, {named}!"]
 
 
 def digest_sections(d: Digest) -> list[str]:

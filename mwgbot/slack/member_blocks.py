@@ -18,13 +18,12 @@ from mwgbot.services.member_models import (
     Welcome,
 )
 from mwgbot.services.ports import Rendered
-from mwgbot.slack.block_kit import SECTION_LIMIT, person, section
+from mwgbot.slack.block_kit import SECTION_LIMIT, fit_lines, person, section
 from mwgbot.slack.meeting_blocks import in_words, meeting_token
 from mwgbot.slack.text import channel_link, escape, mention, truncate
 
 __all__ = [
     "band_words",
-    "fit_lines",
     "hours_answer",
     "hours_given_line",
     "logged_answer",
@@ -39,19 +38,6 @@ TITLE_LIMIT = 60
 ENTRIES_LISTED = 25
 # Of a `hours team` answer's 2,900 characters: the member lines; organizations get the rest.
 MEMBERS_BUDGET = 1800
-
-
-def fit_lines(lines: list[str], budget: int) -> tuple[list[str], int]:
-    """The leading lines whose joined length stays within ``budget``, and how many are left
-    out: a list is cut between lines, never inside a mention or a date token."""
-    shown: list[str] = []
-    used = 0
-    for line in lines:
-        if used + len(line) + 1 > budget:
-            break
-        shown.append(line)
-        used += len(line) + 1
-    return shown, len(lines) - len(shown)
 
 
 def _more(count: int) -> list[str]:
