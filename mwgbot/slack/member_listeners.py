@@ -29,8 +29,9 @@ from mwgbot.domain.meetings import format_duration
 from mwgbot.services.bot import BotServices
 from mwgbot.slack import blocks, commands, home_blocks, ids, member_blocks
 from mwgbot.slack.block_kit import title_ref
+from mwgbot.slack.proposal_form import field_error, input_state, input_value
 from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply
-from mwgbot.slack.text import clean_line, truncate
+from mwgbot.slack.text import clean_line
 
 __all__ = ["MemberHandlers", "register"]
 
@@ -38,8 +39,6 @@ log = logging.getLogger(__name__)
 
 # How long a listener waits for its views.publish before acknowledging anyway.
 PUBLISH_WAIT_SECONDS = 1.5
-# Slack shows a form's field errors in a line or two.
-FIELD_ERROR_LIMIT = 150
 _MAX_NUMBER = 999_999_999
 
 
@@ -157,11 +156,11 @@ class MemberHandlers:
         errors: dict[str, str] = {}
         minutes = what = day = number = None
         try:
-            minutes = time_log.parse_duration(_input(values, ids.BLOCK_DURATION) or "")
+            minutes = time_log.parse_duration(input_value(values, ids.BLOCK_DURATION) or "")
         except DomainError as refusal:
             errors[ids.BLOCK_DURATION] = _field_error(refusal)
         try:
-            what = time_log.check_what(clean_line(_input(values, ids.BLOCK_WHAT) or ""))
+            what = time_log.check_what(clean_line(input_value(values, ids.BLOCK_WHAT) or ""))
         except DomainError as refusal:
             errors[ids.BLOCK_WHAT] = _field_error(refusal)
         chosen = _selected_day(values, ids.BLOCK_DAY)
@@ -222,26 +221,16 @@ def _number(value: object) -> int | None:
 
 
 def _field_error(refusal: Exception) -> str:
-    return truncate(str(refusal).replace("`", ""), FIELD_ERROR_LIMIT)
-
-
-def _state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    state = (values.get(block_id) or {}).get(ids.INPUT)
-    return state if isinstance(state, dict) else {}
-
-
-def _input(values: dict[str, Any], block_id: str) -> str | None:
-    value = _state(values, block_id).get("value")
-    return str(value) if value is not None else None
+    return field_error(str(refusal).replace("`", ""))
 
 
 def _selected_option(values: dict[str, Any], block_id: str) -> str | None:
-    option = _state(values, block_id).get("selected_option")
+    option = input_state(values, block_id).get("selected_option")
     return str(option["value"]) if isinstance(option, dict) and "value" in option else None
 
 
 def _selected_day(values: dict[str, Any], block_id: str) -> str | None:
-    chosen = _state(values, block_id).get("selected_date")
+    chosen = input_state(values, block_id).get("selected_date")
     return str(chosen) if chosen else None
 
 

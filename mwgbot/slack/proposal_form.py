@@ -24,14 +24,19 @@ class FormReading:
     errors: dict[str, str]  # block_id → message, for `response_action: errors`
 
 
+def input_state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """What a form's `state.values` holds for one input (empty if absent or malformed)."""
+    state = (values.get(block_id) or {}).get(ids.INPUT)
+    return state if isinstance(state, dict) else {}
+
+
 def input_value(values: dict[str, Any], block_id: str) -> str | None:
-    value = (values.get(block_id) or {}).get(ids.INPUT) or {}
-    result = value.get("value")
+    result = input_state(values, block_id).get("value")
     return str(result) if result is not None else None
 
 
 def selected_values(values: dict[str, Any], block_id: str) -> list[str]:
-    value = (values.get(block_id) or {}).get(ids.INPUT) or {}
+    value = input_state(values, block_id)
     return [str(option.get("value")) for option in value.get("selected_options") or []]
 
 

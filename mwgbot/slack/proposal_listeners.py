@@ -32,7 +32,6 @@ from mwgbot.slack.text import (
     date_token,
     escape,
     permalink,
-    truncate,
 )
 
 log = logging.getLogger(__name__)
@@ -299,7 +298,10 @@ class ProposalHandlers:
                     number, body["user"]["id"], reason
                 )
         except DomainError as refusal:
-            ack(response_action="errors", errors={ids.BLOCK_REASON: truncate(str(refusal), 150)})
+            ack(
+                response_action="errors",
+                errors={ids.BLOCK_REASON: proposal_form.field_error(str(refusal))},
+            )
             return
         ack()
         self.bot.wake()
