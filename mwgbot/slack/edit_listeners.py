@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from mwgbot.domain import editing as rules
 from mwgbot.domain.activity import Via
 from mwgbot.domain.errors import DomainError
-from mwgbot.services import outbox
 from mwgbot.services.bot import BotServices
 from mwgbot.services.editing import EditingService, wording_of
 from mwgbot.slack import blocks, commands, edit_blocks, ids, proposal_form
+from mwgbot.slack.proposal_listeners import tell
 from mwgbot.slack.router import CommandRouter, Invocation, Reply
 from mwgbot.slack.text import truncate
 
@@ -99,18 +99,10 @@ class EditHandlers:
                 result = self.service(session, Via.MODAL).edit(
                     form.number, user_id, reading.wording, seen=form.seen
                 )
-                outbox.enqueue(
-                    session,
-                    kind=outbox.KIND_EPHEMERAL,
-                    now=self.bot.clock.now(),
-                    message=self.bot.renderer.note(
-                        edit_blocks.edited_answer(
-                            result.proposal, result.changes, result.was_closing
-                        )
-                    ),
-                    channel_id=self.bot.policy.channel_id,
-                    user_id=user_id,
+                answer = edit_blocks.edited_answer(
+                    result.proposal, result.changes, result.was_closing
                 )
+                tell(self.bot, session, user_id, answer)
         except DomainError as refusal:
             ack(
                 response_action="errors",

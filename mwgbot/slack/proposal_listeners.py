@@ -235,15 +235,11 @@ class ProposalHandlers:
                 collects_leads=wording.collects_leads,
                 cobranded=wording.cobranded,
             )
-            outbox.enqueue(
+            tell(
+                self.bot,
                 session,
-                kind=outbox.KIND_EPHEMERAL,
-                now=self.bot.clock.now(),
-                message=self.bot.renderer.note(
-                    f"Proposed #{proposal.number} *{escape(proposal.title)}*: its card is above."
-                ),
-                channel_id=self.bot.policy.channel_id,
-                user_id=user_id,
+                user_id,
+                f"Proposed #{proposal.number} *{escape(proposal.title)}*: its card is above.",
             )
 
     # --- buttons and the objection modal ---------------------------------------------------
@@ -306,16 +302,9 @@ class ProposalHandlers:
         ack()
         self.bot.wake()
 
-    def _tell(self, session: Any, body: dict[str, Any], text: str) -> None:
-        channel = (body.get("channel") or {}).get("id") or self.bot.policy.channel_id
-        outbox.enqueue(
-            session,
-            kind=outbox.KIND_EPHEMERAL,
-            now=self.bot.clock.now(),
-            message=self.bot.renderer.note(text),
-            channel_id=channel,
-            user_id=body["user"]["id"],
-        )
+    def _tell(self, session: Session, body: dict[str, Any], text: str) -> None:
+        channel = (body.get("channel") or {}).get("id")
+        tell(self.bot, session, body["user"]["id"], text, channel)
 
     # --- reactions -------------------------------------------------------------------------
 
@@ -350,6 +339,21 @@ def _duration_words(delta: Any) -> str:
     from mwgbot.domain.meetings import format_duration
 
     return format_duration(delta)
+
+
+def tell(
+    bot: BotServices, session: Session, user_id: str, text: str, channel_id: str | None = None
+) -> None:
+    """An answer only the member sees, through the outbox; in MWG_CHANNEL unless the request
+    came from another channel."""
+    outbox.enqueue(
+        session,
+        kind=outbox.KIND_EPHEMERAL,
+        now=bot.clock.now(),
+        message=bot.renderer.note(text),
+        channel_id=channel_id or bot.policy.channel_id,
+        user_id=user_id,
+    )
 
 
 def register(app: App, bot: BotServices, router: CommandRouter, team_url: str | None) -> None:
