@@ -4,9 +4,10 @@ domain snapshots to Slack messages."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from mwgbot.domain.meetings import format_duration
 from mwgbot.domain.proposals import (
     MAX_DESCRIPTION,
     MAX_REASON,
@@ -403,6 +404,11 @@ def flags_input(*, collects_leads: bool = False, cobranded: bool = False) -> Blo
         "label": {"type": "plain_text", "text": "Flags"},
         "element": element,
     }
+
+
+def window_hint(default: timedelta, shortest: timedelta) -> str:
+    """The propose form's hint under the consensus window."""
+    return f"Default {format_duration(default)}; at least {format_duration(shortest)}."
 
 
 def propose_modal(channel_id: str, window_hint: str) -> dict[str, Any]:

@@ -25,7 +25,6 @@ from slack_sdk.errors import SlackApiError
 from mwgbot.domain import time_log
 from mwgbot.domain.activity import Via
 from mwgbot.domain.errors import DomainError, NotFound
-from mwgbot.domain.meetings import format_duration
 from mwgbot.services.bot import BotServices
 from mwgbot.slack import blocks, commands, home_blocks, ids, member_blocks
 from mwgbot.slack.block_kit import title_ref
@@ -130,10 +129,7 @@ class MemberHandlers:
 
     def press_propose(self, client: WebClient, body: dict[str, Any]) -> None:
         policy = self.bot.policy
-        hint = (
-            f"Default {format_duration(policy.consensus_window)}; at least "
-            f"{format_duration(policy.consensus_min)}."
-        )
+        hint = blocks.window_hint(policy.consensus_window, policy.consensus_min)
         self._open(client, body, blocks.propose_modal(policy.channel_id, hint))
 
     def press_log_time(self, client: WebClient, body: dict[str, Any]) -> None:

@@ -194,10 +194,8 @@ class ProposalHandlers:
     # --- the modal behind `/mwg propose` ---------------------------------------------------
 
     def open_propose_modal(self, client: WebClient, trigger_id: str, channel_id: str) -> Reply:
-        hint = (
-            f"Default {_duration_words(self.bot.policy.consensus_window)}; at least "
-            f"{_duration_words(self.bot.policy.consensus_min)}."
-        )
+        policy = self.bot.policy
+        hint = blocks.window_hint(policy.consensus_window, policy.consensus_min)
         client.views_open(trigger_id=trigger_id, view=blocks.propose_modal(channel_id, hint))
         return Reply("")
 
@@ -333,12 +331,6 @@ class ProposalHandlers:
 
         if self.bot.commit_together(apply):
             self.bot.wake()
-
-
-def _duration_words(delta: Any) -> str:
-    from mwgbot.domain.meetings import format_duration
-
-    return format_duration(delta)
 
 
 def tell(
