@@ -190,7 +190,9 @@ def test_long_lists_are_bounded() -> None:
 
 
 def test_propose_modal_has_the_fields_and_validation_ids() -> None:
-    view = blocks.propose_modal("C1", "Default 7d; at least 3d.")
+    hint = blocks.window_hint(timedelta(days=7), timedelta(hours=72))
+    assert hint == "Default 7d; at least 3d."
+    view = blocks.propose_modal("C1", hint)
     assert view["callback_id"] == ids.VIEW_PROPOSE
     block_ids = [b["block_id"] for b in view["blocks"]]
     assert block_ids == [
