@@ -27,6 +27,11 @@ def one_section(text: str) -> Rendered:
     return Rendered(text=truncate(text, SECTION_LIMIT), blocks=[section(text)])
 
 
+def option(text: str, value: str) -> Block:
+    """One choice of a select menu or of checkboxes."""
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
 def context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 2900)}]}
 

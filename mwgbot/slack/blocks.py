@@ -29,6 +29,7 @@ from mwgbot.slack.block_kit import (
     heading,
     objection_list,
     one_section,
+    option,
     people,
     person,
     section,
@@ -326,14 +327,10 @@ def _needs(lines: Sequence[str]) -> int:
     return sum(len(line) + 1 for line in lines) + 60 if lines else 0
 
 
-def _option(text: str, value: str) -> Block:
-    return {"text": {"type": "plain_text", "text": text}, "value": value}
-
-
-STAGE_OPTIONS = [_option(s.value.capitalize(), s.value) for s in Stage]
+STAGE_OPTIONS = [option(s.value.capitalize(), s.value) for s in Stage]
 FLAG_OPTIONS = {
-    ids.FLAG_LEADS: _option("Collects marketing leads", ids.FLAG_LEADS),
-    ids.FLAG_COBRANDED: _option("Co-branded with a sponsor", ids.FLAG_COBRANDED),
+    ids.FLAG_LEADS: option("Collects marketing leads", ids.FLAG_LEADS),
+    ids.FLAG_COBRANDED: option("Co-branded with a sponsor", ids.FLAG_COBRANDED),
 }
 
 

@@ -16,7 +16,15 @@ from mwgbot.domain.proposals import ProposalSnapshot, State
 from mwgbot.domain.time_log import format_minutes
 from mwgbot.services.member_models import HomeView, InitiativeChoice, InitiativeLine, ObjectionLine
 from mwgbot.slack import ids
-from mwgbot.slack.block_kit import SECTION_LIMIT, Block, context, fit_lines, section, title_ref
+from mwgbot.slack.block_kit import (
+    SECTION_LIMIT,
+    Block,
+    context,
+    fit_lines,
+    option,
+    section,
+    title_ref,
+)
 from mwgbot.slack.blocks import STATE_EMOJI
 from mwgbot.slack.meeting_blocks import meeting_token
 from mwgbot.slack.member_blocks import band_words
@@ -212,13 +220,7 @@ def log_time_modal(choices: Sequence[InitiativeChoice], today: date) -> dict[str
                     "action_id": ids.INPUT,
                     "placeholder": {"type": "plain_text", "text": "Choose one (optional)"},
                     "options": [
-                        {
-                            "text": {
-                                "type": "plain_text",
-                                "text": truncate(f"#{c.number} {c.title}", OPTION_TEXT_LIMIT),
-                            },
-                            "value": str(c.number),
-                        }
+                        option(truncate(f"#{c.number} {c.title}", OPTION_TEXT_LIMIT), str(c.number))
                         for c in choices[:100]
                     ],
                 },
