@@ -164,7 +164,6 @@ class Console:
         self._calls: list[RecordedCall] = []
         self._seq = 0
         self._last_event_us = 0
-        self._reactions: set[tuple[str, str, str]] = set()  # (message ts, user, emoji)
         self._fake: FakeSlack | None = None
         self._runtime: Runtime | None = None
 
@@ -383,16 +382,15 @@ class Console:
             raise LineError(f"{args[0]!r} is not an emoji name like {example}; {usage}")
         number = _number(args[1], usage)
         channel, ts = self._card(number)
-        key = (ts, self.actor_id, emoji)
-        if added and key in self._reactions:
+        card = self.fake.message(channel, ts) or {}
+        reacted = self.actor_id in card.get("reactions", {}).get(emoji, [])
+        if added and reacted:
             raise LineError(f"you already reacted :{emoji}: on #{number}")
-        if not added and key not in self._reactions:
+        if not added and not reacted:
             raise LineError(f"you have no :{emoji}: reaction on #{number} to take back")
         if added:
-            self._reactions.add(key)
             self.fake.add_reaction(channel, ts, emoji, self.actor_id)
         else:
-            self._reactions.discard(key)
             self.fake.remove_reaction(channel, ts, emoji, self.actor_id)
         event_ts = self._event_ts()
         event = payloads.reaction_event(
@@ -404,16 +402,9 @@ class Console:
             event_ts=event_ts,
             item_user=self.fake.bot_user_id,
         )
-        self._seq += 1
-        body = payloads.event_callback(
-            event,
-            event_id=f"Ev0CONSOLE{self._seq:06d}",
-            event_time=int(float(event_ts)),
-            team=self.team,
-        )
         did = f"reacted :{emoji}: on" if added else f"took back their :{emoji}: on"
         lines = [f"[#{CHANNEL_NAME}] @{self.actor} {did} #{number}"]
-        response = self._dispatch(json.dumps(body), payloads.JSON)
+        response = self._dispatch(self._event_body(event, event_ts), payloads.JSON)
         lines += self._show(self._drain())
         if response.status != 200:
             lines.append(f"  (the bot failed to handle the reaction: HTTP {response.status})")
