@@ -6,7 +6,6 @@ import argparse
 import io
 import logging
 import os
-import re
 import signal
 import sys
 import tempfile
@@ -21,10 +20,12 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from mwgbot import decision_log
 from mwgbot.config import ConfigError, Settings, load_settings
 from mwgbot.db import migrate
 from mwgbot.db.models import OutboxRow
 from mwgbot.db.session import Database
+from mwgbot.domain import time_log
 from mwgbot.domain.activity import Via
 from mwgbot.domain.clock import SystemClock
 from mwgbot.runtime import build_runtime
@@ -199,10 +200,8 @@ def _since(value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
+        return time_log.parse_day(value)
+    except time_log.BadTime:
         raise ConfigError(
             f"--since {value[:40]!r} is not a date: write it as YYYY-MM-DD, e.g. --since 2026-01-01"
         ) from None
@@ -250,7 +249,6 @@ def _export_output(path: str | None) -> Iterator[TextIO]:
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     """Write the decision log (every proposal with an outcome) as Markdown, CSV or JSON."""
-    from mwgbot import decision_log
     from mwgbot.services.decisions import DecisionLog, NameSource
     from mwgbot.slack.directory import SlackDirectory
 
@@ -350,12 +348,6 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def decision_formats() -> tuple[str, ...]:
-    from mwgbot.decision_log import FORMATS
-
-    return FORMATS
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mwgbot",
@@ -391,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("what", choices=["decisions"], help="what to export: decisions")
     export.add_argument(
         "--format",
-        choices=decision_formats(),
+        choices=decision_log.FORMATS,
         default="markdown",
         help="markdown (a wiki page), csv (RFC 4180) or json; default markdown",
     )
