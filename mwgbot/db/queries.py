@@ -123,6 +123,13 @@ def increment(session: Session, model: type[Base], key: dict[str, Any], *, colum
     return int(connection.execute(statement, {**key, column: 1}).scalar_one())
 
 
+def has_joined(session: Session, number: int, user_id: str) -> bool:
+    statement = select(SignupRow.id).where(
+        SignupRow.proposal_number == number, SignupRow.user_id == user_id
+    )
+    return session.scalar(statement) is not None
+
+
 def lock_proposal(session: Session, number: int) -> ProposalRow | None:
     """Load a proposal for change, as committed now; on PostgreSQL locked until commit."""
     statement = (

@@ -50,7 +50,7 @@ class InitiativeService(UseCase):
             State(row.state),
             actor_id,
             row.proposer_id,
-            _joiners(row),
+            self._joined_as(number, actor_id),
             self.policy.moderators,
         )
         note = ProposalUpdateRow(
@@ -95,7 +95,7 @@ class InitiativeService(UseCase):
             outcome,
             actor_id,
             row.proposer_id,
-            _joiners(row),
+            self._joined_as(number, actor_id),
             self.policy.moderators,
         )
         if link is not None:
@@ -211,6 +211,11 @@ class InitiativeService(UseCase):
 
     # --- helpers -----------------------------------------------------------------------------
 
-
-def _joiners(row: ProposalRow) -> frozenset[str]:
-    return frozenset(s.user_id for s in row.signups)
+    def _joined_as(self, number: int, actor_id: str) -> frozenset[str]:
+        """The joiners the ownership rule needs to see: the actor, if they joined (one
+        indexed lookup, not every sign-up of the initiative)."""
+        return (
+            frozenset({actor_id})
+            if queries.has_joined(self.session, number, actor_id)
+            else frozenset()
+        )

@@ -189,14 +189,7 @@ class ProposalService(UseCase):
         return queries.snapshot(self.session, row)
 
     def has_joined(self, number: int, user_id: str) -> bool:
-        return (
-            self.session.scalar(
-                select(SignupRow.id).where(
-                    SignupRow.proposal_number == number, SignupRow.user_id == user_id
-                )
-            )
-            is not None
-        )
+        return queries.has_joined(self.session, number, user_id)
 
     def objection_reason(self, number: int, user_id: str) -> str | None:
         """The reason of the member's standing objection to #n, if they gave one."""
