@@ -169,7 +169,7 @@ class InitiativeService(UseCase):
         nudged = []
         for key, (number, last_activity, period) in sorted(due.items(), key=lambda i: i[1][0]):
             # Locked, and read again: an update or a join committed meanwhile moved the last
-            # activity on (and withdrew pending nudges), so this one is no longer due.
+            # activity on, so this one is no longer due.
             row = queries.lock_proposal(self.session, number)
             if row is None or row.state != State.ADOPTED.value:
                 continue
@@ -199,8 +199,8 @@ class InitiativeService(UseCase):
         return found
 
     def _cancel_pending_nudges(self, number: int) -> None:
-        """An update, a join or the end makes a nudge not yet sent moot; its key never
-        comes back (the last activity moved on), so removing it cannot cause a repeat."""
+        """An update or the end makes a nudge not yet sent moot; its key never comes back
+        (the last activity moved on), so removing it cannot cause a repeat."""
         self.session.execute(
             delete(OutboxRow).where(
                 OutboxRow.proposal_number == number,
