@@ -29,8 +29,6 @@ __all__ = ["SHOWN_UPDATES", "InitiativeService"]
 
 # `/mwg show` lists this many updates at most, newest last, and counts the rest.
 SHOWN_UPDATES = 10
-# Outbox keys are looked up in chunks, so a long IN list never reaches the database.
-_KEY_CHUNK = 500
 
 
 class InitiativeService(UseCase):
@@ -164,7 +162,7 @@ class InitiativeService(UseCase):
             if period is not None:
                 key = rules.nudge_key(number, last_activity, period)
                 due[key] = (number, last_activity, period)
-        for key in self._queued_keys(list(due)):
+        for key in outbox.queued_keys(self.session, list(due)):
             del due[key]
         nudged = []
         for key, (number, last_activity, period) in sorted(due.items(), key=lambda i: i[1][0]):
@@ -187,16 +185,6 @@ class InitiativeService(UseCase):
             ):
                 nudged.append(number)
         return nudged
-
-    def _queued_keys(self, keys: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(keys), _KEY_CHUNK):
-            chunk = keys[start : start + _KEY_CHUNK]
-            rows = self.session.scalars(
-                select(OutboxRow.dedupe_key).where(OutboxRow.dedupe_key.in_(chunk))
-            )
-            found.update(key for key in rows if key is not None)
-        return found
 
     def _cancel_pending_nudges(self, number: int) -> None:
         """An update or the end makes a nudge not yet sent moot; its key never comes back

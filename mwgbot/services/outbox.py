@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mwgbot.db.models import OutboxRow
@@ -19,6 +21,18 @@ KIND_EPHEMERAL = "ephemeral"
 KIND_DM = "dm"
 # A row that is never to be sent (a DM due to a bot); its dedupe key still counts.
 STATE_SKIPPED = "skipped"
+# Keys are looked up in chunks, so a long IN list never reaches the database.
+_KEY_CHUNK = 500
+
+
+def queued_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    """Which of these dedupe keys are in the outbox already, in any state."""
+    found: set[str] = set()
+    for start in range(0, len(keys), _KEY_CHUNK):
+        chunk = keys[start : start + _KEY_CHUNK]
+        rows = session.scalars(select(OutboxRow.dedupe_key).where(OutboxRow.dedupe_key.in_(chunk)))
+        found.update(key for key in rows if key is not None)
+    return found
 
 
 def enqueue(

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
-from mwgbot.db.models import MemberRow, ObjectionRow, OutboxRow, ProposalRow, SignupRow
+from mwgbot.db.models import MemberRow, ObjectionRow, ProposalRow, SignupRow
 from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import no_such_proposal
@@ -294,21 +294,19 @@ class ProposalService(UseCase):
                 ProposalRow.closes_at <= self.now + lead,
             )
         ).all()
-        # Notices already queued are skipped before anything is built: the sweep runs twice a
-        # minute, and each open proposal is in this window for a whole day.
+        # Notices already queued (under this version's key or the one before it) are skipped
+        # before anything is built, in one lookup: the sweep runs twice a minute, and each
+        # open proposal is in this window for a whole day.
         keys = {row.number: closing_soon_key(row.number, row.closes_at) for row in rows}
-        queued = set(
-            self.session.scalars(
-                select(OutboxRow.dedupe_key).where(OutboxRow.dedupe_key.in_(keys.values()))
-            )
-        )
+        legacy = {row.number: legacy_closing_soon_key(row.number) for row in rows}
+        queued = outbox.queued_keys(self.session, [*keys.values(), *legacy.values()])
         announced = []
         for row in rows:
             # Only windows longer than the lead get the notice; interval arithmetic differs
             # between SQLite and PostgreSQL, so the rule is checked here, not in SQL.
-            if row.closes_at - row.created_at <= lead or keys[row.number] in queued:
+            if row.closes_at - row.created_at <= lead:
                 continue
-            if legacy_closing_soon_sent(self.session, row.number):
+            if keys[row.number] in queued or legacy[row.number] in queued:
                 continue
             proposal = queries.snapshot(self.session, row)
             if outbox.enqueue(
@@ -354,12 +352,3 @@ def legacy_closing_soon_key(number: int) -> str:
     Such a row stands for the proposal's current closing time; when the time moves, it is
     renamed to the key of the time it announced (`EditingService._move_close`)."""
     return f"closing-soon:{number}"
-
-
-def legacy_closing_soon_sent(session: Session, number: int) -> bool:
-    return (
-        session.scalar(
-            select(OutboxRow.id).where(OutboxRow.dedupe_key == legacy_closing_soon_key(number))
-        )
-        is not None
-    )
