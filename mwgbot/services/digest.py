@@ -90,16 +90,8 @@ class DigestService:
                 "new": listings.page(
                     self.session, new, [ProposalRow.created_at, ProposalRow.number]
                 ),
-                "open": listings.page(
-                    self.session,
-                    [ProposalRow.state == State.OPEN.value],
-                    [ProposalRow.closes_at, ProposalRow.number],
-                ),
-                "escalated": listings.page(
-                    self.session,
-                    [ProposalRow.state == State.ESCALATED.value],
-                    [ProposalRow.closes_at, ProposalRow.number],  # (state, closes_at) is indexed
-                ),
+                "open": listings.closing_soonest(self.session),
+                "escalated": listings.escalated(self.session),
                 "outcomes": listings.settled_since(self.session, FINAL_STATES, since),
                 "seeking_partners": listings.seeking_partners(self.session),
                 "delivered": listings.finished_since(

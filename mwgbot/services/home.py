@@ -92,15 +92,8 @@ class HomeService:
     def _closing(self) -> Listing:
         """The open proposals closing soonest, their snapshots built in one batch, and how
         many are open."""
-        return listings.listing_of(
-            self.session,
-            listings.page(
-                self.session,
-                [ProposalRow.state == State.OPEN.value],
-                [ProposalRow.closes_at, ProposalRow.number],
-                CLOSING_LISTED,
-            ),
-        )
+        found = listings.closing_soonest(self.session, limit=CLOSING_LISTED)
+        return listings.listing_of(self.session, found)
 
     def _joined(self, user_id: str, numbers: list[int]) -> frozenset[int]:
         rows = self.session.scalars(

@@ -24,7 +24,9 @@ __all__ = [
     "LISTED",
     "Page",
     "active",
+    "closing_soonest",
     "count",
+    "escalated",
     "finished_since",
     "listing_of",
     "page",
@@ -90,6 +92,20 @@ def settled_since(
         )
         where = [ProposalRow.number.in_(recent), _settled_at() > since]
     return page(session, where, [_settled_at(), ProposalRow.number], limit)
+
+
+def closing_soonest(session: Session, before: datetime | None = None, limit: int = LISTED) -> Page:
+    """Open proposals, closing soonest first (only those closing before `before`, if given)."""
+    where: list[Any] = [ProposalRow.state == State.OPEN.value]
+    if before is not None:
+        where.append(ProposalRow.closes_at < before)
+    return page(session, where, [ProposalRow.closes_at, ProposalRow.number], limit)
+
+
+def escalated(session: Session, limit: int = LISTED) -> Page:
+    """Proposals waiting for a moderator, the longest waiting first."""
+    where: list[Any] = [ProposalRow.state == State.ESCALATED.value]
+    return page(session, where, [ProposalRow.closes_at, ProposalRow.number], limit)
 
 
 def seeking_partners(session: Session, limit: int = LISTED) -> Page:

@@ -81,20 +81,11 @@ class MeetingService(UseCase):
     def _agenda(self, series: MeetingSeries, meeting: datetime) -> Agenda:
         following = series.next_meeting(meeting)
         previous = series.previous_meeting(meeting - _ONE_MICROSECOND)
-        is_open = ProposalRow.state == State.OPEN.value
         lists = listings.realize(
             self.session,
             {
-                "escalated": listings.page(
-                    self.session,
-                    [ProposalRow.state == State.ESCALATED.value],
-                    [ProposalRow.closes_at, ProposalRow.number],  # (state, closes_at) is indexed
-                ),
-                "closing": listings.page(
-                    self.session,
-                    [is_open, ProposalRow.closes_at < following],
-                    [ProposalRow.closes_at, ProposalRow.number],
-                ),
+                "escalated": listings.escalated(self.session),
+                "closing": listings.closing_soonest(self.session, before=following),
                 # An initiative adopted since and already delivered or dropped counts too.
                 "outcomes": listings.settled_since(self.session, DECIDED, previous),
                 "seeking_partners": listings.seeking_partners(self.session),
@@ -105,6 +96,7 @@ class MeetingService(UseCase):
                 "dropped": listings.finished_since(self.session, State.DROPPED, previous, self.now),
             },
         )
+        open_total = listings.count(self.session, [ProposalRow.state == State.OPEN.value])
         return Agenda(
             meeting=meeting,
             following=following,
@@ -114,7 +106,7 @@ class MeetingService(UseCase):
             closing=lists["closing"],
             outcomes=lists["outcomes"],
             seeking_partners=lists["seeking_partners"],
-            open_later=listings.count(self.session, [is_open]) - lists["closing"].total,
+            open_later=open_total - lists["closing"].total,
             stalled=lists["stalled"],
             delivered=lists["delivered"],
             dropped=lists["dropped"],
