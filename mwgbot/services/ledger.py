@@ -57,16 +57,12 @@ def _append_and_touch(*also: Any) -> Any:
 
 _CARD_IS_STALE = (
     update(ProposalRow)
-    .where(ProposalRow.number == bindparam("card"))
+    .where(ProposalRow.number == bindparam("row_proposal_number"))
     .values(card_revision=ProposalRow.card_revision + 1)
 )
 _APPEND_AND_TOUCH = _append_and_touch()
 _APPEND_TOUCH_AND_STALE = _append_and_touch(
-    update(ProposalRow)
-    .where(ProposalRow.number == bindparam("row_proposal_number"))
-    .values(card_revision=ProposalRow.card_revision + 1)
-    .returning(ProposalRow.number)
-    .cte("stale")
+    _CARD_IS_STALE.returning(ProposalRow.number).cte("stale")
 )
 
 
@@ -85,9 +81,6 @@ def record(
     `card_is_stale`, the proposal's card is also marked for an update (the delivery
     coalesces them), in the same round trip where the database allows."""
     connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    if card_is_stale and not (postgres and actor_id is not None):
-        connection.execute(_CARD_IS_STALE, {"card": proposal_number})
     row = {
         "at": at,
         "actor_id": actor_id,
@@ -96,11 +89,13 @@ def record(
         "via": via.value,
         "details": dict(details or {}),
     }
-    if postgres and actor_id is not None:
+    if connection.dialect.name == "postgresql" and actor_id is not None:
         # One round trip for every write: this runs on every reaction, before the ack.
         statement = _APPEND_TOUCH_AND_STALE if card_is_stale else _APPEND_AND_TOUCH
         connection.execute(statement, {f"row_{k}": v for k, v in row.items()})
         return
+    if card_is_stale:
+        connection.execute(_CARD_IS_STALE, {"row_proposal_number": proposal_number})
     connection.execute(_APPEND, row)
     if actor_id is not None:
         members.touch(session, actor_id, at)
