@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,3 +212,28 @@ def ratio(value: float, baseline: float) -> str:
     if math.isnan(baseline) or math.isnan(value) or baseline == 0:
         return "-"
     return f"{value / baseline:.2f}x"
+
+
+# The server the benchmarks make their own databases on (CI's PostgreSQL here).
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def fresh_postgres(server_url: str) -> tuple[str, Any]:
+    """A database of this run's own on the server; returns its URL and a dropper."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from mwgbot.config import normalize_database_url
+
+    server = make_url(normalize_database_url(server_url))
+    name = f"mwgbot_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return server.set(database=name).render_as_string(hide_password=False), drop

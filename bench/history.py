@@ -30,8 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness import CHANNEL, mwgbot_settings, ratio
-from reactions import DEFAULT_POSTGRES, fresh_postgres
+from harness import CHANNEL, DEFAULT_POSTGRES, fresh_postgres, mwgbot_settings, ratio
 from seed import Shape, seed
 from slack_bolt import BoltRequest
 from sqlalchemy import create_engine
@@ -50,9 +49,11 @@ SHAPES = {
 
 @dataclass
 class Operation:
+    """One timed operation. Runs undoing the previous one (join then leave) are timed as
+    well: both count."""
+
     name: str
     run: Callable[[], object]
-    # Runs undoing the previous one (join then leave) are timed as well: both count.
 
 
 @contextmanager

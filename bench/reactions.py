@@ -22,17 +22,18 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness import (
     CHANNEL,
+    DEFAULT_POSTGRES,
     HOST,
     JSON,
     Result,
     bare_bolt_app,
+    fresh_postgres,
     load,
     mwgbot_settings,
     ratio,
@@ -46,7 +47,6 @@ from mwgbot import fakeslack_payloads as payloads
 SEQUENTIAL_EVENTS = 300
 WARMUP_EVENTS = 60
 SCENARIO_TIME_LIMIT = 180.0
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 # --- the servers (run in a child process) -------------------------------------------------
@@ -160,27 +160,6 @@ def measure(
             stream = ReactionStream(port, ts, "C")
             concurrent = asyncio.run(load(port, stream, events, clients, deadline))
     return Measured(label, single, concurrent, idle if name != "bare" else float("nan"))
-
-
-def fresh_postgres(server_url: str) -> tuple[str, Any]:
-    """A database of this run's own on the server; returns its URL and a dropper."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from mwgbot.config import normalize_database_url
-
-    server = make_url(normalize_database_url(server_url))
-    name = f"mwgbot_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return server.set(database=name).render_as_string(hide_password=False), drop
 
 
 def main() -> int:
