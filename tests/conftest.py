@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import uvicorn
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from mwgbot.config import Settings, normalize_database_url
 from mwgbot.console.session import Console
@@ -78,6 +78,16 @@ def database_url(tmp_path: Path, postgres_url: str | None) -> str:
         reset_postgres(postgres_url)
         return postgres_url
     return f"sqlite:///{tmp_path / 'mwgbot.db'}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on this test's empty database."""
+    engine = create_engine(database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ again, and SQLite is set up so that two processes can share the file."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,21 +11,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from mwgbot.db import migrate
 from mwgbot.db.models import Base, ProcessedEventRow
 from mwgbot.db.session import SQLITE_BUSY_TIMEOUT_MS, Database
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def is_sqlite(url: str) -> bool:

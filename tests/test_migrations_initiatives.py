@@ -4,25 +4,14 @@ exist on both databases."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
-import pytest
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from mwgbot.db import migrate
 
 CLOSED = datetime(2026, 6, 1, 12, 0)
 DECIDED = datetime(2026, 6, 9, 8, 30)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def test_adopted_proposals_were_last_active_at_their_adoption(
