@@ -9,6 +9,7 @@ it is posted again.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -68,13 +69,17 @@ class Delivery:
         self.wall_clock = wall_clock or SystemClock()
         # chat.update is Tier 3 for the whole workspace, whichever cards change.
         self.card_updates = card_updates or RateBudget(CARD_UPDATES_PER_MINUTE / 60, 20)
+        # The sweep, the delivery thread (and a test's settle) all run passes: one at a time,
+        # so that this process posts its rows in order (the parts of a /mwg mydata, say).
+        self._one_pass = threading.Lock()
 
     def run_once(self) -> DeliveryReport:
-        report = DeliveryReport()
-        for row_id in self._due_ids():
-            self._deliver(row_id, report)
-        self._sync_cards(report)
-        return report
+        with self._one_pass:
+            report = DeliveryReport()
+            for row_id in self._due_ids():
+                self._deliver(row_id, report)
+            self._sync_cards(report)
+            return report
 
     def deliver_card(self, number: int, wait: float = 0.0) -> str | None:
         """Post one proposal's card now (if still pending); its ts once Slack has it.

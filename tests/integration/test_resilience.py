@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from mwgbot.fakeslack import FakeSlack
+from mwgbot.services import outbox
+from mwgbot.services.ports import Rendered
 from tests import slack_requests as sr
 from tests.conftest import CHANNEL, RunningBot
 from tests.processes import started
@@ -182,3 +185,33 @@ def test_two_instances_on_one_database_announce_a_close_once(
     assert len(cards(fake_slack)) == 4
     assert sorted(p["text"].split("#")[1][:1] for p in posts) == ["1", "2", "3", "4"]
     assert sum("escalated" in p["text"] for p in posts) == 1
+
+
+def test_passes_run_at_once_still_post_in_order(bot: RunningBot) -> None:
+    """The sweep, the delivery thread and a settle all run delivery passes: while one is
+    slow to post, another must not post the rows after it first."""
+    delivery = bot.runtime.bot.delivery
+    with bot.runtime.db.unit_of_work() as session:
+        for part in range(1, 7):
+            outbox.enqueue(
+                session,
+                kind=outbox.KIND_POST,
+                now=bot.clock.now(),
+                message=Rendered(text=f"part {part}"),
+                channel_id=CHANNEL,
+            )
+    bot.fake.fail_next("chat.postMessage", delay=0.5)  # the first post is slow, then lands
+    start = threading.Barrier(2)
+
+    def one_pass() -> None:
+        start.wait()
+        delivery.run_once()
+
+    passes = [threading.Thread(target=one_pass) for _ in range(2)]
+    for thread in passes:
+        thread.start()
+    for thread in passes:
+        thread.join(timeout=30)
+    bot.settle()
+    posted = [m["text"] for m in bot.fake.messages(CHANNEL) if m["text"].startswith("part ")]
+    assert posted == [f"part {part}" for part in range(1, 7)]
