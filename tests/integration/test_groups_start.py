@@ -13,6 +13,7 @@ from mwgbot.config import ConfigError
 from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack
 from tests.conftest import CHANNEL, START, RunningBot, make_settings, start_bot
+from tests.test_cli import bare_env, mwgbot
 
 GROUPS = f"""\
 [[group]]
@@ -100,3 +101,17 @@ def test_without_the_file_the_runtime_holds_todays_one_group(
     finally:
         server.stop()
         runtime.close()
+
+
+@pytest.mark.slow
+def test_forget_names_the_groups_file_where_the_member_is_still_listed(
+    file_bot: RunningBot, groups_file: str, database_url: str, tmp_path: Path
+) -> None:
+    assert file_bot.answer("propose Webinar series", user="UFILEORG").startswith("Proposed #1")
+    env = bare_env(tmp_path, DATABASE_URL=database_url, MWG_GROUPS_FILE=groups_file)
+    result = mwgbot("forget", "UFILEORG", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f'mwgbot: UFILEORG is still listed in {groups_file} (group "mwg" organizers): '
+        "settings are configuration, not data; remove it there"
+    ]
