@@ -13,8 +13,8 @@ import pytest
 
 from mwgbot.config import ConfigError, Settings, load_settings
 from mwgbot.domain.proposals import Stage
-from mwgbot.groups_file import DEFAULT_TAGS, MAX_TAGS, describe_groups, group_configs
-from mwgbot.services.policy import Groups, Policy, load_groups
+from mwgbot.groups_file import DEFAULT_TAGS, MAX_TAGS
+from mwgbot.services.policy import Policy, load_groups
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -600,95 +600,3 @@ def test_a_blank_groups_file_setting_means_no_file(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("MWG_GROUPS_FILE", "  ")
     monkeypatch.setenv("MWG_CHANNEL", "C0MKT")
     assert load_groups(load_settings()).keys == ("mwg",)
-
-
-# --- the registry ----------------------------------------------------------------------------
-
-
-def test_groups_find_a_group_by_key_or_channel(monkeypatch: pytest.MonkeyPatch) -> None:
-    groups = load_groups(with_file(monkeypatch, TWO_GROUPS))
-    mwg, edu = groups.policies
-
-    assert len(groups) == 2
-    assert list(groups) == [mwg, edu]
-    assert groups.keys == ("mwg", "edu")
-    assert groups.first is mwg
-    assert groups.only is None
-    assert groups.by_key("edu") is edu
-    assert groups.by_key("EDU") is edu  # as a member may type it
-    assert groups.by_key("data") is None
-    assert groups.by_channel("C0EDU") is edu
-    assert groups.by_channel("C0MKT") is mwg
-    assert groups.by_channel("D0DIRECT") is None
-
-
-def test_groups_are_immutable_and_refuse_what_the_file_would() -> None:
-    one = Groups((Policy(channel_id="C0MKT"),))
-    assert one.only is one.first
-    with pytest.raises(AttributeError):
-        one.policies = ()  # type: ignore[misc]
-    with pytest.raises(ValueError, match="at least one group"):
-        Groups(())
-    with pytest.raises(ValueError, match="own key"):
-        Groups((Policy(channel_id="C0MKT"), Policy(channel_id="C0EDU")))
-    with pytest.raises(ValueError, match="own channel"):
-        Groups((Policy(channel_id="C0MKT"), Policy(channel_id="C0MKT", key="edu")))
-
-
-# --- what `groups check` prints --------------------------------------------------------------
-
-
-def test_the_check_shows_each_value_and_where_it_came_from(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("MWG_STALE_AFTER", "2w")
-    monkeypatch.setenv("MWG_CHANNEL", "C0ELSEWHERE")
-    settings = with_file(monkeypatch, TWO_GROUPS)
-    lines = describe_groups(group_configs(settings), settings)
-
-    assert lines[0] == "groups.toml: 2 groups, valid"
-    assert (
-        lines[1] == "note: MWG_CHANNEL is ignored: the file names each group's channel, moderators "
-        "and organizers"
-    )
-    assert 'group "mwg": Marketing Working Group' in lines
-    assert 'group "edu": Educators Working Group' in lines
-    edu = lines[lines.index('group "edu": Educators Working Group') :]
-    for line in (
-        "  consensus_min        14d  (file)",
-        "  stale_after          1d12h  (file)",
-        "  meeting_first        2026-01-14T16:00:00Z  (file)",
-        "  meeting_reminders    none  (file)",
-        "  welcome              off  (file)",
-        "  tags                 courses, instructors, open-data  (file)",
-        "  join_emojis          hand, raised_hand  (file)",
-    ):
-        assert line in edu
-    mwg = lines[: lines.index('group "edu": Educators Working Group')]
-    for line in (
-        "  consensus_min        3d  (default of MWG_CONSENSUS_MIN)",
-        "  stale_after          14d  (MWG_STALE_AFTER)",
-        "  tags                 awareness, interest, consideration, intent, evaluation, "
-        "action  (default)",
-        "  about                none  (default)",
-    ):
-        assert line in mwg
-    assert "  reconcile_interval   15m  (default of MWG_RECONCILE_INTERVAL)" in lines
-
-
-def test_the_check_without_the_file_names_the_environments_settings(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("MWG_CHANNEL", "C0MKT")
-    monkeypatch.setenv("MWG_MODERATORS", "U0MOD")
-    settings = load_settings()
-    lines = describe_groups(group_configs(settings), settings)
-    assert lines[0] == "MWG_GROUPS_FILE is not set: 1 group from the MWG_* settings, valid"
-    for line in (
-        'group "mwg": Marketing Working Group',
-        "  key                  mwg  (default)",
-        "  channel              C0MKT  (MWG_CHANNEL)",
-        "  moderators           U0MOD  (MWG_MODERATORS)",
-        "  organizers           none  (default of MWG_ORGANIZERS)",
-    ):
-        assert line in lines
