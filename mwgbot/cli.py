@@ -32,7 +32,7 @@ from mwgbot.runtime import build_runtime
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.digest import DigestService
 from mwgbot.services.meetings import MeetingService
-from mwgbot.services.policy import Policy
+from mwgbot.services.policy import Groups, load_groups
 from mwgbot.slack.app import SlackUnavailableError, verify_slack
 from mwgbot.slack.notifier import SlackNotifier, make_web_client
 from mwgbot.slack.renderer import BlockKitRenderer
@@ -48,19 +48,19 @@ EXPORT_SLACK_TIMEOUT = 5
 # --- commands ------------------------------------------------------------------------------
 
 
-def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+def cmd_db_upgrade(settings: Settings, _groups: Groups, _args: argparse.Namespace) -> int:
     migrate.upgrade(settings.database_url)
     print(f"database is at the newest schema ({_safe_url(settings.database_url)})")
     return 0
 
 
-def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_serve(settings: Settings, groups: Groups, args: argparse.Namespace) -> int:
     import uvicorn
 
     from mwgbot.slack.server import server_config
 
-    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "MWG_CHANNEL")
-    runtime = build_runtime(settings, http=True)
+    _require_to_post(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    runtime = build_runtime(settings, http=True, groups=groups)
     http_app = runtime.http_app()
     runtime.start_background()
     log.info("serving Slack requests on http://%s:%s/slack/events", args.host, args.port)
@@ -84,11 +84,11 @@ def _note_signal(signum: int, _frame: FrameType | None) -> None:
     log.info("received %s; stopping", signal.Signals(signum).name)
 
 
-def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+def cmd_run(settings: Settings, groups: Groups, _args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "MWG_CHANNEL")
-    runtime = build_runtime(settings, http=False)
+    _require_to_post(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    runtime = build_runtime(settings, http=False, groups=groups)
     handler = SocketModeHandler(runtime.app, app_token=settings.slack_app_token)
     stop = threading.Event()
 
@@ -134,22 +134,31 @@ def _existing_database(settings: Settings) -> Database:
     return db
 
 
-def _policy(settings: Settings) -> Policy:
-    """The policy; a command that posts nothing does not need MWG_CHANNEL."""
-    if settings.mwg_channel is None:
+def _groups(settings: Settings) -> Groups:
+    """The groups, read once at start; a command that posts nothing does not need MWG_CHANNEL
+    (without a groups file), so it gets a stand-in channel that nothing is posted to."""
+    if settings.mwg_groups_file is None and settings.mwg_channel is None:
         settings = settings.model_copy(update={"mwg_channel": "C0UNSET"})
-    return Policy.from_settings(settings)
+    return load_groups(settings)
 
 
-def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+def _require_to_post(settings: Settings, *names: str) -> None:
+    """What a command that posts needs: its tokens, and MWG_CHANNEL unless a groups file
+    names each group's channel."""
+    settings.require(*names)
+    if settings.mwg_groups_file is None:
+        settings.require("MWG_CHANNEL")
+
+
+def cmd_digest(settings: Settings, groups: Groups, args: argparse.Namespace) -> int:
     """Print the digest as it would be posted (--dry-run), or post it now (--post)."""
     from mwgbot.slack import meeting_blocks
 
     if args.post:
-        settings.require("SLACK_BOT_TOKEN", "MWG_CHANNEL")
+        _require_to_post(settings, "SLACK_BOT_TOKEN")
     db = _existing_database(settings)
     try:
-        policy = _policy(settings)
+        policy = groups.first
         renderer = BlockKitRenderer()
         clock = SystemClock()
         if not args.post:
@@ -180,13 +189,13 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         db.dispose()
 
 
-def cmd_calendar(settings: Settings, _args: argparse.Namespace) -> int:
+def cmd_calendar(settings: Settings, groups: Groups, _args: argparse.Namespace) -> int:
     """Print the meeting series as iCalendar, skipped meetings as EXDATEs."""
     db = _existing_database(settings)
     try:
         with db.unit_of_work() as session:
             ics = MeetingService(
-                session, _policy(settings), BlockKitRenderer(), SystemClock().now(), Via.CLI
+                session, groups.first, BlockKitRenderer(), SystemClock().now(), Via.CLI
             ).calendar()
     finally:
         db.dispose()
@@ -247,7 +256,7 @@ def _export_output(path: str | None) -> Iterator[TextIO]:
         raise
 
 
-def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_export(settings: Settings, _groups: Groups, args: argparse.Namespace) -> int:
     """Write the decision log (every proposal with an outcome) as Markdown, CSV or JSON."""
     from mwgbot.services.decisions import DecisionLog, NameSource
     from mwgbot.slack.directory import SlackDirectory
@@ -300,7 +309,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_forget(settings: Settings, groups: Groups, args: argparse.Namespace) -> int:
     """Erase a member's data and pseudonymize their part in the record (a member's request)."""
     from mwgbot.services import privacy
 
@@ -325,20 +334,42 @@ def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
         f"{forgotten.pseudonym!r}"
         + (f"; the running bot updates {cards} card{'s' if cards != 1 else ''}" if cards else "")
     )
-    listed = [
-        name
-        for name, users in (
-            ("MWG_MODERATORS", settings.mwg_moderators),
-            ("MWG_ORGANIZERS", settings.mwg_organizers),
-        )
-        if user in users
-    ]
+    listed = _where_listed(settings, groups, user)
     if listed:
         print(
             f"mwgbot: {user} is still listed in {' and '.join(listed)}: settings are "
             "configuration, not data; remove it there",
             file=sys.stderr,
         )
+    return 0
+
+
+def _where_listed(settings: Settings, groups: Groups, user: str) -> list[str]:
+    """Where the configuration still names a member as a moderator or organizer."""
+    if settings.mwg_groups_file is None:
+        return [
+            name
+            for name, users in (
+                ("MWG_MODERATORS", settings.mwg_moderators),
+                ("MWG_ORGANIZERS", settings.mwg_organizers),
+            )
+            if user in users
+        ]
+    return [
+        f'{settings.mwg_groups_file} (group "{policy.key}" {role})'
+        for policy in groups
+        for role, users in (("moderators", policy.moderators), ("organizers", policy.organizers))
+        if user in users
+    ]
+
+
+def cmd_groups_check(settings: Settings, _groups: Groups, _args: argparse.Namespace) -> int:
+    """Validate MWG_GROUPS_FILE (or the one group of the environment) and print each group's
+    effective settings, with where each value came from."""
+    from mwgbot.groups_file import describe_groups, group_configs
+
+    # Strict, unlike the start's reading: the environment's one group needs its channel.
+    print("\n".join(describe_groups(group_configs(settings), settings)))
     return 0
 
 
@@ -372,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the digest as it would be posted (mrkdwn); post nothing, no Slack token needed",
     )
     digest_mode.add_argument(
-        "--post", action="store_true", help="post the digest to MWG_CHANNEL now"
+        "--post", action="store_true", help="post the digest to the (first) group's channel now"
     )
     digest.set_defaults(handler=cmd_digest)
     calendar = sub.add_parser("calendar", help="print the meeting series as iCalendar (.ics)")
@@ -403,6 +434,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     forget.add_argument("user_id", metavar="USER_ID", help="the member's Slack user ID (U…)")
     forget.set_defaults(handler=cmd_forget)
+    groups = sub.add_parser("groups", help="the working groups (MWG_GROUPS_FILE)")
+    groups_sub = groups.add_subparsers(dest="groups_command", required=True, metavar="ACTION")
+    check = groups_sub.add_parser(
+        "check", help="validate the groups and print each group's effective settings"
+    )
+    check.set_defaults(handler=cmd_groups_check)
     console = sub.add_parser(
         "console", help="try the bot offline: a stand-in Slack in the terminal, nothing to set"
     )
@@ -431,7 +468,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_logging(settings.log_level)
-        return int(args.handler(settings, args))
+        groups = _groups(settings)  # a bad groups file stops every command here
+        return int(args.handler(settings, groups, args))
     except ConfigError as error:
         print(f"mwgbot: {error}", file=sys.stderr)
         return EXIT_CONFIG

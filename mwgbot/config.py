@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, TypeAdapter, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _DURATION_PART = re.compile(r"(\d+)([smhdw])")
@@ -45,7 +45,7 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def _split_csv(value: Any) -> list[str]:
+def split_csv(value: Any) -> list[str]:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     if isinstance(value, list | tuple):
@@ -88,14 +88,83 @@ EXPECTATIONS: dict[str, str] = {
     "MWG_RECONCILE_INTERVAL": "a duration such as 15m",
     "MWG_MAX_OPEN_PER_MEMBER": "a whole number of proposals, at least 1, e.g. 5",
     "MWG_COMMANDS_PER_MINUTE": "a whole number of commands, at least 1, e.g. 30",
+    "MWG_ESCALATION_REMINDER": "a duration such as 7d",
+    "MWG_GROUPS_FILE": "the path of a TOML file of [[group]] tables (see examples/groups.toml), "
+    "or empty for one group from the MWG_* settings",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
 }
 
 
-def _duration(value: Any) -> timedelta:
+# The rules of the MWG_* values, as small functions: the Settings validators below and the
+# groups file (mwgbot.groups_file) both use them, so a value means the same in either place.
+
+
+def as_duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     return parse_duration(str(value))
+
+
+def parse_durations(value: Any) -> list[timedelta]:
+    """A list of durations, or comma-separated text such as `24h,15m`."""
+    if isinstance(value, list | tuple):
+        return [as_duration(v) for v in value]
+    return [parse_duration(part) for part in split_csv(value)]
+
+
+def parse_user_ids(value: Any) -> list[str]:
+    ids = split_csv(value)
+    bad = [i for i in ids if not _USER_ID.fullmatch(i)]
+    if bad:
+        raise ValueError(f"{', '.join(bad)} is not a Slack user ID")
+    return ids
+
+
+def parse_emojis(value: Any) -> list[str]:
+    names = [name.strip(":") for name in split_csv(value)]
+    if not names:
+        raise ValueError("needs at least one emoji name")
+    return names
+
+
+def check_channel_id(value: str) -> str:
+    if not re.fullmatch(r"[CGD][A-Z0-9]{2,}", value):
+        raise ValueError("must be a channel ID such as C0123456789, not a #name")
+    return value
+
+
+def check_calendar_url(value: str) -> str:
+    if not re.match(r"https?://[^\s<>|]+$", value):
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+def check_crontab(value: str) -> str:
+    from mwgbot.domain.cron import cron_trigger
+
+    try:
+        cron_trigger(value)
+    except ValueError as exc:
+        raise ValueError(str(exc)) from exc
+    return value
+
+
+def require_offset(value: datetime) -> datetime:
+    """An instant with its offset, in UTC: a wall-clock time alone is ambiguous."""
+    if value.tzinfo is None:
+        raise ValueError("needs an offset such as Z or -05:00")
+    return value.astimezone(UTC)
+
+
+def parse_instant(value: Any) -> datetime:
+    """An instant as MWG_MEETING_FIRST reads it: a datetime, or ISO 8601 text with an offset."""
+    try:
+        parsed = TypeAdapter(datetime).validate_python(value)
+    except ValidationError as exc:
+        shown = str(value) if len(str(value)) <= 30 else str(value)[:30] + "…"
+        reason = str(exc.errors()[0]["msg"])
+        raise ValueError(f"{shown!r} is not a date and time: {reason}") from None
+    return require_offset(parsed)
 
 
 class Settings(BaseSettings):
@@ -132,6 +201,8 @@ class Settings(BaseSettings):
     mwg_reconcile_interval: Annotated[timedelta, NoDecode] = timedelta(minutes=15)
     mwg_max_open_per_member: int = Field(default=5, ge=1)
     mwg_commands_per_minute: int = Field(default=30, ge=1)
+    mwg_escalation_reminder: Annotated[timedelta, NoDecode] = timedelta(days=7)
+    mwg_groups_file: str | None = None
     log_level: str = "INFO"
 
     @field_validator(
@@ -140,6 +211,7 @@ class Settings(BaseSettings):
         "slack_signing_secret",
         "mwg_channel",
         "mwg_calendar_url",
+        "mwg_groups_file",
     )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
@@ -171,9 +243,7 @@ class Settings(BaseSettings):
     @field_validator("mwg_calendar_url")
     @classmethod
     def _calendar_url_shape(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"https?://[^\s<>|]+$", value):
-            raise ValueError("must be an http(s) URL")
-        return value
+        return None if value is None else check_calendar_url(value)
 
     @field_validator("database_url")
     @classmethod
@@ -199,26 +269,17 @@ class Settings(BaseSettings):
     @field_validator("mwg_channel")
     @classmethod
     def _channel_shape(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[CGD][A-Z0-9]{2,}", value):
-            raise ValueError("must be a channel ID such as C0123456789, not a #name")
-        return value
+        return None if value is None else check_channel_id(value)
 
     @field_validator("mwg_moderators", "mwg_organizers", mode="before")
     @classmethod
     def _user_ids(cls, value: Any) -> list[str]:
-        ids = _split_csv(value)
-        bad = [i for i in ids if not _USER_ID.fullmatch(i)]
-        if bad:
-            raise ValueError(f"{', '.join(bad)} is not a Slack user ID")
-        return ids
+        return parse_user_ids(value)
 
     @field_validator("mwg_join_emojis", "mwg_object_emojis", mode="before")
     @classmethod
     def _emojis(cls, value: Any) -> list[str]:
-        names = [name.strip(":") for name in _split_csv(value)]
-        if not names:
-            raise ValueError("needs at least one emoji name")
-        return names
+        return parse_emojis(value)
 
     @field_validator(
         "mwg_consensus_window",
@@ -227,36 +288,27 @@ class Settings(BaseSettings):
         "mwg_meeting_every",
         "mwg_stale_after",
         "mwg_reconcile_interval",
+        "mwg_escalation_reminder",
         mode="before",
     )
     @classmethod
     def _durations(cls, value: Any) -> timedelta:
-        return _duration(value)
+        return as_duration(value)
 
     @field_validator("mwg_meeting_reminders", mode="before")
     @classmethod
     def _reminder_leads(cls, value: Any) -> list[timedelta]:
-        if isinstance(value, list):
-            return [_duration(v) for v in value]
-        return [parse_duration(part) for part in _split_csv(value)]
+        return parse_durations(value)
 
     @field_validator("mwg_meeting_first")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("needs an offset such as Z or -05:00")
-        return value.astimezone(UTC)
+        return require_offset(value)
 
     @field_validator("mwg_digest_cron")
     @classmethod
     def _crontab(cls, value: str) -> str:
-        from mwgbot.domain.cron import cron_trigger
-
-        try:
-            cron_trigger(value)
-        except ValueError as exc:
-            raise ValueError(str(exc)) from exc
-        return value
+        return check_crontab(value)
 
     def model_post_init(self, context: Any, /) -> None:
         if self.mwg_consensus_window < self.mwg_consensus_min:

@@ -21,7 +21,7 @@ from mwgbot.scheduling.jobs import BotScheduler, Sweep, default_steps
 from mwgbot.services.batching import GroupCommitter
 from mwgbot.services.bot import BotServices
 from mwgbot.services.delivery import Delivery
-from mwgbot.services.policy import Policy
+from mwgbot.services.policy import Groups, load_groups
 from mwgbot.services.reconcile import Reconciler
 from mwgbot.slack import (
     edit_listeners,
@@ -50,6 +50,8 @@ class Runtime:
     app: App
     scheduler: BotScheduler
     reconciler: Reconciler
+    # Every group the bot serves; for now the services serve the first (bot.policy).
+    groups: Groups
 
     def start_background(self) -> None:
         self.scheduler.start()
@@ -72,13 +74,25 @@ class Runtime:
         self.db.dispose()
 
 
-def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool = True) -> Runtime:
-    """Everything `serve` and `run` need; the schema is brought to head first."""
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    http: bool = True,
+    groups: Groups | None = None,
+) -> Runtime:
+    """Everything `serve` and `run` need; the schema is brought to head first.
+
+    `groups` are loaded from the settings unless given, before anything else, so a bad
+    groups file stops the start before the database or Slack is touched.
+    """
+    if groups is None:
+        groups = load_groups(settings)
     migrate.upgrade(settings.database_url)
     db = Database(settings.database_url)
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     identity = verify_slack(client)
-    policy = Policy.from_settings(settings)
+    policy = groups.first
     renderer = BlockKitRenderer()
     clock = clock or SystemClock()
     slack = SlackNotifier(client)
@@ -112,4 +126,4 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool 
             record_listeners.register,
         ),
     )
-    return Runtime(settings, db, client, bot, app, scheduler, reconciler)
+    return Runtime(settings, db, client, bot, app, scheduler, reconciler, groups)

@@ -152,10 +152,102 @@ def test_db_upgrade_twice_from_another_directory(tmp_path: Path, database_url: s
     assert not list(elsewhere.iterdir()), "db upgrade must not write into the working directory"
 
 
+# --- the groups file ----------------------------------------------------------------------
+
+EXAMPLE_GROUPS = Path(__file__).resolve().parent.parent / "examples" / "groups.toml"
+BAD_GROUPS = """\
+[[group]]
+key = "edu"
+name = "Educators Working Group"
+channel = "C0EDU"
+moderators = []
+organizers = []
+consensus_min = "3x"
+"""
+BAD_GROUPS_LINE = (
+    "mwgbot: groups.toml: group \"edu\": consensus_min is malformed ('3x' is not a duration "
+    'like 90s, 45m, 72h, 7d, 2w or 1d12h): expected a duration such as "72h"'
+)
+
+
+@pytest.mark.slow
+def test_groups_check_prints_each_groups_effective_settings(tmp_path: Path) -> None:
+    env = bare_env(tmp_path, MWG_GROUPS_FILE=str(EXAMPLE_GROUPS), MWG_STALE_AFTER="2w")
+    result = mwgbot("groups", "check", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{EXAMPLE_GROUPS}: 2 groups, valid"
+    mwg = lines.index('group "mwg": Marketing Working Group')
+    edu = lines.index('group "edu": Educators Working Group')
+    assert "  channel              C0123456789  (file)" in lines[mwg:edu]
+    assert "  stale_after          14d  (MWG_STALE_AFTER)" in lines[mwg:edu]
+    assert "  consensus_min        3d  (default of MWG_CONSENSUS_MIN)" in lines[mwg:edu]
+    assert "  consensus_min        14d  (file)" in lines[edu:]
+    assert "  channel              C0EDUCATORS  (file)" in lines[edu:]
+    assert any(line.startswith("  tags                 courses, instructors") for line in lines)
+
+
+@pytest.mark.slow
+def test_groups_check_without_the_file_checks_the_environments_group(tmp_path: Path) -> None:
+    result = mwgbot("groups", "check", cwd=tmp_path, env=bare_env(tmp_path, MWG_CHANNEL=CHANNEL))
+    assert result.returncode == 0, result.stderr
+    assert "MWG_GROUPS_FILE is not set: 1 group from the MWG_* settings, valid" in result.stdout
+    assert f"  channel              {CHANNEL}  (MWG_CHANNEL)" in result.stdout
+
+    unset = mwgbot("groups", "check", cwd=tmp_path, env=bare_env(tmp_path))
+    assert_one_line_error(unset, "MWG_CHANNEL is not set")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("groups", "check"),
+        ("serve",),
+        ("run",),
+        ("db", "upgrade"),
+        ("digest", "--dry-run"),
+        ("calendar",),
+        ("export", "decisions"),
+        ("forget", "U0AAAAAAA"),
+    ],
+)
+def test_a_bad_groups_file_stops_every_command_before_anything_starts(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    (tmp_path / "groups.toml").write_text(BAD_GROUPS, encoding="utf-8")
+    variables = {**valid_settings(tmp_path), "MWG_GROUPS_FILE": "groups.toml"}
+    result = mwgbot(*command, cwd=tmp_path, env=bare_env(tmp_path, **variables))
+    assert_one_line_error(result, 'groups.toml: group "edu": consensus_min')
+    assert result.stderr.strip() == BAD_GROUPS_LINE
+    assert result.stdout == ""
+    assert not list(tmp_path.glob("*.db")), "a refused start must not create the database"
+
+
+@pytest.mark.slow
+def test_serve_with_a_groups_file_needs_no_mwg_channel(
+    tmp_path: Path, fake_slack: FakeSlack, serve_env: dict[str, str]
+) -> None:
+    variables = {**serve_env, "MWG_GROUPS_FILE": str(EXAMPLE_GROUPS)}
+    del variables["MWG_CHANNEL"]
+    server = ServeProcess(tmp_path, bare_env(tmp_path, **variables))
+    try:
+        assert server.wait_healthy().json() == {"status": "ok", "database": True}
+        answer = sr.send(server.url, sr.slash_command("help", channel_id="C0123456789"))
+        assert answer.status == 200, answer
+        assert "/mwg propose" in answer.json()["text"]
+        code, _elapsed = server.terminate()
+    finally:
+        server.kill()
+    assert code == 0, server.output()
+    assert "Traceback" not in server.output()
+
+
 def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = mwgbot("--help", cwd=tmp_path, env=bare_env(tmp_path))
     assert result.returncode == 0, result.stderr
-    for command in ("run", "serve", "db"):
+    for command in ("run", "serve", "db", "groups"):
         assert command in result.stdout
 
 

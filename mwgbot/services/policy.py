@@ -1,11 +1,24 @@
-"""The group's configuration as the services see it: plain values, no environment."""
+"""The groups' configuration as the services see it: plain values, no environment.
+
+One `Policy` per working group; `Groups` holds them all, in the order of MWG_GROUPS_FILE (or the
+one group of the MWG_* settings), and finds a group by its key or its channel.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from mwgbot.config import Settings
+from mwgbot.groups_file import (
+    DEFAULT_KEY,
+    DEFAULT_NAME,
+    DEFAULT_TAGS,
+    GroupConfig,
+    environment_group,
+    group_configs,
+)
 
 
 @dataclass(frozen=True)
@@ -28,29 +41,43 @@ class Policy:
     reconcile_interval: timedelta = timedelta(minutes=15)
     max_open_per_member: int = 5
     commands_per_minute: int = 30
+    key: str = DEFAULT_KEY
+    name: str = DEFAULT_NAME
+    tags: tuple[str, ...] = DEFAULT_TAGS
+    about: str | None = None
+    escalation_reminder: timedelta = timedelta(days=7)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
-        if settings.mwg_channel is None:
-            raise ValueError("MWG_CHANNEL is required")
+        """The one group the MWG_* settings define (no groups file): key `mwg`."""
+        return cls.from_group(environment_group(settings), settings)
+
+    @classmethod
+    def from_group(cls, group: GroupConfig, settings: Settings) -> Policy:
+        """One group's policy; workspace-wide values come from the environment for every group."""
         return cls(
-            channel_id=settings.mwg_channel,
-            moderators=frozenset(settings.mwg_moderators),
-            organizers=frozenset(settings.mwg_organizers),
-            consensus_window=settings.mwg_consensus_window,
-            consensus_min=settings.mwg_consensus_min,
-            join_emojis=tuple(settings.mwg_join_emojis),
-            object_emojis=tuple(settings.mwg_object_emojis),
-            meeting_first=settings.mwg_meeting_first,
-            meeting_every=settings.mwg_meeting_every,
-            meeting_reminders=tuple(settings.mwg_meeting_reminders),
-            digest_cron=settings.mwg_digest_cron,
-            stale_after=settings.mwg_stale_after,
-            welcome=settings.mwg_welcome,
-            calendar_url=settings.mwg_calendar_url,
+            channel_id=group.channel,
+            moderators=frozenset(group.moderators),
+            organizers=frozenset(group.organizers),
+            consensus_window=group.consensus_window,
+            consensus_min=group.consensus_min,
+            join_emojis=group.join_emojis,
+            object_emojis=group.object_emojis,
+            meeting_first=group.meeting_first,
+            meeting_every=group.meeting_every,
+            meeting_reminders=group.meeting_reminders,
+            digest_cron=group.digest_cron,
+            stale_after=group.stale_after,
+            welcome=group.welcome,
+            calendar_url=group.calendar_url,
             reconcile_interval=settings.mwg_reconcile_interval,
-            max_open_per_member=settings.mwg_max_open_per_member,
+            max_open_per_member=group.max_open_per_member,
             commands_per_minute=settings.mwg_commands_per_minute,
+            key=group.key,
+            name=group.name,
+            tags=group.tags,
+            about=group.about,
+            escalation_reminder=group.escalation_reminder,
         )
 
     def meaning_of(self, emoji: str) -> str | None:
@@ -61,3 +88,56 @@ class Policy:
         if base in self.object_emojis:
             return "object"
         return None
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The working groups the bot serves, in the file's order: at least one, keys and channels
+    unique. The first is the group a single-group command (digest, calendar) serves."""
+
+    policies: tuple[Policy, ...]
+    _by_key: dict[str, Policy] = field(init=False, repr=False, compare=False)
+    _by_channel: dict[str, Policy] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.policies:
+            raise ValueError("there must be at least one group")
+        by_key = {policy.key: policy for policy in self.policies}
+        by_channel = {policy.channel_id: policy for policy in self.policies}
+        if len(by_key) != len(self.policies) or len(by_channel) != len(self.policies):
+            raise ValueError("each group needs its own key and its own channel")
+        object.__setattr__(self, "_by_key", by_key)
+        object.__setattr__(self, "_by_channel", by_channel)
+
+    def by_key(self, key: str) -> Policy | None:
+        """The group of a key as a member types it (`EDU#3` is edu's); None when unknown."""
+        return self._by_key.get(key.lower())
+
+    def by_channel(self, channel_id: str) -> Policy | None:
+        """The group whose channel this is; None for any other channel or a DM."""
+        return self._by_channel.get(channel_id)
+
+    @property
+    def first(self) -> Policy:
+        return self.policies[0]
+
+    @property
+    def only(self) -> Policy | None:
+        """The single group of a one-group workspace; None when there are several."""
+        return self.policies[0] if len(self.policies) == 1 else None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(policy.key for policy in self.policies)
+
+    def __iter__(self) -> Iterator[Policy]:
+        return iter(self.policies)
+
+    def __len__(self) -> int:
+        return len(self.policies)
+
+
+def load_groups(settings: Settings) -> Groups:
+    """The groups of MWG_GROUPS_FILE, or without it the one group `mwg` of the MWG_* settings
+    (which then needs MWG_CHANNEL). Raises ConfigError, one line, on any fault."""
+    return Groups(tuple(Policy.from_group(group, settings) for group in group_configs(settings)))
