@@ -12,7 +12,7 @@ import pytest
 
 from mwgbot.console.render import mrkdwn_to_text
 from mwgbot.domain.proposals import ProposalSnapshot, State
-from mwgbot.services.read_models import Digest, Listing
+from mwgbot.services.read_models import Digest, Listing, UpdateNote, Updates
 from mwgbot.slack import blocks, initiative_blocks, meeting_blocks
 from mwgbot.slack.block_kit import title_ref
 from mwgbot.slack.text import AS_TYPED, as_typed, escape
@@ -94,6 +94,7 @@ def test_lists_notices_and_digests_show_the_title_as_typed(title: str) -> None:
                 since=NOW - timedelta(days=7),
                 new=Listing.of((p,)),
                 open=Listing.of((p,)),
+                updates=Updates((UpdateNote(5, title, "UBOB", "progress", NOW),), 1),
             )
         ),
     }
