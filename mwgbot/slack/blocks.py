@@ -98,7 +98,8 @@ def card(proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rend
     ]
     if status := initiative_blocks.status_lines(proposal):
         blocks.append(section("\n".join(status)))
-    if proposal.first_proposal:
+    # A welcome while the group decides; once decided, the card tells the outcome alone.
+    if proposal.first_proposal and proposal.state is State.OPEN:
         blocks.append(context(FIRST_PROPOSAL))
     if proposal.description:
         blocks.append(section(escape(truncate(proposal.description, MAX_DESCRIPTION))))
