@@ -130,6 +130,7 @@ def test_startup_is_quiet_and_the_banner_names_the_cast() -> None:
     assert "Mon 2026-12-07 09:00 UTC" in banner[1]
     assert "dana is the moderator (AXIM)" in banner[2]
     assert "eden the organizer" in banner[2]
+    assert "Its data is in a temporary database, gone when the console ends" in banner[0]
     assert result.stderr == ""
 
 
@@ -307,6 +308,32 @@ def test_clock_alone_shows_the_time_and_moves_show_when_things_fired() -> None:
     assert "── Mon 2026-12-07 14:00 UTC ──" in lines  # the Monday digest
     assert lines[-2] == "clock: Mon 2026-12-07 14:00 UTC"
     assert lines[-1] == "clock: Mon 2026-12-07 14:00 UTC"
+
+
+def test_the_consoles_decisions_export_as_the_readme_says(tmp_path: Path) -> None:
+    """README: `export DATABASE_URL=sqlite:///console.db`, a console session, then
+    `mwgbot export decisions` in the same directory reads what the session decided."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MWG_"))}
+    env["DATABASE_URL"] = "sqlite:///console.db"
+    (tmp_path / ".env").write_text("DATABASE_URL=sqlite:///elsewhere.db\n", encoding="utf-8")
+    script = "/mwg propose Case-study webinars --close 3d\nclock +3d1m\n"
+    out = clean(console(script, env=env, cwd=tmp_path))
+    assert "Its data is kept in sqlite:///console.db." in out.splitlines()[0]
+    assert "#1 Case-study webinars is adopted by lazy consensus" in out
+    exported = subprocess.run(
+        [sys.executable, "-m", "mwgbot.cli", "export", "decisions", "--format", "csv"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert exported.returncode == 0, exported.stderr
+    [header, row] = exported.stdout.strip().splitlines()
+    assert header.startswith("number,title,outcome")
+    assert row.startswith("1,Case-study webinars,adopted,")
+    assert not (tmp_path / "elsewhere.db").exists()  # the environment wins over .env
 
 
 def test_database_url_is_honoured(database_url: str) -> None:

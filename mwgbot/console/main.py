@@ -83,7 +83,10 @@ def run(
         database_url = (os.environ.get("DATABASE_URL") or "").strip()
         database_url = normalize_database_url(database_url) if database_url else ""
         console = Console(
-            database_url or f"sqlite:///{Path(scratch) / 'console.db'}", out, log_level=level
+            database_url or f"sqlite:///{Path(scratch) / 'console.db'}",
+            out,
+            log_level=level,
+            temporary=not database_url,
         )
         try:
             console.emit(console.banner())

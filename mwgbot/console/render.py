@@ -6,7 +6,8 @@ tokens are resolved the way the Slack client resolves them: ``<@U…>`` becomes 
 ``<#C…>`` becomes ``#channel``, ``<!channel>`` becomes ``@channel``, a date token shows its
 fallback and a link shows its label. Only then are ``&lt;`` ``&gt;`` ``&amp;`` unescaped, so
 user-written text that spells ``<!channel>`` prints as that text, never as a mention.
-``*bold*`` and ``_italic_`` markers are dropped; ``code`` keeps its backticks.
+``*bold*`` and ``_italic_`` markers are dropped; ``code`` keeps its backticks. A title's
+formatting characters, sent as lookalikes (`mwgbot.slack.text.as_typed`), print as typed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from mwgbot.slack.text import AS_TYPED
 
 NameOf = Callable[[str], str]
 
@@ -25,6 +28,7 @@ _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])")
 _ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]*?\S)_(?![\w_])")
 _STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]*?\S)~(?![\w~])")
 _SPECIAL = {"channel": "@channel", "here": "@here", "everyone": "@everyone"}
+_TYPED = str.maketrans({lookalike: typed for typed, lookalike in AS_TYPED.items()})
 
 
 class Names:
@@ -76,7 +80,7 @@ def mrkdwn_to_text(text: str, names: Names | None = None) -> str:
     text = _BOLD.sub(r"\1", text)
     text = _ITALIC.sub(r"\1", text)
     text = _STRIKE.sub(r"\1", text)
-    return unescape(text)
+    return unescape(text.translate(_TYPED))
 
 
 def _text_of(obj: Any, names: Names) -> str:

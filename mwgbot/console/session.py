@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from slack_bolt import BoltRequest, BoltResponse
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from mwgbot import fakeslack_payloads as payloads
 from mwgbot.config import Settings, parse_duration
@@ -149,8 +150,16 @@ def _number(word: str, usage: str) -> int:
 class Console:
     """One session: start it, feed it lines with `handle`, close it."""
 
-    def __init__(self, database_url: str, out: TextIO, *, log_level: str = "WARNING") -> None:
+    def __init__(
+        self,
+        database_url: str,
+        out: TextIO,
+        *,
+        log_level: str = "WARNING",
+        temporary: bool = False,
+    ) -> None:
         self.database_url = database_url
+        self.temporary = temporary  # the database goes when the session ends
         self.out = out
         self.log_level = log_level
         self.clock = ManualClock(START)
@@ -226,9 +235,17 @@ class Console:
             self._fake = None
 
     def banner(self) -> list[str]:
+        if self.temporary:
+            data = (
+                "Its data is in a temporary database, gone when the console ends "
+                "(export DATABASE_URL=sqlite:///console.db to keep it)."
+            )
+        else:
+            shown = make_url(self.database_url).render_as_string(hide_password=True)
+            data = f"Its data is kept in {shown}."
         return [
             "mwgbot console: the real bot, with a stand-in Slack in this process; "
-            "nothing leaves this machine.",
+            f"nothing leaves this machine. {data}",
             f"The channel is #{CHANNEL_NAME}. The clock reads {when(self.clock.now())} and moves "
             "only with `clock +<duration>`.",
             f"{MODERATOR} is the moderator (AXIM) and {ORGANIZER} the organizer; any other name "

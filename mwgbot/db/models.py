@@ -228,7 +228,11 @@ class ProposalUpdateRow(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_proposal_updates_proposal_number_id", "proposal_number", "id"),)
+    __table_args__ = (
+        Index("ix_proposal_updates_proposal_number_id", "proposal_number", "id"),
+        # The digest reads the updates posted since the last one.
+        Index("ix_proposal_updates_created_at", "created_at"),
+    )
 
 
 class TimeEntryRow(Base):

@@ -50,12 +50,14 @@ class Sweep:
         self.held_back = held_back
 
     def run(self) -> None:
-        now = self.bot.clock.now()
         held = self.held_back()  # read before this unit of work: it opens its own
         with self.bot.db.unit_of_work() as session:
             proposals = self.bot.proposals(session, via=Via.SWEEP)
             proposals.close_due(held_back=held)
             proposals.announce_closing_soon()
+            # Read after the closes: a digest's window ([since, now)) takes in what this
+            # sweep settled, and the next digest's window starts after it.
+            now = self.bot.clock.now()
             # Reminders, the digest and nudges tell the group where things stand: they wait
             # for the closes held back (seconds after a start), then come on the next sweep.
             if not held:

@@ -20,17 +20,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
-from mwgbot.db.models import OutboxRow, ProposalRow
+from mwgbot.db.models import OutboxRow, ProposalRow, ProposalUpdateRow
 from mwgbot.domain.cron import cron_trigger, latest_fire_time
-from mwgbot.domain.proposals import FINAL_STATES, Stage, State
+from mwgbot.domain.proposals import FINAL_STATES, LISTED, Stage, State
 from mwgbot.services import listings, members, outbox
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
-from mwgbot.services.read_models import Digest
+from mwgbot.services.read_models import Digest, UpdateNote, Updates
 
 __all__ = [
     "MANUAL_PREFIX",
@@ -74,6 +74,8 @@ class DigestService:
         )
 
     def build(self) -> Digest:
+        # What happened is read over [since, now): see Digest. The outbox row of this digest
+        # is created at `now`, so the next digest starts exactly where this one ends.
         since = self.last_digest_at()
         live = (State.OPEN.value, State.ADOPTED.value)
         covered = {
@@ -83,7 +85,9 @@ class DigestService:
             )
             for stage in queries.parse_stages(stages)
         }
-        new: list[Any] = [] if since is None else [ProposalRow.created_at > since]
+        new: list[Any] = [ProposalRow.created_at < self.now]
+        if since is not None:
+            new.append(ProposalRow.created_at >= since)
         lists = listings.realize(
             self.session,
             {
@@ -92,12 +96,16 @@ class DigestService:
                 ),
                 "open": listings.closing_soonest(self.session),
                 "escalated": listings.escalated(self.session),
-                "outcomes": listings.settled_since(self.session, FINAL_STATES, since),
+                "outcomes": listings.settled_since(
+                    self.session, FINAL_STATES, since, before=self.now
+                ),
                 "seeking_partners": listings.seeking_partners(self.session),
                 "delivered": listings.finished_since(
-                    self.session, State.DELIVERED, since, self.now
+                    self.session, State.DELIVERED, since, self.now, before=self.now
                 ),
-                "dropped": listings.finished_since(self.session, State.DROPPED, since, self.now),
+                "dropped": listings.finished_since(
+                    self.session, State.DROPPED, since, self.now, before=self.now
+                ),
                 "stalled": listings.stalled(self.session, self.now - self.policy.stale_after),
             },
         )
@@ -105,7 +113,7 @@ class DigestService:
             as_of=self.now,
             since=since,
             uncovered_stages=tuple(s for s in Stage if s not in covered),
-            new_members=tuple(members.joined_channel_since(self.session, since)),
+            new_members=tuple(members.joined_channel_since(self.session, since, self.now)),
             new=lists["new"],
             open=lists["open"],
             escalated=lists["escalated"],
@@ -114,7 +122,35 @@ class DigestService:
             delivered=lists["delivered"],
             dropped=lists["dropped"],
             stalled=lists["stalled"],
+            updates=self._updates(since),
         )
+
+    def _updates(self, since: datetime | None, limit: int = LISTED) -> Updates:
+        """Progress updates posted in [since, now), oldest first: the first `limit` along
+        (created_at), and a count."""
+        where: list[Any] = [ProposalUpdateRow.created_at < self.now]
+        if since is not None:
+            where.append(ProposalUpdateRow.created_at >= since)
+        rows = self.session.execute(
+            select(ProposalUpdateRow, ProposalRow.title)
+            .join(ProposalRow, ProposalRow.number == ProposalUpdateRow.proposal_number)
+            .where(*where)
+            .order_by(ProposalUpdateRow.created_at, ProposalUpdateRow.id)
+            .limit(limit)
+        ).all()
+        total = len(rows)
+        if total == limit:
+            total = int(
+                self.session.scalar(
+                    select(func.count()).select_from(ProposalUpdateRow).where(*where)
+                )
+                or 0
+            )
+        notes = tuple(
+            UpdateNote(row.proposal_number, title, row.author_id, row.text, row.created_at)
+            for row, title in rows
+        )
+        return Updates(notes, total)
 
     # --- posting -----------------------------------------------------------------------------
 

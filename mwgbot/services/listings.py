@@ -75,9 +75,15 @@ def _settled_at() -> ColumnElement[Any]:
 
 
 def settled_since(
-    session: Session, states: frozenset[State], since: datetime | None, limit: int = LISTED
+    session: Session,
+    states: frozenset[State],
+    since: datetime | None,
+    limit: int = LISTED,
+    *,
+    before: datetime | None = None,
 ) -> Page:
-    """Proposals in `states` whose outcome was settled after `since`, in that order.
+    """Proposals in `states` whose outcome was settled at or after `since` (and before
+    `before`, if given), in that order.
 
     A proposal escalated before `since` and decided after it counts by its decision.
     """
@@ -87,10 +93,12 @@ def settled_since(
         # Candidates along (state, closed_at) and (state, decided_at); the outer query then
         # reads just those rows by number (a state filter there would walk a state's history).
         recent = union(
-            select(ProposalRow.number).where(in_states, ProposalRow.closed_at > since),
-            select(ProposalRow.number).where(in_states, ProposalRow.decided_at > since),
+            select(ProposalRow.number).where(in_states, ProposalRow.closed_at >= since),
+            select(ProposalRow.number).where(in_states, ProposalRow.decided_at >= since),
         )
-        where = [ProposalRow.number.in_(recent), _settled_at() > since]
+        where = [ProposalRow.number.in_(recent), _settled_at() >= since]
+    if before is not None:
+        where.append(_settled_at() < before)
     return page(session, where, [_settled_at(), ProposalRow.number], limit)
 
 
@@ -149,11 +157,19 @@ def stalled(session: Session, quiet_since: datetime, limit: int = LISTED) -> Pag
 
 
 def finished_since(
-    session: Session, state: State, since: datetime | None, until: datetime, limit: int = LISTED
+    session: Session,
+    state: State,
+    since: datetime | None,
+    until: datetime,
+    limit: int = LISTED,
+    *,
+    before: datetime | None = None,
 ) -> Page:
-    """Initiatives delivered (or dropped) after `since` and by `until`, in the order they
-    ended."""
+    """Initiatives delivered (or dropped) at or after `since` and by `until` (and before
+    `before`, if given), in the order they ended."""
     where = [ProposalRow.state == state.value, ProposalRow.finished_at <= until]
     if since is not None:
-        where.append(ProposalRow.finished_at > since)
+        where.append(ProposalRow.finished_at >= since)
+    if before is not None:
+        where.append(ProposalRow.finished_at < before)
     return page(session, where, [ProposalRow.finished_at, ProposalRow.number], limit)

@@ -54,13 +54,18 @@ def mark_bot(session: Session, user_id: str) -> None:
     session.execute(update(MemberRow).where(MemberRow.user_id == user_id).values(is_bot=True))
 
 
-def joined_channel_since(session: Session, since: datetime | None) -> list[str]:
-    """Members (not bots) who joined the channel after ``since``, in the order they joined."""
+def joined_channel_since(
+    session: Session, since: datetime | None, before: datetime | None = None
+) -> list[str]:
+    """Members (not bots) who joined the channel at or after ``since`` (and before ``before``,
+    if given), in the order they joined."""
     statement = select(MemberRow.user_id).where(
         MemberRow.joined_channel_at.is_not(None), MemberRow.is_bot.is_(False)
     )
     if since is not None:
-        statement = statement.where(MemberRow.joined_channel_at > since)
+        statement = statement.where(MemberRow.joined_channel_at >= since)
+    if before is not None:
+        statement = statement.where(MemberRow.joined_channel_at < before)
     return list(
         session.scalars(statement.order_by(MemberRow.joined_channel_at, MemberRow.user_id)).all()
     )

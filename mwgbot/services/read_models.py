@@ -10,7 +10,7 @@ from datetime import datetime
 
 from mwgbot.domain.proposals import ProposalSnapshot, Stage
 
-__all__ = ["Agenda", "Digest", "Listing", "MeetingChange", "NextMeetings"]
+__all__ = ["Agenda", "Digest", "Listing", "MeetingChange", "NextMeetings", "UpdateNote", "Updates"]
 
 
 @dataclass(frozen=True)
@@ -98,13 +98,44 @@ class MeetingChange:
 
 
 @dataclass(frozen=True)
+class UpdateNote:
+    """A progress update as the digest lists it: on which proposal, by whom, what, when."""
+
+    number: int
+    title: str
+    author_id: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Updates:
+    """The first progress updates of a window, oldest first, and how many there are in all."""
+
+    items: tuple[UpdateNote, ...] = ()
+    total: int = 0
+
+    def __iter__(self) -> Iterator[UpdateNote]:
+        return iter(self.items)
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self.items))
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+@dataclass(frozen=True)
 class Digest:
     """One digest's content, as of ``as_of``; ``since`` is the previous digest (None: ever).
 
+    What happened (new proposals, outcomes, updates, deliveries, drops, newcomers) is what
+    happened in ``[since, as_of)``: a digest's window includes its start and ends just before
+    it is built, so consecutive digests share no instant and nothing is told twice or lost.
     ``seeking_partners`` and ``uncovered_stages`` count only live work: open and escalated
-    proposals and active initiatives, never delivered or dropped ones. ``delivered`` and
-    ``dropped`` ended since the previous digest; ``stalled`` are active initiatives quiet for
-    MWG_STALE_AFTER or longer.
+    proposals and active initiatives, never delivered or dropped ones. ``stalled`` are active
+    initiatives quiet for MWG_STALE_AFTER or longer.
     """
 
     as_of: datetime
@@ -120,16 +151,19 @@ class Digest:
     delivered: Listing = Listing()
     dropped: Listing = Listing()
     stalled: Listing = Listing()
+    updates: Updates = Updates()
 
     @property
     def quiet(self) -> bool:
-        """Nothing new and nothing pending: the digest is one short line."""
+        """Nothing happened and nothing is pending: the digest is one short line."""
         return not (
             self.new
             or self.open
             or self.escalated
             or self.outcomes
+            or self.updates
             or self.delivered
             or self.dropped
             or self.stalled
+            or self.new_members
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 from mwgbot.domain.proposals import MAX_REASON, MAX_TITLE, ProposalSnapshot, Stage
 from mwgbot.services.ports import Rendered
-from mwgbot.slack.text import escape, mention, truncate
+from mwgbot.slack.text import as_typed, escape, mention, truncate
 
 Block = dict[str, Any]
 
@@ -63,8 +63,9 @@ def people(entries: Sequence[tuple[str, str | None]], empty: str, total: int | N
 
 
 def title_ref(number: int, title: str) -> str:
-    """`#n *title*` for lists and notices: the title escaped and cut to TITLE_LIMIT."""
-    return f"#{number} *{escape(truncate(title, TITLE_LIMIT))}*"
+    """`#n *title*` for lists and notices: the title as typed (`as_typed`), cut to
+    TITLE_LIMIT."""
+    return f"#{number} *{as_typed(truncate(title, TITLE_LIMIT))}*"
 
 
 def heading(proposal: ProposalSnapshot) -> str:

@@ -35,7 +35,7 @@ from mwgbot.slack.block_kit import (
     section,
     stages_text,
 )
-from mwgbot.slack.text import date_token, escape, mention, truncate
+from mwgbot.slack.text import as_typed, date_token, escape, mention, truncate
 
 LEADS_REMINDER = (
     ":lock: This initiative collects marketing leads. Leads are AXIM's property; "
@@ -88,8 +88,9 @@ def objection_lines(proposal: ProposalSnapshot) -> str:
 
 def card(proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rendered:
     blocks: list[Block] = [
-        # A mrkdwn heading, not a plain_text header, so the title goes through escape().
-        section(f"*{escape(heading(proposal))}*"),
+        # A mrkdwn heading, not a plain_text header, so the title goes through escape();
+        # as_typed keeps its own `*` or `_` from ending the bold early.
+        section(f"*{as_typed(heading(proposal))}*"),
         section(
             f"Proposed by {person(proposal.proposer_id, proposal.proposer_organization)}\n"
             + state_line(proposal)
@@ -97,7 +98,8 @@ def card(proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rend
     ]
     if status := initiative_blocks.status_lines(proposal):
         blocks.append(section("\n".join(status)))
-    if proposal.first_proposal:
+    # A welcome while the group decides; once decided, the card tells the outcome alone.
+    if proposal.first_proposal and proposal.state is State.OPEN:
         blocks.append(context(FIRST_PROPOSAL))
     if proposal.description:
         blocks.append(section(escape(truncate(proposal.description, MAX_DESCRIPTION))))
@@ -221,7 +223,7 @@ def proposal_details(
     `earlier_updates` how many older ones are left out; `more` are lines other features add
     (the time given), kept whole before the updates."""
     lines = [
-        f"*{escape(heading(proposal))}*",
+        f"*{as_typed(heading(proposal))}*",
         state_line(proposal),
         *initiative_blocks.status_lines(proposal, with_latest=False),
         f"Proposed by {person(proposal.proposer_id, proposal.proposer_organization)}"
@@ -278,7 +280,7 @@ def proposal_list(
         else:
             status = f"closes {date_token(p.closes_at)}"
         open_lines.append(
-            f"• #{p.number} {escape(truncate(p.title, 80))} · {status}"
+            f"• #{p.number} {as_typed(truncate(p.title, 80))} · {status}"
             f" · {p.joined_total} joined, {p.objection_total} objecting"
         )
     if not open_lines:
@@ -288,7 +290,7 @@ def proposal_list(
         outcome_words = p.state.value
         if p.state is State.DELIVERED and p.delivery_link:
             outcome_words += f" · {initiative_blocks.link(p.delivery_link)}"
-        outcome_lines.append(f"• #{p.number} {escape(truncate(p.title, 80))} · {outcome_words}")
+        outcome_lines.append(f"• #{p.number} {as_typed(truncate(p.title, 80))} · {outcome_words}")
     # Room is kept for the parts after the open proposals: what they need, up to a share.
     active_lines = [initiative_blocks.active_line(p, now) for p in (active or Listing()).items]
     later_active = min(_needs(active_lines), _ACTIVE_SHARE) if active else 0
@@ -470,7 +472,7 @@ def object_modal(proposal: ProposalSnapshot, current_reason: str | None) -> dict
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             section(
-                f"*{escape(heading(proposal))}*\n"
+                f"*{as_typed(heading(proposal))}*\n"
                 "An objection blocks adoption until it is withdrawn."
             ),
             {

@@ -10,7 +10,7 @@ from mwgbot.domain.meetings import format_duration
 from mwgbot.domain.proposals import ProposalSnapshot, Stage
 from mwgbot.services.ports import Rendered
 from mwgbot.slack.block_kit import one_section, stages_text, title_ref
-from mwgbot.slack.text import date_token, escape, mention, truncate
+from mwgbot.slack.text import as_typed, date_token, escape, mention, truncate
 
 # Old and new side by side must stay readable: long texts are cut.
 SHOWN = {Field.TITLE: 150, Field.DESCRIPTION: 300}
@@ -32,7 +32,9 @@ def shown(field: Field, value: str | bool | tuple[Stage, ...]) -> str:
     text = " ".join(value.split())
     if not text:
         return "_none_"
-    return "“" + escape(truncate(text, SHOWN.get(field, 150))) + "”"
+    # A title shows as typed; a description keeps the formatting its author gave it.
+    show = as_typed if field is Field.TITLE else escape
+    return "“" + show(truncate(text, SHOWN.get(field, 150))) + "”"
 
 
 def change_lines(changes: Sequence[FieldChange]) -> list[str]:

@@ -13,7 +13,7 @@ from mwgbot.domain.initiatives import MAX_UPDATE
 from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot, State, outcome_time
 from mwgbot.services.ports import Rendered
 from mwgbot.slack.block_kit import MAX_LISTED, SECTION_LIMIT, fit_lines, one_section, title_ref
-from mwgbot.slack.text import date_token, escape, mention, truncate
+from mwgbot.slack.text import as_typed, date_token, escape, mention, truncate
 
 __all__ = [
     "CARD_UPDATE_LIMIT",
@@ -178,7 +178,7 @@ def active_line(proposal: ProposalSnapshot, now: datetime | None) -> str:
         fresh = "no update yet"
     joined = proposal.joined_total
     line = (
-        f"• #{proposal.number} {escape(truncate(proposal.title, 80))} · {fresh} · {joined} joined"
+        f"• #{proposal.number} {as_typed(truncate(proposal.title, 80))} · {fresh} · {joined} joined"
     )
     if proposal.seeking_partners:
         line += " · :handshake: seeking partners"

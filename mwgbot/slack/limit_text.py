@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from mwgbot.domain.limits import OpenLimitReached
 from mwgbot.domain.meetings import format_duration
-from mwgbot.slack.text import date_token, escape, truncate
+from mwgbot.slack.text import as_typed, date_token, truncate
 
 # A field error under a form's title is plain text and should stay short.
 FIELD_LISTED = 5
@@ -23,7 +23,7 @@ def open_limit_answer(refusal: OpenLimitReached) -> str:
         f"have at once ({refusal.limit}):"
     ]
     for proposal in refusal.open_ones[:ANSWER_LISTED]:
-        title = escape(truncate(proposal.title, ANSWER_TITLE))
+        title = as_typed(truncate(proposal.title, ANSWER_TITLE))
         lines.append(f"• #{proposal.number} *{title}* · closes {date_token(proposal.closes_at)}")
     more = len(refusal.open_ones) - ANSWER_LISTED
     if more > 0:

@@ -9,7 +9,14 @@ from datetime import datetime, timedelta
 
 from mwgbot.domain.proposals import FINISHED_STATES, ProposalSnapshot, State, Verdict
 from mwgbot.services.ports import Rendered
-from mwgbot.services.read_models import Agenda, Digest, Listing, MeetingChange, NextMeetings
+from mwgbot.services.read_models import (
+    Agenda,
+    Digest,
+    Listing,
+    MeetingChange,
+    NextMeetings,
+    Updates,
+)
 from mwgbot.slack import initiative_blocks
 from mwgbot.slack.block_kit import (
     MAX_LISTED,
@@ -21,7 +28,7 @@ from mwgbot.slack.block_kit import (
     stages_text,
     title_ref,
 )
-from mwgbot.slack.text import date_token, mention, truncate
+from mwgbot.slack.text import date_token, escape, mention, truncate
 
 __all__ = [
     "agenda_parts",
@@ -38,6 +45,8 @@ __all__ = [
 
 GROUP = "Marketing Working Group"
 REASON_LIMIT = 200
+# The digest quotes the start of each update; `/mwg show <n>` has them whole.
+UPDATE_EXCERPT = 120
 OBJECTIONS_LISTED = 5
 NOTHING_ON_AGENDA = (
     "_Nothing from proposals on the agenda yet: no escalations, nothing closing, no outcomes "
@@ -265,15 +274,28 @@ def _new_members(d: Digest) -> list[str]:
     return [f":wave: *Joined the channel ({len(d.new_members)}):* welcome, {named}!"]
 
 
+def _updates(updates: Updates) -> str:
+    """Progress posted since the last digest: the initiative, who posted, the update's start;
+    whole lines within one section, then how many more."""
+    lines = [
+        f"• {title_ref(u.number, u.title)} · {mention(u.author_id)}: "
+        f"{escape(truncate(' '.join(u.text.split()), UPDATE_EXCERPT))}"
+        for u in updates
+    ]
+    return initiative_blocks.listing_text(
+        f":memo: *Updates since the last digest ({updates.total})*", lines, updates.more
+    )
+
+
 def digest_sections(d: Digest) -> list[str]:
     """The digest as mrkdwn sections; a quiet period is one short line."""
     since = f" since {date_token(d.since)}" if d.since is not None else ""
     if d.quiet:
         line = (
-            f":zzz: *{GROUP} digest:* nothing new{since}: no proposals open or waiting, "
-            "no outcomes. Start one with `/mwg propose &lt;title&gt;`."
+            f":zzz: *{GROUP} digest:* nothing new{since}: no proposals, outcomes, updates or "
+            "newcomers, and nothing open or waiting. Start one with `/mwg propose &lt;title&gt;`."
         )
-        return [line, *_new_members(d)]
+        return [line]
     parts = [f":newspaper: *{GROUP} digest*{since}", *_new_members(d)]
     if d.new:
         lines = [
@@ -302,6 +324,8 @@ def digest_sections(d: Digest) -> list[str]:
             d.outcomes.total,
         )
         parts.append(f":scales: *Outcomes ({d.outcomes.total})*\n" + "\n".join(lines))
+    if d.updates:
+        parts.append(_updates(d.updates))
     parts += _initiative_parts(d.delivered, d.dropped, d.stalled, "since the last digest")
     if d.seeking_partners:
         lines = _listed([_partners_line(p) for p in d.seeking_partners], d.seeking_partners.total)

@@ -20,7 +20,7 @@ from mwgbot.services.member_models import (
 from mwgbot.services.ports import Rendered
 from mwgbot.slack.block_kit import SECTION_LIMIT, fit_lines, person, section
 from mwgbot.slack.meeting_blocks import in_words, meeting_token
-from mwgbot.slack.text import channel_link, escape, mention, truncate
+from mwgbot.slack.text import as_typed, channel_link, escape, mention, truncate
 
 __all__ = [
     "band_words",
@@ -122,7 +122,7 @@ def _total(total: MonthTotal) -> str:
 def _on(entry: TimeEntry) -> str:
     if entry.proposal_number is None:
         return ""
-    title = escape(truncate(entry.proposal_title or "", TITLE_LIMIT))
+    title = as_typed(truncate(entry.proposal_title or "", TITLE_LIMIT))
     return f" on #{entry.proposal_number} *{title}*"
 
 

@@ -27,6 +27,7 @@ from mwgbot.slack import blocks, commands, ids, member_blocks, proposal_form
 from mwgbot.slack.limit_text import open_limit_field_error
 from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply
 from mwgbot.slack.text import (
+    as_typed,
     channel_link,
     clean_line,
     date_token,
@@ -76,7 +77,7 @@ class ProposalHandlers:
         # Slack links cannot nest, so the channel mention stays outside the card's link.
         where = f"in {channel_link(channel)}" + (f" (<{link}|see the card>)" if link else "")
         text = (
-            f"Proposed #{proposal.number} *{escape(proposal.title)}* {where}. "
+            f"Proposed #{proposal.number} *{as_typed(proposal.title)}* {where}. "
             f"Its consensus window closes {date_token(proposal.closes_at)}."
         )
         if not ts:
@@ -122,7 +123,7 @@ class ProposalHandlers:
         return Reply(self._joined_text(change.proposal), changed=True)
 
     def _joined_text(self, proposal: ProposalSnapshot) -> str:
-        text = f"You joined #{proposal.number} *{escape(proposal.title)}*."
+        text = f"You joined #{proposal.number} *{as_typed(proposal.title)}*."
         if not proposal.joiners or all(j.organization is None for j in proposal.joiners):
             text += (
                 " Set your organization with `/mwg org &lt;name&gt;` so the group sees who is in."
@@ -237,7 +238,7 @@ class ProposalHandlers:
                 self.bot,
                 session,
                 user_id,
-                f"Proposed #{proposal.number} *{escape(proposal.title)}*: its card is above.",
+                f"Proposed #{proposal.number} *{as_typed(proposal.title)}*: its card is above.",
             )
 
     # --- buttons and the objection modal ---------------------------------------------------

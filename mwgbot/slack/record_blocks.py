@@ -13,7 +13,7 @@ from mwgbot.services.history import Timeline
 from mwgbot.services.ports import Rendered
 from mwgbot.slack import ids
 from mwgbot.slack.block_kit import SECTION_LIMIT, Block, context, section
-from mwgbot.slack.text import clean_line, date_token, escape, mention, truncate
+from mwgbot.slack.text import as_typed, clean_line, date_token, escape, mention, truncate
 
 # How much of one member-written text a history line quotes.
 QUOTED = 300
@@ -170,7 +170,7 @@ def _sections(lines: Sequence[str]) -> list[Block]:
 
 def history(timeline: Timeline) -> Rendered:
     """The ephemeral answer to `/mwg history <n>`."""
-    title = escape(truncate(timeline.title, 150))
+    title = as_typed(truncate(timeline.title, 150))
     count = f"{timeline.total} entr{'y' if timeline.total == 1 else 'ies'}"
     heading = f"*History of #{timeline.number} {title}* · {escape(timeline.state)} · {count}"
     blocks: list[Block] = [section(heading)]

@@ -15,6 +15,27 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# Slack's mrkdwn has no escape for its formatting characters (only `&`, `<` and `>` have
+# entities), so a title's own `*`, `_`, `~` or backtick pairs with another one, or with the bold
+# a message puts around the title, and the layout breaks. Each is shown as a lookalike that no
+# Slack client reads as formatting. A zero-width space beside it would keep the character, but
+# Slack reads that space as a word boundary, which lets formatting start rather than stopping
+# it (jsx-slack's "exact mode" relies on this); and a plain_text or rich_text block holds a
+# whole block, not a title inside a line of a list.
+# The asterisk operator, the modifier letters low macron and grave accent, the tilde operator.
+AS_TYPED = {"*": "\u2217", "_": "\u02cd", "`": "\u02cb", "~": "\u223c"}
+_LOOKALIKES = str.maketrans(AS_TYPED)
+# An emoji shortcode keeps its underscores, so `:white_check_mark:` still shows the emoji.
+_SHORTCODE = re.compile(r"(:[a-z0-9_+'-]+:)")
+
+
+def as_typed(text: str) -> str:
+    """User text set inside mrkdwn formatting (a title in bold, a line of a list), shown as
+    typed: escaped, and its formatting characters replaced by lookalikes (see AS_TYPED)."""
+    parts = _SHORTCODE.split(escape(text))
+    return "".join(part if i % 2 else part.translate(_LOOKALIKES) for i, part in enumerate(parts))
+
+
 def clean_line(text: str) -> str:
     """One line of user input: control and direction characters dropped, spaces collapsed."""
     text = unicodedata.normalize("NFC", text)

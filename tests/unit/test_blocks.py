@@ -204,3 +204,16 @@ def test_propose_modal_has_the_fields_and_validation_ids() -> None:
     ]
     stages = view["blocks"][2]["element"]["options"]
     assert [o["value"] for o in stages] == [s.value for s in Stage]
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_the_first_proposal_line_is_on_open_cards_only(state: State) -> None:
+    extra: dict[str, Any] = {}
+    if state is not State.OPEN:
+        extra["closed_at"] = NOW
+    if state in (State.DELIVERED, State.DROPPED):
+        extra.update(finished_at=NOW, finished_by="UALICE")
+    card = blocks.card(proposal(first_proposal=True, state=state, **extra), "a", "b")
+    assert (blocks.FIRST_PROPOSAL in all_text(card.blocks)) is (state is State.OPEN)
+    later = blocks.card(proposal(first_proposal=False, state=state, **extra), "a", "b")
+    assert blocks.FIRST_PROPOSAL not in all_text(later.blocks)

@@ -20,10 +20,19 @@ from mwgbot.domain.proposals import (
     State,
     Verdict,
 )
-from mwgbot.services.read_models import Agenda, Digest, Listing, MeetingChange, NextMeetings
+from mwgbot.services.read_models import (
+    Agenda,
+    Digest,
+    Listing,
+    MeetingChange,
+    NextMeetings,
+    UpdateNote,
+    Updates,
+)
 from mwgbot.slack import meeting_blocks as mb
 from mwgbot.slack.block_kit import SECTION_LIMIT
 from mwgbot.slack.renderer import BlockKitRenderer
+from tests.block_kit_checks import assert_valid_message
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 MEETING = datetime(2026, 12, 9, 15, 0, tzinfo=UTC)
@@ -209,6 +218,7 @@ def test_hostile_text_is_inert_everywhere() -> None:
         escalated=Listing.of((hostile_escalated,)),
         outcomes=Listing.of((hostile_adopted,)),
         seeking_partners=Listing.of((hostile_adopted,)),
+        updates=Updates((UpdateNote(8, HOSTILE, "UCAROL", HOSTILE, NOW),), 1),
     )
     outputs = [
         mb.agenda_text(full),
@@ -269,6 +279,18 @@ def test_skip_and_restore_notices() -> None:
 # --- the digest ------------------------------------------------------------------------------
 
 
+def note(number: int = 3, text: str = "Two case studies drafted", **overrides: Any) -> UpdateNote:
+    values: dict[str, Any] = {
+        "number": number,
+        "title": f"Initiative {number}",
+        "author_id": "UBOB",
+        "text": text,
+        "created_at": NOW - timedelta(days=2),
+    }
+    values.update(overrides)
+    return UpdateNote(**values)
+
+
 def test_a_quiet_digest_is_one_short_line() -> None:
     sections = mb.digest_sections(Digest(as_of=NOW, since=PREVIOUS))
     assert len(sections) == 1
@@ -320,3 +342,63 @@ def test_a_full_digest() -> None:
     message = BlockKitRenderer().digest(digest)
     assert [b["text"]["text"] for b in message.blocks] == sections
     assert message.text == "\n\n".join(sections)
+
+
+def test_an_update_alone_is_news() -> None:
+    digest = Digest(as_of=NOW, since=PREVIOUS, updates=Updates((note(3),), 1))
+    assert not digest.quiet
+    sections = mb.digest_sections(digest)
+    assert "nothing new" not in mb.digest_text(digest)
+    [updates] = [s for s in sections if "Updates since the last digest" in s]
+    assert updates == (
+        ":memo: *Updates since the last digest (1)*\n"
+        "• #3 *Initiative 3* · <@UBOB>: Two case studies drafted"
+    )
+
+
+@pytest.mark.parametrize(
+    "news",
+    [
+        {"new": Listing.of((proposal(1),))},
+        {"outcomes": Listing.of((adopted(3),))},
+        {"updates": Updates((note(),), 1)},
+        {"delivered": Listing.of((adopted(3, state=State.DELIVERED),))},
+        {"dropped": Listing.of((adopted(3, state=State.DROPPED),))},
+        {"new_members": ("UDANA",)},
+        {"open": Listing.of((proposal(1),))},
+        {"escalated": Listing.of((escalated(),))},
+        {"stalled": Listing.of((adopted(3),))},
+    ],
+    ids=lambda news: next(iter(news)),
+)
+def test_nothing_new_only_when_nothing_happened(news: dict[str, Any]) -> None:
+    assert Digest(as_of=NOW, since=PREVIOUS).quiet
+    digest = Digest(as_of=NOW, since=PREVIOUS, **news)
+    assert not digest.quiet
+    assert "nothing new" not in mb.digest_text(digest)
+
+
+def test_an_update_reads_on_one_line_cut_short_and_escaped() -> None:
+    text = "Line one\nline   two *done* " + "x" * 300 + " <!channel>"
+    [line] = mb.digest_sections(Digest(NOW, PREVIOUS, updates=Updates((note(4, text),), 1)))[
+        1
+    ].split("\n")[1:]
+    assert line.startswith("• #4 *Initiative 4* · <@UBOB>: Line one line two *done* xxx")
+    assert line.endswith("…")
+    assert len(line) < 200
+    assert "<!channel>" not in line
+
+
+def test_dozens_of_updates_stay_within_one_section_and_say_how_many_more() -> None:
+    hostile_title = "*Bold* _title_ " + "t" * 150
+    notes = tuple(note(n % 12 + 1, "u" * 400, title=hostile_title) for n in range(25))
+    digest = Digest(as_of=NOW, since=PREVIOUS, updates=Updates(notes, 80))
+    message = mb.digest(digest)
+    assert_valid_message(message)
+    [section] = [b["text"]["text"] for b in message.blocks if "Updates since" in str(b)]
+    assert len(section) <= SECTION_LIMIT
+    assert section.startswith(":memo: *Updates since the last digest (80)*")
+    shown = section.count("\n• #")
+    more = int(re.findall(r"• and (\d+) more$", section)[0])
+    assert shown + more == 80
+    assert 10 <= shown < 25

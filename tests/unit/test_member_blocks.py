@@ -247,11 +247,12 @@ def test_the_log_time_form(count: int) -> None:
     assert form["callback_id"] == ids.VIEW_LOG_TIME
 
 
-def test_the_digest_welcomes_who_joined_even_when_quiet() -> None:
-    quiet = meeting_blocks.digest(Digest(as_of=NOW, since=NOW, new_members=("UDANA",)))
-    assert_valid_message(quiet)
-    assert [b["text"]["text"][:5] for b in quiet.blocks] == [":zzz:", ":wave"]
-    assert "*Joined the channel (1):* welcome, <@UDANA>!" in quiet.blocks[1]["text"]["text"]
+def test_the_digest_welcomes_who_joined_and_a_newcomer_is_news() -> None:
+    newcomer = meeting_blocks.digest(Digest(as_of=NOW, since=NOW, new_members=("UDANA",)))
+    assert_valid_message(newcomer)
+    assert [b["text"]["text"][:5] for b in newcomer.blocks][:2] == [":news", ":wave"]
+    assert "*Joined the channel (1):* welcome, <@UDANA>!" in newcomer.blocks[1]["text"]["text"]
+    assert "nothing new" not in newcomer.text
     crowd = tuple(f"UNEW{n:04d}" for n in range(500))
     busy = meeting_blocks.digest(Digest(as_of=NOW, since=None, new_members=crowd))
     assert_valid_message(busy)
