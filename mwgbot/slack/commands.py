@@ -244,10 +244,13 @@ HELP_LINES = (
     ),
     ("org &lt;name&gt;", "set your organization (shown when you join); `org` alone shows it"),
     ("next", "the next meetings and the agenda as it stands"),
-    ("meeting skip|unskip &lt;YYYY-MM-DD&gt;", "organizers: cancel or restore one meeting"),
+    (
+        "meeting skip|unskip &lt;YYYY-MM-DD&gt;",
+        "organizers: cancel or restore one meeting, up to two years ahead",
+    ),
     (
         "log &lt;duration&gt; [#&lt;n&gt;] &lt;what&gt; [--date YYYY-MM-DD]",
-        "log time you gave (45m, 2h, 1h30m), on #n if you like",
+        "log time you gave (45m, 2h, 1h30m; a day holds 24h), on #n if you like",
     ),
     ("hours [YYYY-MM]", "your time this month, against the suggested 10–20 h"),
     ("hours team [YYYY-MM]", "organizers and moderators: the team's time"),
