@@ -34,7 +34,7 @@ from mwgbot.runtime import Runtime, build_runtime
 from mwgbot.slack import commands
 from mwgbot.slack.router import INTERNAL_ERROR
 from tests.block_kit_checks import assert_valid_message
-from tests.conftest import CHANNEL, START, make_settings
+from tests.conftest import CHANNEL, START, make_settings, reset_postgres
 
 # Slack shows at most 3,000 characters in a section; an answer is one short text.
 SHORT = 3000
@@ -352,15 +352,17 @@ class _Errors(logging.Handler):
 
 
 @pytest.fixture(scope="module")
-def group() -> Iterator[tuple[Runtime, _Errors]]:
-    """A bot whose database holds proposals in every state (open, adopted and active,
-    escalated, delivered, withdrawn), time entries and a skipped meeting, on a manual clock;
-    the examples go on changing it."""
+def group(postgres_url: str | None) -> Iterator[tuple[Runtime, _Errors]]:
+    """A bot whose database (SQLite, or PostgreSQL when MWGBOT_TEST_DATABASE_URL is set) holds
+    proposals in every state (open, adopted and active, escalated, delivered, withdrawn), time
+    entries and a skipped meeting, on a manual clock; the examples go on changing it."""
     errors = _Errors()
     logging.getLogger().addHandler(errors)
     with tempfile.TemporaryDirectory(prefix="mwgbot-walk-") as scratch, FakeSlack() as fake:
+        if postgres_url:
+            reset_postgres(postgres_url)
         settings_ = make_settings(
-            f"sqlite:///{Path(scratch) / 'walk.db'}",
+            postgres_url or f"sqlite:///{Path(scratch) / 'walk.db'}",
             fake.url,
             mwg_commands_per_minute=1_000_000,
             mwg_max_open_per_member=1_000_000,
