@@ -272,6 +272,7 @@ PROPOSE_OPTIONS = (
         aliases=("stages",),
         listed=True,
         needs="a stage",
+        choices=frozenset(stage.value for stage in Stage),
     ),
 )
 LOG_OPTIONS = (Option("date", "/mwg log 1h what you did --date 2026-11-30", needs="a day"),)

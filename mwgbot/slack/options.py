@@ -8,7 +8,7 @@ to the channel as part of a title. A single hyphen before a known name (`-close`
 the same way; any other hyphen (`co-branded`, `Booth - Berlin`, a lone `—`) is text.
 
 A list option (`--stage`) goes on after a comma, so `--stage awareness, interest` is two
-stages.
+stages, and over words that are among its choices (`--stage awareness interest`).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class Option:
     aliases: tuple[str, ...] = ()
     listed: bool = False  # a comma-separated list, which may go on after ", "
     needs: str = "a value"  # what a refusal says the option is missing
+    choices: frozenset[str] = frozenset()  # a list also goes on over a word that is one of these
 
 
 def shown(text: str, limit: int = _NAME_SHOWN) -> str:
@@ -84,12 +85,17 @@ def split_options(
             raise UsageError(f"`--{option.name}` needs {option.needs}, e.g. `{option.example}`.")
         if option.listed:
             while i < len(words) and not is_option(words[i]):
-                if not (value.endswith(",") or words[i].startswith(",")):
+                after_comma = value.endswith(",") or words[i].startswith(",")
+                if not after_comma and _bare(words[i]) not in option.choices:
                     break
-                value += words[i]
+                value += words[i] if after_comma else "," + words[i]
                 i += 1
         values[option.name] = value
     return text, values
+
+
+def _bare(word: str) -> str:
+    return word.strip(",\"'“”‘’").lower()
 
 
 def is_option(word: str) -> bool:

@@ -59,10 +59,18 @@ def test_options_as_members_type_them(text: str, expected: c.Propose) -> None:
         "propose Webinar --stage “awareness, interest”",
         "propose --stage awareness, interest Webinar",
         "propose Webinar —stage interest, awareness",
+        "propose Webinar --stage awareness interest",
+        "propose --stage Awareness Interest Webinar",
     ],
 )
 def test_a_stage_list_with_spaces_is_two_stages_not_title_text(text: str) -> None:
     assert c.parse(text) == c.Propose("Webinar", None, AWARENESS_INTEREST)
+
+
+def test_a_stage_list_stops_at_a_word_that_is_no_stage() -> None:
+    assert c.parse("propose --stage action plan for 2027") == c.Propose(
+        "plan for 2027", None, (Stage.ACTION,)
+    )
 
 
 def test_a_stage_list_ending_in_a_comma_stops_at_the_next_option() -> None:
