@@ -1,9 +1,14 @@
 """What Slack would refuse is a defect even if the fake accepts it. Every message and view is
 checked with slack_sdk.models, plus the limits slack_sdk does not check itself: 50 blocks a
-message, 2,000 characters a section field, 3,000 a context element, 40,000 a message's text."""
+message, 2,000 characters a section field, 3,000 a context element, 40,000 a message's text.
+
+What Slack would garble is a defect too: in every mrkdwn text, each `<` opens a markup token
+the bot means (a mention, a channel, a link, a date), and every other `<`, `>` and `&` is
+written as an entity. A bare `<` or `>` vanishes in Slack, with the text around it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +24,43 @@ CONTEXT_TEXT = 3000
 MESSAGE_TEXT = 40_000
 MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update")
 VIEW_METHODS = ("views.open", "views.push", "views.update", "views.publish")
+
+# The markup the bot writes on purpose; a label (after `|`) is text, checked like the rest.
+_MARKUP = re.compile(
+    r"<(?:@[UW][A-Z0-9]+|#[CG][A-Z0-9]+|!date\^\d+\^[^|<>]*|https?://[^\s|<>]+|mailto:[^\s|<>]+)"
+    r"(?:\|(?P<label>[^<>]*))?>"
+)
+_BARE_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
+
+
+def mrkdwn_problems(text: str) -> list[str]:
+    """What Slack would not show as the bot wrote it; empty when the text is sound."""
+    plain = _MARKUP.sub(lambda m: m.group("label") or "", text)
+    problems = []
+    for found in re.finditer(r"[<>]", plain):
+        start = max(0, found.start() - 30)
+        problems.append(f"a bare {found.group()!r} in …{plain[start : found.end() + 30]}…")
+    for found in _BARE_AMPERSAND.finditer(plain):
+        start = max(0, found.start() - 30)
+        problems.append(f"a bare '&' in …{plain[start : found.end() + 30]}…")
+    return problems
+
+
+def assert_mrkdwn(text: str) -> None:
+    problems = mrkdwn_problems(text)
+    assert not problems, f"{'; '.join(problems)} in {text[:300]!r}"
+
+
+def _mrkdwn_texts(value: Any) -> Iterable[str]:
+    """Every mrkdwn text object's text, however deep in the blocks."""
+    if isinstance(value, dict):
+        if value.get("type") == "mrkdwn" and isinstance(value.get("text"), str):
+            yield value["text"]
+        for inner in value.values():
+            yield from _mrkdwn_texts(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _mrkdwn_texts(inner)
 
 
 def assert_valid_blocks(blocks: Iterable[dict[str, Any]], *, limit: int = MESSAGE_BLOCKS) -> int:
@@ -45,6 +87,8 @@ def assert_valid_message(message: Any) -> None:
     assert text or blocks, "a message needs text or blocks"
     assert len(str(text or "")) <= MESSAGE_TEXT, f"a message text of {len(str(text))}"
     assert_valid_blocks(list(blocks or []))
+    for mrkdwn in [str(text or ""), *_mrkdwn_texts(list(blocks or []))]:
+        assert_mrkdwn(mrkdwn)
 
 
 def assert_valid_view(view: dict[str, Any]) -> None:
@@ -52,6 +96,8 @@ def assert_valid_view(view: dict[str, Any]) -> None:
     assert 1 <= len(blocks) <= VIEW_BLOCKS, f"{len(blocks)} blocks in a view"
     View(**view).validate_json()
     assert_valid_blocks(blocks, limit=VIEW_BLOCKS)
+    for mrkdwn in _mrkdwn_texts(blocks):
+        assert_mrkdwn(mrkdwn)
 
 
 def assert_every_payload_valid(fake: FakeSlack) -> int:

@@ -29,7 +29,7 @@ from mwgbot.runtime import Runtime, build_runtime
 from mwgbot.services.pacing import RateBudget
 from mwgbot.slack.server import server_config
 from tests import slack_requests as sr
-from tests.block_kit_checks import assert_every_payload_valid
+from tests.block_kit_checks import assert_every_payload_valid, assert_valid_message
 
 CHANNEL = "CMARKETING"
 MODERATORS = ("UMODERATOR", "UMODTWO")
@@ -155,6 +155,7 @@ class RunningBot:
         assert response.status == 200, response
         body = response.json()
         assert body["response_type"] == "ephemeral"
+        assert_valid_message(body)  # as Slack would check it, and it reads as the bot wrote it
         return str(body["text"])
 
     def send(self, request: sr.SlackRequest) -> sr.HttpAnswer:

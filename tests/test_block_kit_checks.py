@@ -14,6 +14,7 @@ from tests.block_kit_checks import (
     assert_valid_blocks,
     assert_valid_message,
     assert_valid_view,
+    mrkdwn_problems,
 )
 
 
@@ -63,3 +64,39 @@ def test_the_fake_slacks_record_is_checked_call_by_call() -> None:
         client.chat_postMessage(channel="C1", text="too many", blocks=[section("x")] * 51)
         with pytest.raises(AssertionError, match="51 blocks"):
             assert_every_payload_valid(fake)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain words, `code` and *bold*",
+        "<@U0ALICE> and <@W0BOB|bob> in <#C0MARKETING>",
+        "<https://example.org/a?b=1&amp;c=2|the &lt;result&gt;> and <https://example.org>",
+        "<!date^1796212800^{date_short_pretty} at {time}|Mon 2026-12-07 09:00 UTC>",
+        "`/mwg object 2 &lt;reason&gt;` &amp; more",
+    ],
+)
+def test_mrkdwn_the_bot_means_passes(text: str) -> None:
+    assert mrkdwn_problems(text) == []
+    assert_valid_message({"text": text, "blocks": [section(text)]})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(spaces, <, >, |, quotes)",
+        "a_b*c*_d|e>f",
+        "Tips & tricks",
+        "<!channel> look",
+        "<!here>",
+        "<javascript:alert(1)|x>",
+        "<https://example.org|a <b> label>",
+        "`/mwg object 2 <reason>`",
+    ],
+)
+def test_a_bare_angle_bracket_ampersand_or_channel_ping_fails(text: str) -> None:
+    assert mrkdwn_problems(text)
+    with pytest.raises(AssertionError):
+        assert_valid_message({"text": "fine", "blocks": [section(text)]})
+    with pytest.raises(AssertionError):
+        assert_valid_message({"text": text})

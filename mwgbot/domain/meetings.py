@@ -15,11 +15,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from mwgbot.domain.errors import NotPossible
+
 __all__ = [
     "DEFAULT_EVERY",
     "DEFAULT_FIRST",
+    "SKIP_AHEAD_YEARS",
     "MeetingSeries",
     "ReminderSlot",
+    "check_meeting_day",
     "due_reminders",
     "format_duration",
     "format_lead",
@@ -29,6 +33,10 @@ DEFAULT_FIRST = datetime(2026, 1, 7, 15, 0, tzinfo=UTC)
 """A Wednesday, 15:00 UTC (10:00 EST)."""
 
 DEFAULT_EVERY = timedelta(days=14)
+
+SKIP_AHEAD_YEARS = 2
+"""Organizers skip or restore meetings up to this many years ahead."""
+_SKIP_AHEAD_WORDS = "two years"
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
 _ONE_DAY = timedelta(days=1)
@@ -169,9 +177,12 @@ class MeetingSeries:
         if isinstance(day, datetime):
             raise TypeError("occurrence_on takes a date, not a datetime")
         start = _utc_midnight(day)
-        k = self._index_at_or_after(start)
-        t = self._at(k)
-        return t if t < start + _ONE_DAY else None
+        try:
+            k = self._index_at_or_after(start)
+            t = self._at(k)
+            return t if t < start + _ONE_DAY else None
+        except OverflowError:  # the meeting after 9999-12-31 (or before year 1) has no date
+            return None
 
     def with_skipped(self, days: Iterable[date]) -> MeetingSeries:
         """A copy of this series that also skips ``days`` (UTC dates), in addition to those
@@ -181,6 +192,34 @@ class MeetingSeries:
     def without_skipped(self, days: Iterable[date]) -> MeetingSeries:
         """A copy of this series in which ``days`` are no longer skipped."""
         return replace(self, skipped=self.skipped - frozenset(_as_day(d) for d in days))
+
+
+def latest_meeting_day(today: date) -> date:
+    """The last day organizers may skip or restore a meeting on: two years from today."""
+    year = min(today.year + SKIP_AHEAD_YEARS, date.max.year)
+    try:
+        return today.replace(year=year)
+    except ValueError:  # 29 February, in a year that has none
+        return today.replace(year=year, day=28)
+
+
+def check_meeting_day(day: date, today: date, done: str) -> date:
+    """A day typed to skip or restore a meeting: from today (UTC) to two years ahead.
+
+    ``done`` is the past participle of what is asked ("skipped", "restored").
+    """
+    if day < today:
+        raise NotPossible(
+            f"{day.isoformat()} is in the past: only an upcoming meeting can be {done}. "
+            "Nothing changed."
+        )
+    latest = latest_meeting_day(today)
+    if day > latest:
+        raise NotPossible(
+            f"{day.isoformat()} is more than {_SKIP_AHEAD_WORDS} ahead: meetings can be "
+            f"{done} up to {latest.isoformat()}. Nothing changed."
+        )
+    return day
 
 
 # -- durations ---------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The time members give, self-reported and optional: pure rules, no Slack, no SQL.
 
 An entry is a duration in hours and minutes (``45m``, ``2h``, ``1h30m``), at least 15 minutes
-and at most 24 hours, on a day that is not in the future and at most 62 days back. Months are
+and at most 24 hours, on a day that is not in the future and at most 62 days back; one
+member's entries of one day total at most 24 hours (a day holds no more). Months are
 UTC calendar months. The group suggests 10-20 hours a month (the Core Contributor program's
 expectation): a member's month is under, in or over that band.
 
@@ -11,8 +12,10 @@ arithmetic out of range.
 
 from __future__ import annotations
 
+import calendar
 import enum
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -20,6 +23,10 @@ from mwgbot.domain.errors import NotPossible
 
 MIN_MINUTES = 15
 MAX_MINUTES = 24 * 60
+# A day holds 24 hours: one member's entries of one day total at most this.
+MAX_DAY_MINUTES = 24 * 60
+# How many of a full day's entries a refusal names.
+ENTRIES_NAMED = 5
 BAND_LOW_MINUTES = 10 * 60
 BAND_HIGH_MINUTES = 20 * 60
 SUGGESTION = "10–20 h a month"
@@ -43,6 +50,10 @@ DURATION_EXAMPLES = "45m, 2h, 1h30m or 2h30m"
 
 class BadTime(NotPossible):
     """Input that is not a valid duration, day or month; the message says what to type."""
+
+
+class DayFull(NotPossible):
+    """The entry would take the member's day past 24 hours."""
 
 
 class Band(enum.StrEnum):
@@ -142,9 +153,28 @@ def check_day(day: date, now: datetime) -> date:
     return day
 
 
+def check_day_total(day: date, logged: Sequence[tuple[int, int]], minutes: int) -> int:
+    """One more entry of ``minutes`` on ``day``, where ``logged`` holds the member's entries of
+    that day already (entry number, minutes): together at most 24 hours."""
+    already = sum(m for _entry, m in logged)
+    if already + minutes <= MAX_DAY_MINUTES:
+        return minutes
+    entries = [str(entry) for entry, _m in logged]
+    named = ", ".join(entries[:ENTRIES_NAMED])
+    if len(entries) > ENTRIES_NAMED:
+        named += f" and {len(entries) - ENTRIES_NAMED} more"
+    left = MAX_DAY_MINUTES - already
+    room = f", so at most {format_minutes(left)} more fits" if left >= MIN_MINUTES else ""
+    raise DayFull(
+        f"You have already logged {format_minutes(already)} for {day.isoformat()} "
+        f"(entr{'ies' if len(entries) != 1 else 'y'} {named}): a day holds 24 hours{room}. "
+        "Nothing was logged."
+    )
+
+
 def check_what(text: str) -> str:
     if not text:
-        raise BadTime("Say what you did, e.g. `/mwg log 2h #4 drafted the case study`.")
+        raise BadTime("Say what you did, e.g. `/mwg log 2h drafted the case study`.")
     if len(text) > MAX_WHAT:
         raise BadTime(f"That description is {len(text):,} characters; the most is {MAX_WHAT}.")
     return text
@@ -158,7 +188,7 @@ class Month:
     month: int
 
     def __post_init__(self) -> None:
-        if not (1 <= self.month <= 12 and 1 <= self.year <= 9998):
+        if not (1 <= self.month <= 12 and 1 <= self.year <= 9999):
             raise BadTime(f"{self.year:04d}-{self.month:02d} is not a month.")
 
     @classmethod
@@ -174,15 +204,14 @@ class Month:
         return date(self.year, self.month, 1)
 
     @property
-    def next_first_day(self) -> date:
-        if self.month == 12:
-            return date(self.year + 1, 1, 1)
-        return date(self.year, self.month + 1, 1)
+    def last_day(self) -> date:
+        """The month's last day (9999-12 has no day after it)."""
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
 
     @property
     def label(self) -> str:
-        """``December 2026``."""
-        return self.first_day.strftime("%B %Y")
+        """``December 2026``; years before 1000 with four digits (``January 0001``)."""
+        return f"{calendar.month_name[self.month]} {self.year:04d}"
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
@@ -194,6 +223,22 @@ def parse_month(text: str) -> Month:
     if match is None:
         raise BadTime(f"`{_shown(text)}` is not a month; write it as YYYY-MM, e.g. 2026-11.")
     return Month(int(match["year"]), int(match["month"]))
+
+
+def latest_month(now: datetime) -> Month:
+    """The latest month with a day that has begun somewhere on Earth."""
+    return Month.of(latest_day(now))
+
+
+def check_month(month: Month, now: datetime) -> Month:
+    """A month typed to list time: any month up to the current one (there is nothing later)."""
+    latest = latest_month(now)
+    if month > latest:
+        raise BadTime(
+            f"{month.label} is still to come, so no time is logged in it yet: ask for "
+            f"{latest} or an earlier month."
+        )
+    return month
 
 
 def band(minutes: int) -> Band:

@@ -19,7 +19,7 @@ from mwgbot.db import queries
 from mwgbot.db.models import MeetingSkipRow, OutboxRow, ProposalRow
 from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import NotAllowed, NotPossible
-from mwgbot.domain.meetings import MeetingSeries, ReminderSlot, due_reminders
+from mwgbot.domain.meetings import MeetingSeries, ReminderSlot, check_meeting_day, due_reminders
 from mwgbot.domain.proposals import State
 from mwgbot.services import listings, outbox
 from mwgbot.services.policy import Policy
@@ -160,6 +160,9 @@ class MeetingService(UseCase):
                 f"Only an organizer of the working group can {verb} a meeting; nothing changed. "
                 "Ask an organizer, or raise it in the channel."
             )
+        done = "skipped" if verb == "skip" else "restored"
+        # Range-checked before any arithmetic: a far date would overflow the series.
+        check_meeting_day(day, self.now.astimezone(UTC).date(), done)
         series = self.series()
         meeting = series.occurrence_on(day)
         if meeting is None:
@@ -173,7 +176,7 @@ class MeetingService(UseCase):
         if meeting <= self.now:
             raise NotPossible(
                 f"The meeting of {_day(meeting)} has already begun; only an upcoming meeting "
-                f"can be {'skipped' if verb == 'skip' else 'restored'}. Nothing changed."
+                f"can be {done}. Nothing changed."
             )
         return series, meeting
 

@@ -39,6 +39,7 @@ class Welcome:
     consensus_min: timedelta = timedelta(hours=72)
     join_emoji: str = "raised_hand"
     calendar_url: str | None = None
+    log_example: int | None = None  # an initiative of theirs to quote in `/mwg log` examples
 
 
 # --- time given --------------------------------------------------------------------------------
@@ -82,6 +83,7 @@ class MonthHours:
     total: MonthTotal
     entries: tuple[TimeEntry, ...] = ()
     more: int = 0
+    log_example: int | None = None  # with no entries: an initiative of theirs for the example
 
 
 @dataclass(frozen=True)

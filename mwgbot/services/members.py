@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, union, update
 from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
-from mwgbot.db.models import MemberRow
+from mwgbot.db.models import MemberRow, ProposalRow, SignupRow
+from mwgbot.domain.proposals import State
+
+# Initiatives a member can log time on and an example may quote: open, escalated or active.
+LIVE = (State.OPEN.value, State.ESCALATED.value, State.ADOPTED.value)
 
 
 def _first_seen(user_id: str, now: datetime) -> dict[str, object]:
@@ -68,4 +72,18 @@ def joined_channel_since(
         statement = statement.where(MemberRow.joined_channel_at < before)
     return list(
         session.scalars(statement.order_by(MemberRow.joined_channel_at, MemberRow.user_id)).all()
+    )
+
+
+def latest_initiative(session: Session, user_id: str) -> int | None:
+    """The newest open, escalated or active proposal the member proposed or joined, if any:
+    one query, each half read by its own index."""
+    involved = union(
+        select(ProposalRow.number).where(ProposalRow.proposer_id == user_id),
+        select(SignupRow.proposal_number).where(SignupRow.user_id == user_id),
+    )
+    return session.scalar(
+        select(func.max(ProposalRow.number)).where(
+            ProposalRow.state.in_(LIVE), ProposalRow.number.in_(involved)
+        )
     )

@@ -167,7 +167,7 @@ class ReactionService(UseCase):
         try:
             self._change(card, channel_id, user_id, emoji, meaning, added)
         except DomainError as refusal:
-            self._tell(channel_id, user_id, self.renderer.note(str(refusal)))
+            self._tell(channel_id, user_id, self.renderer.refusal(str(refusal)))
         return True
 
     def _change(

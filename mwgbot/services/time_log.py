@@ -17,7 +17,7 @@ from mwgbot.domain import time_log as rules
 from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import NotAllowed, NotFound
 from mwgbot.domain.time_log import Month
-from mwgbot.services import ledger
+from mwgbot.services import ledger, members
 from mwgbot.services.member_models import (
     HoursGiven,
     MemberTotal,
@@ -38,9 +38,7 @@ ORGANIZATIONS_LISTED = 10
 
 
 def _in_month(month: Month) -> ColumnElement[bool]:
-    return and_(
-        TimeEntryRow.worked_on >= month.first_day, TimeEntryRow.worked_on < month.next_first_day
-    )
+    return and_(TimeEntryRow.worked_on >= month.first_day, TimeEntryRow.worked_on <= month.last_day)
 
 
 def month_minutes(session: Session, user_id: str, month: Month) -> int:
@@ -93,6 +91,7 @@ class TimeLogService:
                     "`/mwg list` shows the open ones."
                 )
             title = proposal.title
+        rules.check_day_total(day, self._day_entries(user_id, day), minutes)
         row = TimeEntryRow(
             user_id=user_id,
             proposal_number=proposal_number,
@@ -118,6 +117,21 @@ class TimeLogService:
             },
         )
         return TimeLogged(_entry(row, title), self.month_total(user_id, Month.of(day)))
+
+    def _day_entries(self, user_id: str, day: date) -> list[tuple[int, int]]:
+        """The member's entries of one day (number, minutes), read under a lock on the member.
+
+        Writing the member's row first locks it until commit on PostgreSQL, so two entries of
+        one member at once (two instances) are counted one after the other: the second reads
+        the day with the first in it. SQLite's writers take turns anyway (BEGIN IMMEDIATE).
+        """
+        members.touch(self.session, user_id, self.now)
+        rows = self.session.execute(
+            select(TimeEntryRow.id, TimeEntryRow.minutes)
+            .where(TimeEntryRow.user_id == user_id, TimeEntryRow.worked_on == day)
+            .order_by(TimeEntryRow.id)
+        ).all()
+        return [(entry, minutes) for entry, minutes in rows]
 
     def unlog(self, user_id: str, entry_id: int) -> TimeLogged:
         """Remove one of the member's own entries."""
@@ -165,7 +179,7 @@ class TimeLogService:
 
     def hours(self, user_id: str, month: Month | None = None) -> MonthHours:
         """A member's entries of one month, the first ENTRIES_LISTED by day, and the total."""
-        month = month or self.this_month()
+        month = rules.check_month(month, self.now) if month else self.this_month()
         mine = (TimeEntryRow.user_id == user_id, _in_month(month))
         rows = self.session.execute(
             select(TimeEntryRow, ProposalRow.title)
@@ -181,6 +195,7 @@ class TimeLogService:
             total=MonthTotal(month, int(minutes)),
             entries=tuple(_entry(row, title) for row, title in rows),
             more=max(0, count - len(rows)),
+            log_example=None if rows else members.latest_initiative(self.session, user_id),
         )
 
     def team(self, actor_id: str, month: Month | None = None) -> TeamHours:
@@ -190,7 +205,7 @@ class TimeLogService:
                 "Only the organizers and the moderators can see the team's hours. "
                 "`/mwg hours` shows yours."
             )
-        month = month or self.this_month()
+        month = rules.check_month(month, self.now) if month else self.this_month()
         per_member = (
             select(
                 TimeEntryRow.user_id.label("user_id"),

@@ -67,4 +67,5 @@ class WelcomeService:
             consensus_min=self.policy.consensus_min,
             join_emoji=self.policy.join_emojis[0],
             calendar_url=self.policy.calendar_url,
+            log_example=members.latest_initiative(self.session, user_id),
         )

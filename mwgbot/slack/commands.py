@@ -21,13 +21,14 @@ from mwgbot.domain.proposals import (
     Stage,
     Verdict,
 )
+from mwgbot.slack import options
+from mwgbot.slack.options import Option, shown, split_options
 from mwgbot.slack.text import clean_line, escape
 
 MAX_COMMAND_TEXT = 4000
 
-
-class UsageError(Exception):
-    """The text does not parse; the message tells the member what to type instead."""
+# The parser's refusals; defined with the options, which raise them too.
+UsageError = options.UsageError
 
 
 @dataclass(frozen=True)
@@ -243,10 +244,13 @@ HELP_LINES = (
     ),
     ("org &lt;name&gt;", "set your organization (shown when you join); `org` alone shows it"),
     ("next", "the next meetings and the agenda as it stands"),
-    ("meeting skip|unskip &lt;YYYY-MM-DD&gt;", "organizers: cancel or restore one meeting"),
+    (
+        "meeting skip|unskip &lt;YYYY-MM-DD&gt;",
+        "organizers: cancel or restore one meeting, up to two years ahead",
+    ),
     (
         "log &lt;duration&gt; [#&lt;n&gt;] &lt;what&gt; [--date YYYY-MM-DD]",
-        "log time you gave (45m, 2h, 1h30m), on #n if you like",
+        "log time you gave (45m, 2h, 1h30m; a day holds 24h), on #n if you like",
     ),
     ("hours [YYYY-MM]", "your time this month, against the suggested 10–20 h"),
     ("hours team [YYYY-MM]", "organizers and moderators: the team's time"),
@@ -259,9 +263,19 @@ HELP_LINES = (
 USAGE_HINT = "Try `/mwg help` for the list of subcommands."
 
 _NUMBER = re.compile(r"#?(\d{1,9})")
-_OPTION = re.compile(r"^(?:--|—|–)(close|stage|stages)(?:=(.*))?$")
-_DATE_OPTION = re.compile(r"^(?:--|—|–)date(?:=(.*))?$", re.IGNORECASE)
 LOG_USAGE = "log &lt;duration&gt; [#&lt;n&gt;] &lt;what&gt; [--date YYYY-MM-DD]"
+PROPOSE_OPTIONS = (
+    Option("close", "/mwg propose &lt;title&gt; --close 7d", needs="a duration"),
+    Option(
+        "stage",
+        "/mwg propose &lt;title&gt; --stage awareness,interest",
+        aliases=("stages",),
+        listed=True,
+        needs="a stage",
+        choices=frozenset(stage.value for stage in Stage),
+    ),
+)
+LOG_OPTIONS = (Option("date", "/mwg log 1h what you did --date 2026-11-30", needs="a day"),)
 
 
 def help_text() -> str:
@@ -295,19 +309,14 @@ def parse(text: str) -> Command:
     verb, rest = words[0].lower(), words[1:]
     parser = _PARSERS.get(verb)
     if parser is None:
-        shown = verb if len(verb) <= 30 else verb[:30] + "…"
         guess = difflib.get_close_matches(verb[:30], _PARSERS, n=1, cutoff=0.6)
         if guess:
             raise UsageError(
-                f"`{_code_safe(shown)}` is not a `/mwg` subcommand: did you mean `{guess[0]}`? "
+                f"`{shown(verb, 30)}` is not a `/mwg` subcommand: did you mean `{guess[0]}`? "
                 + USAGE_HINT
             )
-        raise UsageError(f"`{_code_safe(shown)}` is not a `/mwg` subcommand. " + USAGE_HINT)
+        raise UsageError(f"`{shown(verb, 30)}` is not a `/mwg` subcommand. " + USAGE_HINT)
     return parser(rest)
-
-
-def _code_safe(text: str) -> str:
-    return text.replace("`", "'")
 
 
 def _number(words: list[str], usage: str) -> tuple[int, list[str]]:
@@ -315,9 +324,7 @@ def _number(words: list[str], usage: str) -> tuple[int, list[str]]:
         raise UsageError(f"Which proposal? Usage: `/mwg {usage}`")
     match = _NUMBER.fullmatch(words[0])
     if match is None:
-        raise UsageError(
-            f"`{_code_safe(words[0][:20])}` is not a proposal number. Usage: `/mwg {usage}`"
-        )
+        raise UsageError(f"`{shown(words[0])}` is not a proposal number. Usage: `/mwg {usage}`")
     number = int(match.group(1))
     if number < 1:
         raise UsageError("Proposal numbers start at #1.")
@@ -337,43 +344,16 @@ def _bounded(text: str, limit: int, what: str) -> str:
     return text
 
 
+PROPOSE_TEXT_HINT = (
+    "A title word cannot start with `--`: leave out the dashes, or type `/mwg propose` alone "
+    "for a form."
+)
+
+
 def _parse_propose(words: list[str]) -> Propose:
-    title_words: list[str] = []
-    window: timedelta | None = None
-    stages: tuple[Stage, ...] = ()
-    i = 0
-    while i < len(words):
-        match = _OPTION.match(words[i])
-        if match is None:
-            title_words.append(words[i])
-            i += 1
-            continue
-        name, inline = match.group(1), match.group(2)
-        if inline is None:
-            if i + 1 >= len(words):
-                raise UsageError(
-                    f"`--{name}` needs a value, e.g. `/mwg propose &lt;title&gt; --close 7d`."
-                )
-            value = words[i + 1]
-            i += 2
-        else:
-            value = inline
-            i += 1
-        if name == "close":
-            try:
-                window = parse_duration(value)
-            except DurationTooLong:
-                raise UsageError(
-                    f"`--close {_code_safe(value[:20])}` is too long: a consensus window "
-                    f"is at most {MAX_WINDOW.days} days."
-                ) from None
-            except ValueError:
-                raise UsageError(
-                    f"`--close {_code_safe(value[:20])}` is not a duration; write e.g. "
-                    "`--close 96h`, `--close 7d` or `--close 1d12h`."
-                ) from None
-        else:
-            stages = _parse_stages(value)
+    title_words, values = split_options(words, PROPOSE_OPTIONS, "/mwg propose", PROPOSE_TEXT_HINT)
+    window = _window(values["close"]) if "close" in values else None
+    stages = _parse_stages(values["stage"]) if "stage" in values else ()
     title = " ".join(title_words).strip()
     if not title:
         if window is not None or stages:
@@ -382,9 +362,25 @@ def _parse_propose(words: list[str]) -> Propose:
     return Propose(title=_bounded(title, MAX_TITLE, "That title"), window=window, stages=stages)
 
 
+def _window(value: str) -> timedelta:
+    try:
+        return parse_duration(value)
+    except DurationTooLong:
+        raise UsageError(
+            f"`--close {shown(value)}` is too long: a consensus window "
+            f"is at most {MAX_WINDOW.days} days."
+        ) from None
+    except ValueError:
+        raise UsageError(
+            f"`--close {shown(value)}` is not a duration; write e.g. "
+            "`--close 96h`, `--close 7d` or `--close 1d12h`."
+        ) from None
+
+
 def _parse_stages(value: str) -> tuple[Stage, ...]:
     chosen: list[Stage] = []
-    for name in (v.strip().lower() for v in value.split(",")):
+    # Quotes a client added around the list ("awareness, interest") are not part of a name.
+    for name in (v.strip().strip("\"'“”‘’").lower() for v in value.split(",")):
         if not name:
             continue
         try:
@@ -392,7 +388,7 @@ def _parse_stages(value: str) -> tuple[Stage, ...]:
         except ValueError:
             known = ", ".join(s.value for s in Stage)
             raise UsageError(
-                f"`{_code_safe(name[:20])}` is not an adopter-journey stage; use {known}."
+                f"`{shown(name)}` is not an adopter-journey stage; use {known}."
             ) from None
         if stage not in chosen:
             chosen.append(stage)
@@ -482,9 +478,7 @@ def _parse_meeting(words: list[str]) -> MeetingSkip:
     try:
         day = date.fromisoformat(words[1])
     except ValueError:
-        raise UsageError(
-            f"`{_code_safe(words[1][:20])}` is not a date; write it as YYYY-MM-DD."
-        ) from None
+        raise UsageError(f"`{shown(words[1])}` is not a date; write it as YYYY-MM-DD.") from None
     return MeetingSkip(day, skip=words[0].lower() == "skip")
 
 
@@ -500,39 +494,24 @@ def _parse_extend(words: list[str]) -> Extend:
         by = parse_duration(value)
     except DurationTooLong:
         raise UsageError(
-            f"`{_code_safe(value[:20])}` is far longer than a consensus window may last "
+            f"`{shown(value)}` is far longer than a consensus window may last "
             f"({format_duration(MAX_WINDOW)} in all)."
         ) from None
     except ValueError:
         raise UsageError(
-            f"`{_code_safe(value[:20])}` is not a duration; write e.g. `3d`, `36h` or `1w`."
+            f"`{shown(value)}` is not a duration; write e.g. `3d`, `36h` or `1w`."
         ) from None
     return Extend(number, by)
 
 
+LOG_TEXT_HINT = "To say it in what you did, leave out the dashes."
+
+
 def _parse_log(words: list[str]) -> LogTime:
-    example = "`/mwg log 2h30m #4 drafted the case study`"
-    rest: list[str] = []
-    day: date | None = None
-    i = 0
+    example = "`/mwg log 2h30m drafted the case study`"
+    rest, values = split_options(words, LOG_OPTIONS, "/mwg log", LOG_TEXT_HINT)
     try:
-        while i < len(words):
-            match = _DATE_OPTION.match(words[i])
-            if match is None:
-                rest.append(words[i])
-                i += 1
-                continue
-            value = match.group(1)
-            if value is None:
-                if i + 1 >= len(words):
-                    raise UsageError("`--date` needs a day, e.g. `--date 2026-11-30`.")
-                value = words[i + 1]
-                i += 2
-            else:
-                i += 1
-            if day is not None:
-                raise UsageError("Give `--date` once.")
-            day = time_log.parse_day(value)
+        day = time_log.parse_day(values["date"]) if "date" in values else None
         if not rest:
             raise UsageError(f"How long, and on what? Usage: `/mwg {LOG_USAGE}`, e.g. {example}.")
         minutes = time_log.parse_duration(rest[0])
@@ -542,14 +521,13 @@ def _parse_log(words: list[str]) -> LogTime:
             match = _NUMBER.fullmatch(rest[0])
             if match is None or int(match.group(1)) < 1:
                 raise UsageError(
-                    f"`{escape(_code_safe(rest[0][:20]))}` is not a proposal number. "
-                    f"Usage: `/mwg {LOG_USAGE}`"
+                    f"`{shown(rest[0])}` is not a proposal number. Usage: `/mwg {LOG_USAGE}`"
                 )
             number = int(match.group(1))
             rest = rest[1:]
         what = time_log.check_what(" ".join(rest).strip())
     except time_log.BadTime as refusal:
-        raise UsageError(str(refusal)) from None
+        raise UsageError(escape(str(refusal))) from None
     return LogTime(minutes, what, number, day)
 
 
@@ -557,7 +535,7 @@ def _month(word: str) -> time_log.Month:
     try:
         return time_log.parse_month(word)
     except time_log.BadTime as refusal:
-        raise UsageError(str(refusal)) from None
+        raise UsageError(escape(str(refusal))) from None
 
 
 def _parse_hours(words: list[str]) -> Hours | HoursTeam:
@@ -576,7 +554,7 @@ def _parse_unlog(words: list[str]) -> Unlog:
         raise UsageError(f"Which entry? {usage}")
     match = _NUMBER.fullmatch(words[0])
     if match is None:
-        raise UsageError(f"`{escape(_code_safe(words[0][:20]))}` is not an entry number. {usage}")
+        raise UsageError(f"`{shown(words[0])}` is not an entry number. {usage}")
     entry = int(match.group(1))
     if entry < 1:
         raise UsageError("Entry numbers start at 1.")

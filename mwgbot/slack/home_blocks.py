@@ -27,7 +27,7 @@ from mwgbot.slack.block_kit import (
 )
 from mwgbot.slack.blocks import STATE_EMOJI
 from mwgbot.slack.meeting_blocks import meeting_token
-from mwgbot.slack.member_blocks import band_words
+from mwgbot.slack.member_blocks import band_words, log_example
 from mwgbot.slack.text import date_token, escape, truncate
 
 __all__ = ["home_view", "log_time_modal"]
@@ -35,6 +35,7 @@ __all__ = ["home_view", "log_time_modal"]
 REASON_LIMIT = 200
 OPTION_TEXT_LIMIT = 75
 DIVIDER: Block = {"type": "divider"}
+LIVE_STATES = frozenset({State.OPEN, State.ESCALATED, State.ADOPTED})
 
 
 def _listing(header: str, lines: Sequence[str], total: int, empty: str) -> Block:
@@ -184,9 +185,16 @@ def home_view(view: HomeView, notice: str | None = None) -> dict[str, Any]:
         )
     )
     blocks.append(
-        context("Logging time is optional and self-reported: *Log time* or `/mwg log 2h #4 …`.")
+        context(f"Logging time is optional and self-reported: *Log time* or {_log_example(view)}.")
     )
     return {"type": "home", "blocks": blocks}
+
+
+def _log_example(view: HomeView) -> str:
+    """The example quotes the member's newest live initiative (`mine` lists those first,
+    newest first), or none: no query of its own."""
+    live = (line.number for line in view.mine if line.state in LIVE_STATES)
+    return log_example(next(live, None))
 
 
 def log_time_modal(choices: Sequence[InitiativeChoice], today: date) -> dict[str, Any]:

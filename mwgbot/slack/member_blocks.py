@@ -26,6 +26,7 @@ __all__ = [
     "band_words",
     "hours_answer",
     "hours_given_line",
+    "log_example",
     "logged_answer",
     "team_answer",
     "unlogged_answer",
@@ -51,6 +52,12 @@ def _people(user_ids: tuple[str, ...], none: str) -> str:
     if len(named) == 1:
         return named[0]
     return ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def log_example(number: int | None) -> str:
+    """`/mwg log` as a member would type it: on their own initiative #n, or on none."""
+    on = f"#{number} " if number is not None else ""
+    return f"`/mwg log 2h {on}what you did`"
 
 
 # --- the welcome ------------------------------------------------------------------------------
@@ -82,7 +89,7 @@ def welcome(w: Welcome) -> Rendered:
     time = (
         f"*Time:* the group suggests {SUGGESTION}, in line with the Open edX Core Contributor "
         "program. It is a suggestion, not a requirement: everyone is welcome to contribute. "
-        "If you like, `/mwg log 2h #4 what you did` keeps track of yours."
+        f"If you like, {log_example(w.log_example)} keeps track of yours."
     )
     meeting = (
         f":calendar: *Join our next session:* {meeting_token(w.next_meeting)} (in your time "
@@ -156,7 +163,7 @@ def hours_answer(hours: MonthHours) -> str:
     if not hours.entries:
         return (
             f"You logged no time in {total.month.label}. Logging is optional: "
-            "`/mwg log 2h #4 what you did` adds an entry."
+            f"{log_example(hours.log_example)} adds an entry."
         )
     count = len(hours.entries) + hours.more
     head = (

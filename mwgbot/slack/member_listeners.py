@@ -29,7 +29,7 @@ from mwgbot.services.bot import BotServices
 from mwgbot.slack import blocks, commands, home_blocks, ids, member_blocks
 from mwgbot.slack.block_kit import title_ref
 from mwgbot.slack.proposal_form import field_error, input_state, input_value
-from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply
+from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply, refusal_text
 from mwgbot.slack.text import clean_line
 
 __all__ = ["MemberHandlers", "register"]
@@ -123,7 +123,7 @@ class MemberHandlers:
                     proposal = service.join(number, user_id).proposal
                     notice = f"You joined {title_ref(number, proposal.title)}."
         except DomainError as refusal:
-            notice = str(refusal)
+            notice = refusal_text(refusal)
         self.bot.wake()  # the card shows who joined
         self.publish_home(client, user_id, notice)
 
@@ -179,6 +179,9 @@ class MemberHandlers:
                 )
         except NotFound as refusal:
             ack(response_action="errors", errors={ids.BLOCK_INITIATIVE: _field_error(refusal)})
+            return
+        except time_log.DayFull as refusal:  # the day's total: the duration is what to change
+            ack(response_action="errors", errors={ids.BLOCK_DURATION: _field_error(refusal)})
             return
         except DomainError as refusal:
             ack(response_action="errors", errors={ids.BLOCK_DAY: _field_error(refusal)})

@@ -25,7 +25,7 @@ from mwgbot.services.reactions import ReactionEvent
 from mwgbot.services.time_log import hours_given
 from mwgbot.slack import blocks, commands, ids, member_blocks, proposal_form
 from mwgbot.slack.limit_text import open_limit_field_error
-from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply
+from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply, refusal_text
 from mwgbot.slack.text import (
     as_typed,
     channel_link,
@@ -255,7 +255,7 @@ class ProposalHandlers:
                 else:
                     text = self._joined_text(service.join(number, user_id).proposal)
             except DomainError as refusal:
-                text = str(refusal)
+                text = refusal_text(refusal)
             self._tell(session, body, text)
         self.bot.wake()
 
@@ -268,7 +268,7 @@ class ProposalHandlers:
             try:
                 rules.check_object(number, proposal.state, proposal.closes_at, self.bot.clock.now())
             except DomainError as refusal:
-                self._tell(session, body, str(refusal))
+                self._tell(session, body, refusal_text(refusal))
                 self.bot.wake()
                 return
             reason = service.objection_reason(number, user_id)

@@ -10,6 +10,7 @@ from mwgbot.services.member_models import Welcome
 from mwgbot.services.ports import Rendered
 from mwgbot.services.read_models import Agenda, Digest, MeetingChange
 from mwgbot.slack import blocks, initiative_blocks, meeting_blocks, member_blocks
+from mwgbot.slack.text import escape
 
 
 class BlockKitRenderer:
@@ -24,6 +25,9 @@ class BlockKitRenderer:
 
     def note(self, text: str) -> Rendered:
         return blocks.note(text)
+
+    def refusal(self, text: str) -> Rendered:
+        return blocks.note(escape(text))
 
     def closing_soon(self, proposal: ProposalSnapshot, object_emoji: str) -> Rendered:
         return blocks.closing_soon(proposal, object_emoji)

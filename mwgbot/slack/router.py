@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from mwgbot.domain.errors import DomainError
 from mwgbot.slack.commands import Command, UsageError, parse
+from mwgbot.slack.text import escape
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,12 @@ class Reply:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     changed: bool = False  # something was queued for Slack: wake the delivery
+
+
+def refusal_text(refusal: DomainError) -> str:
+    """A refusal's words as mrkdwn. The rules write plain text (a `<` is a `<`), so it is
+    escaped like user text; backticks and asterisks still format."""
+    return escape(str(refusal))
 
 
 C = TypeVar("C", bound=Command)
@@ -60,7 +67,7 @@ class CommandRouter:
             describer = self._describers.get(kind)
             if describer is not None:
                 return describer(refusal)
-        return str(refusal)
+        return refusal_text(refusal)
 
     @property
     def handled(self) -> frozenset[type[Any]]:

@@ -175,8 +175,17 @@ def test_a_date_without_a_meeting_names_the_nearest_meetings(bot: RunningBot) ->
 
 
 def test_a_meeting_that_has_begun_cannot_be_skipped(bot: RunningBot) -> None:
-    reply = bot.answer("meeting skip 2026-11-25", user=ORGANIZER)
+    bot.clock.set(DEC_9 + timedelta(minutes=30))
+    reply = bot.answer("meeting skip 2026-12-09", user=ORGANIZER)
     assert "already begun" in reply
+    assert skips(bot) == 0
+
+
+def test_a_past_meeting_day_cannot_be_skipped(bot: RunningBot) -> None:
+    reply = bot.answer("meeting skip 2026-11-25", user=ORGANIZER)
+    assert reply == (
+        "2026-11-25 is in the past: only an upcoming meeting can be skipped. Nothing changed."
+    )
     assert skips(bot) == 0
 
 

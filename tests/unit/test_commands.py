@@ -68,7 +68,7 @@ def test_parses(text: str, expected: c.Command) -> None:
         ("resolve 2", "adopt` or `decline"),
         ("resolve 2 maybe because", "adopt` or `decline"),
         ("resolve 2 adopt", "needs a note"),
-        ("propose Webinar --close", "needs a value"),
+        ("propose Webinar --close", "needs a duration"),
         ("propose Webinar --close soon", "not a duration"),
         ("propose Webinar --close 0d", "not a duration"),
         ("propose Webinar --stage fame", "not an adopter-journey stage"),

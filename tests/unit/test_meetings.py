@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from mwgbot.domain.errors import NotPossible
 from mwgbot.domain.meetings import (
     DEFAULT_EVERY,
     DEFAULT_FIRST,
     MeetingSeries,
     ReminderSlot,
+    check_meeting_day,
     due_reminders,
     format_duration,
     format_lead,
@@ -325,6 +327,63 @@ def test_occurrence_on_uses_the_utc_date() -> None:
     early = MeetingSeries(first=datetime(2026, 1, 7, 21, tzinfo=NEW_YORK))  # 02:00Z on the 8th
     assert early.occurrence_on(date(2026, 1, 7)) is None
     assert early.occurrence_on(date(2026, 1, 8)) == utc(2026, 1, 8, 2)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date.max, None),
+        (date.min, None),
+        (date(9999, 12, 30), None),
+        (date(9999, 12, 29), utc(9999, 12, 29)),
+        (date(1, 1, 3), utc(1, 1, 3)),
+    ],
+)
+def test_occurrence_on_at_the_ends_of_the_calendar_never_overflows(
+    day: date, expected: datetime | None
+) -> None:
+    assert SERIES.occurrence_on(day) == expected
+
+
+@pytest.mark.parametrize(
+    ("today", "day"),
+    [
+        (date(2026, 12, 1), date(2026, 12, 1)),
+        (date(2026, 12, 1), date(2028, 12, 1)),
+        (date(2028, 2, 29), date(2030, 2, 28)),  # no 29 February in 2030
+    ],
+)
+def test_a_meeting_day_from_today_to_two_years_ahead_is_accepted(today: date, day: date) -> None:
+    assert check_meeting_day(day, today, "skipped") == day
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        (
+            date(2026, 11, 30),
+            "2026-11-30 is in the past: only an upcoming meeting can be skipped. Nothing changed.",
+        ),
+        (
+            date.min,
+            "0001-01-01 is in the past: only an upcoming meeting can be skipped. Nothing changed.",
+        ),
+        (
+            date(2028, 12, 2),
+            "2028-12-02 is more than two years ahead: meetings can be skipped up to 2028-12-01. "
+            "Nothing changed.",
+        ),
+        (
+            date.max,
+            "9999-12-31 is more than two years ahead: meetings can be skipped up to 2028-12-01. "
+            "Nothing changed.",
+        ),
+    ],
+)
+def test_a_meeting_day_out_of_range_is_refused_in_words(day: date, message: str) -> None:
+    with pytest.raises(NotPossible) as refused:
+        check_meeting_day(day, date(2026, 12, 1), "skipped")
+    assert str(refused.value) == message
 
 
 def test_with_skipped_adds_and_leaves_the_original_alone() -> None:

@@ -129,18 +129,91 @@ def test_bad_days(text: str, hint: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "month", "first", "following", "label"),
+    ("text", "month", "first", "last", "label"),
     [
-        ("2026-12", t.Month(2026, 12), date(2026, 12, 1), date(2027, 1, 1), "December 2026"),
-        ("2027-01", t.Month(2027, 1), date(2027, 1, 1), date(2027, 2, 1), "January 2027"),
-        ("2024-02", t.Month(2024, 2), date(2024, 2, 1), date(2024, 3, 1), "February 2024"),
+        ("2026-12", t.Month(2026, 12), date(2026, 12, 1), date(2026, 12, 31), "December 2026"),
+        ("2027-01", t.Month(2027, 1), date(2027, 1, 1), date(2027, 1, 31), "January 2027"),
+        ("2024-02", t.Month(2024, 2), date(2024, 2, 1), date(2024, 2, 29), "February 2024"),
+        # The ends of the calendar: no arithmetic runs past them.
+        ("9999-12", t.Month(9999, 12), date(9999, 12, 1), date(9999, 12, 31), "December 9999"),
+        ("0001-01", t.Month(1, 1), date(1, 1, 1), date(1, 1, 31), "January 0001"),
     ],
 )
-def test_months(text: str, month: t.Month, first: date, following: date, label: str) -> None:
+def test_months(text: str, month: t.Month, first: date, last: date, label: str) -> None:
     parsed = t.parse_month(text)
     assert parsed == month
-    assert (parsed.first_day, parsed.next_first_day, parsed.label) == (first, following, label)
+    assert (parsed.first_day, parsed.last_day, parsed.label) == (first, last, label)
     assert str(parsed) == text
+
+
+@pytest.mark.parametrize(
+    ("now", "month"),
+    [
+        (NOW, t.Month(2026, 12)),
+        (NOW, t.Month(1, 1)),
+        # At 11:00 UTC on 31 December it is already 1 January in UTC+14.
+        (datetime(2026, 12, 31, 11, 0, tzinfo=UTC), t.Month(2027, 1)),
+    ],
+)
+def test_a_month_up_to_the_current_one_can_be_listed(now: datetime, month: t.Month) -> None:
+    assert t.check_month(month, now) == month
+
+
+@pytest.mark.parametrize("month", [t.Month(2027, 1), t.Month(9999, 12)])
+def test_a_month_still_to_come_is_refused(month: t.Month) -> None:
+    with pytest.raises(t.BadTime, match=f"{month.label} is still to come.*ask for 2026-12"):
+        t.check_month(month, NOW)
+
+
+@pytest.mark.parametrize(
+    ("logged", "minutes"),
+    [([], 24 * 60), ([(1, 600)], 840), ([(1, 15)] * 95, 15), ([(3, 1439)], 1)],
+)
+def test_a_day_holds_24_hours(logged: list[tuple[int, int]], minutes: int) -> None:
+    assert t.check_day_total(date(2026, 12, 7), logged, minutes) == minutes
+
+
+@pytest.mark.parametrize(
+    ("logged", "minutes", "message"),
+    [
+        (
+            [(1, 1440)],
+            60,
+            "You have already logged 24h for 2026-12-07 (entry 1): a day holds 24 hours. "
+            "Nothing was logged.",
+        ),
+        (
+            [(1, 720), (2, 720)],
+            1440,
+            "You have already logged 24h for 2026-12-07 (entries 1, 2): a day holds 24 hours. "
+            "Nothing was logged.",
+        ),
+        (
+            [(4, 600), (9, 600)],
+            300,
+            "You have already logged 20h for 2026-12-07 (entries 4, 9): a day holds 24 hours, "
+            "so at most 4h more fits. Nothing was logged.",
+        ),
+        (  # less room than the smallest entry: no "at most" to offer
+            [(1, 1430)],
+            15,
+            "You have already logged 23h50m for 2026-12-07 (entry 1): a day holds 24 hours. "
+            "Nothing was logged.",
+        ),
+        (
+            [(n, 60) for n in range(1, 25)],
+            15,
+            "You have already logged 24h for 2026-12-07 (entries 1, 2, 3, 4, 5 and 19 more): "
+            "a day holds 24 hours. Nothing was logged.",
+        ),
+    ],
+)
+def test_an_entry_past_24_hours_a_day_is_refused_naming_the_day(
+    logged: list[tuple[int, int]], minutes: int, message: str
+) -> None:
+    with pytest.raises(t.DayFull) as refused:
+        t.check_day_total(date(2026, 12, 7), logged, minutes)
+    assert str(refused.value) == message
 
 
 @pytest.mark.parametrize(
