@@ -23,6 +23,7 @@ from mwgbot.services.bot import BotServices
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.policy import Policy
 from mwgbot.services.reconcile import Reconciler
+from mwgbot.services.slack_status import SlackStatus
 from mwgbot.slack import (
     edit_listeners,
     initiative_listeners,
@@ -50,6 +51,8 @@ class Runtime:
     app: App
     scheduler: BotScheduler
     reconciler: Reconciler
+    # What Slack refuses now: the notifier, delivery, reconciler and /healthz share it.
+    slack_status: SlackStatus
 
     def start_background(self) -> None:
         self.scheduler.start()
@@ -63,7 +66,7 @@ class Runtime:
         """What `mwgbot serve` serves: /slack/events, /healthz and /calendar.ics."""
         from mwgbot.slack.server import build_http_app
 
-        return build_http_app(self.app, self.db, calendar=self.calendar)
+        return build_http_app(self.app, self.db, calendar=self.calendar, slack=self.slack_status)
 
     def close(self) -> None:
         self.scheduler.shutdown()
@@ -81,8 +84,9 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool 
     policy = Policy.from_settings(settings)
     renderer = BlockKitRenderer()
     clock = clock or SystemClock()
-    slack = SlackNotifier(client)
-    delivery = Delivery(db, slack, renderer, policy, clock)
+    status = SlackStatus(bot_name=identity.bot_name)
+    slack = SlackNotifier(client, status)
+    delivery = Delivery(db, slack, renderer, policy, clock, status=status)
     bot = BotServices(
         db=db,
         policy=policy,
@@ -91,7 +95,9 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool 
         delivery=delivery,
         group_commit=GroupCommitter(db, name="reactions"),
     )
-    reconciler = Reconciler(db, slack, renderer, policy, clock, SystemClock(), identity.bot_user_id)
+    reconciler = Reconciler(
+        db, slack, renderer, policy, clock, SystemClock(), identity.bot_user_id, status=status
+    )
     scheduler = BotScheduler(
         Sweep(bot, steps=default_steps(bot), held_back=reconciler.unread_since_start),
         settings.mwg_sweep_interval,
@@ -112,4 +118,4 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool 
             record_listeners.register,
         ),
     )
-    return Runtime(settings, db, client, bot, app, scheduler, reconciler)
+    return Runtime(settings, db, client, bot, app, scheduler, reconciler, status)
