@@ -214,7 +214,7 @@ def test_serve_answers_slack_and_stops_on_sigterm(
     server = ServeProcess(workdir, env)
     try:
         health = server.wait_healthy()
-        assert health.json() == {"status": "ok", "database": True}
+        assert health.json() == {"status": "ok", "database": True, "slack": "ok", "channel": "ok"}
         assert [c.method for c in fake_slack.calls] == ["auth.test"]
         assert fake_slack.calls[0].token == "xoxb-cli-test"
 

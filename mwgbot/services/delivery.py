@@ -353,8 +353,10 @@ class Delivery:
         # refusal that no retry can fix (say, invalid blocks) is a bug to log, not to loop on.
         if not error.retryable or (claim.kind == outbox.KIND_EPHEMERAL and error.code):
             if error.code in CHANNEL_REFUSALS:
-                # The channel refuses the bot: said once (the status), not per lost answer.
-                self.status.channel_refused(claim.channel_id, error.code, "answer a member")
+                # The bot is not in that channel: for the group's, said once (the status), not
+                # per lost answer; another channel is one a member typed a command in.
+                if claim.channel_id == self.policy.channel_id:
+                    self.status.channel_refused(claim.channel_id, error.code, "answer a member")
                 log.info("dropped outbox %s (%s): %s", claim.id, claim.kind, error)
             else:
                 log.error("giving up on outbox %s (%s): %s", claim.id, claim.kind, error)
@@ -448,7 +450,7 @@ class Delivery:
         with self.db.unit_of_work() as session:
             ahead = session.scalar(
                 select(func.min(OutboxRow.available_at)).where(
-                    OutboxRow.state == "pending",
+                    OutboxRow.state.in_(("pending", "sending")),
                     OutboxRow.kind.in_(outbox.CHANNEL_KINDS),
                     OutboxRow.id < claim.id,
                     self._in_channel(claim.channel_id),
