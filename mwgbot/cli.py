@@ -85,9 +85,10 @@ def _note_signal(signum: int, _frame: FrameType | None) -> None:
 
 
 def cmd_run(settings: Settings, groups: Groups, _args: argparse.Namespace) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from mwgbot.slack.socket_mode import SocketModeHandler
 
     _require_to_post(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    assert settings.slack_app_token is not None
     runtime = build_runtime(settings, http=False, groups=groups)
     handler = SocketModeHandler(runtime.app, app_token=settings.slack_app_token)
     stop = threading.Event()
@@ -457,6 +458,9 @@ def configure_logging(level: str) -> None:
     if level != "DEBUG":
         for noisy in ("apscheduler", "slack_bolt", "slack_sdk"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+        # websocket-client logs each dropped connection as an ERROR ("… - goodbye"); the
+        # Socket Mode transport reconnects and says so itself (mwgbot.slack.socket_mode).
+        logging.getLogger("websocket").setLevel(logging.CRITICAL)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -61,6 +61,20 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+# The databases mwgbot runs on, as SQLAlchemy names them once `normalize_database_url` ran.
+SUPPORTED_DATABASE_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql+psycopg"})
+
+
+class UnsupportedDatabase(ValueError):
+    """A well-formed DATABASE_URL of a database (or driver) mwgbot does not run on."""
+
+    def __init__(self, scheme: str) -> None:
+        super().__init__(
+            f"DATABASE_URL names {scheme}://, which mwgbot does not support: use SQLite "
+            "(sqlite:///mwgbot.db) or PostgreSQL (postgresql://user@host/db; postgres:// too)"
+        )
+
+
 # What each variable expects, in the operator's words; used for one-line errors.
 EXPECTATIONS: dict[str, str] = {
     "SLACK_BOT_TOKEN": "put the bot token (xoxb-…) in .env or the environment",
@@ -93,6 +107,35 @@ EXPECTATIONS: dict[str, str] = {
     "or empty for one group from the MWG_* settings",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
 }
+
+
+def _database_url(value: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    normalized = normalize_database_url(value.strip())
+    try:
+        url = make_url(normalized)
+    except ArgumentError as exc:
+        raise ValueError("is not a database URL") from exc
+    # Checked here, so every command refuses it in one line instead of a missing driver's
+    # traceback (`mysql://` needs MySQLdb, which mwgbot neither ships nor supports).
+    if url.drivername not in SUPPORTED_DATABASE_DRIVERS:
+        raise UnsupportedDatabase(url.drivername)
+    return normalized
+
+
+def checked_database_url(value: str) -> str:
+    """DATABASE_URL read as Settings reads it, for a command that reads nothing else (the
+    console); ConfigError with one line when mwgbot cannot use it."""
+    try:
+        return _database_url(value)
+    except UnsupportedDatabase as exc:
+        raise ConfigError(str(exc)) from None
+    except ValueError as exc:
+        raise ConfigError(
+            f"DATABASE_URL is malformed ({exc}): expected {EXPECTATIONS['DATABASE_URL']}"
+        ) from None
 
 
 # The rules of the MWG_* values, as small functions: the Settings validators below and the
@@ -248,15 +291,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url_shape(cls, value: str) -> str:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
-        normalized = normalize_database_url(value.strip())
-        try:
-            make_url(normalized)
-        except ArgumentError as exc:
-            raise ValueError("is not a database URL") from exc
-        return normalized
+        return _database_url(value)
 
     @field_validator("log_level")
     @classmethod
@@ -334,6 +369,9 @@ FORMATS: dict[str, str] = {
 def describe_validation_error(error: ValidationError) -> str:
     """Turn pydantic's multi-line report into one line naming the first bad variable."""
     first = error.errors()[0]
+    cause = (first.get("ctx") or {}).get("error")
+    if isinstance(cause, UnsupportedDatabase):
+        return str(cause)
     name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
     reason = str(first["msg"]).removeprefix("Value error, ")
     expected = FORMATS.get(name) or EXPECTATIONS.get(name, "")

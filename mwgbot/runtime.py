@@ -23,6 +23,7 @@ from mwgbot.services.bot import BotServices
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.policy import Groups, load_groups
 from mwgbot.services.reconcile import Reconciler
+from mwgbot.services.slack_status import SlackStatus
 from mwgbot.slack import (
     edit_listeners,
     initiative_listeners,
@@ -52,6 +53,8 @@ class Runtime:
     reconciler: Reconciler
     # Every group the bot serves; for now the services serve the first (bot.policy).
     groups: Groups
+    # What Slack refuses now: the notifier, delivery, reconciler and /healthz share it.
+    slack_status: SlackStatus
 
     def start_background(self) -> None:
         self.scheduler.start()
@@ -65,7 +68,7 @@ class Runtime:
         """What `mwgbot serve` serves: /slack/events, /healthz and /calendar.ics."""
         from mwgbot.slack.server import build_http_app
 
-        return build_http_app(self.app, self.db, calendar=self.calendar)
+        return build_http_app(self.app, self.db, calendar=self.calendar, slack=self.slack_status)
 
     def close(self) -> None:
         self.scheduler.shutdown()
@@ -95,8 +98,9 @@ def build_runtime(
     policy = groups.first
     renderer = BlockKitRenderer()
     clock = clock or SystemClock()
-    slack = SlackNotifier(client)
-    delivery = Delivery(db, slack, renderer, policy, clock)
+    status = SlackStatus(bot_name=identity.bot_name)
+    slack = SlackNotifier(client, status)
+    delivery = Delivery(db, slack, renderer, policy, clock, status=status)
     bot = BotServices(
         db=db,
         policy=policy,
@@ -105,7 +109,9 @@ def build_runtime(
         delivery=delivery,
         group_commit=GroupCommitter(db, name="reactions"),
     )
-    reconciler = Reconciler(db, slack, renderer, policy, clock, SystemClock(), identity.bot_user_id)
+    reconciler = Reconciler(
+        db, slack, renderer, policy, clock, SystemClock(), identity.bot_user_id, status=status
+    )
     scheduler = BotScheduler(
         Sweep(bot, steps=default_steps(bot), held_back=reconciler.unread_since_start),
         settings.mwg_sweep_interval,
@@ -126,4 +132,4 @@ def build_runtime(
             record_listeners.register,
         ),
     )
-    return Runtime(settings, db, client, bot, app, scheduler, reconciler, groups)
+    return Runtime(settings, db, client, bot, app, scheduler, reconciler, groups, status)

@@ -120,6 +120,36 @@ def test_a_malformed_setting_stops_with_one_line_naming_it(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("run",),
+        ("serve",),
+        ("db", "upgrade"),
+        ("digest", "--dry-run"),
+        ("calendar",),
+        ("export", "decisions"),
+        ("forget", "UALICE"),
+        ("console",),
+    ],
+    ids="-".join,
+)
+@pytest.mark.parametrize("url", ["mysql://mwg:secret@db/mwg", "postgresql+psycopg2://db/mwg"])
+def test_an_unsupported_database_is_one_line_naming_what_is_supported(
+    tmp_path: Path, command: tuple[str, ...], url: str
+) -> None:
+    variables = {**valid_settings(tmp_path), "DATABASE_URL": url}
+    result = mwgbot(*command, cwd=tmp_path, env=bare_env(tmp_path, **variables), timeout=30)
+    assert_one_line_error(result, "DATABASE_URL")
+    line = result.stderr.strip()
+    assert url.partition("://")[0] + "://" in line
+    for supported in ("sqlite:///", "postgresql://", "postgres://"):
+        assert supported in line, line
+    assert "secret" not in line  # the URL's password is never repeated
+    assert result.stdout == ""  # refused before anything starts (the console's banner too)
+
+
+@pytest.mark.slow
 def test_db_upgrade_on_an_unusable_database_stops_with_one_clear_line(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"
     result = mwgbot("db", "upgrade", cwd=tmp_path, env=bare_env(tmp_path, DATABASE_URL=url))
@@ -276,7 +306,7 @@ def test_serve_answers_slack_and_stops_on_sigterm(
     server = ServeProcess(workdir, env)
     try:
         health = server.wait_healthy()
-        assert health.json() == {"status": "ok", "database": True}
+        assert health.json() == {"status": "ok", "database": True, "slack": "ok", "channel": "ok"}
         assert [c.method for c in fake_slack.calls] == ["auth.test"]
         assert fake_slack.calls[0].token == "xoxb-cli-test"
 

@@ -287,6 +287,40 @@ def test_enter_welcomes_once_and_home_shows_the_home_tab() -> None:
     assert "? usage: home" in out
 
 
+def test_kick_holds_the_bots_posts_and_invite_posts_them_in_order() -> None:
+    result = console(
+        "/mwg propose Press kit --close 72h\n"
+        "kick\n"
+        "/mwg propose Webinar series --close 4d\n"
+        "/mwg withdraw 1\n"
+        "as bob\n"
+        "/mwg propose Case study --close 4d\n"
+        "clock +1h\n"
+        "invite\n"
+        "invite\n"
+        "kick please\n"
+    )
+    lines = output_lines(result)
+    out = "\n".join(lines)
+    assert "[#marketing] @alice removed @mwgbot from the channel" in out
+    webinar = next(line for line in lines if "Proposed #2 Webinar series" in line)
+    assert "I am not in #marketing: type `/invite @mwgbot` there" in webinar
+    assert "will appear there shortly" not in out
+    # alice read it in her answer; her withdrawal waits with the rest, and no DM repeats it.
+    assert "[DM to @alice]" not in out
+    invited = lines.index("[#marketing] @bob invited @mwgbot; it joined the channel")
+    after = lines[invited:]
+    posted = [
+        line for line in after if line.startswith(("[#marketing] mwgbot: #", "  ↳ in thread of #1"))
+    ]
+    # In the order they were queued: #2's card, #1's withdrawal (in #1's thread), #3's card.
+    assert [line.split(":", 1)[1].strip()[:5] for line in posted] == ["#2 We", ":left", "#3 Ca"]
+    assert out.count("[#marketing] mwgbot: #2 Webinar series") == 1  # the second invite: nothing
+    assert "? usage: kick" in out
+    assert "not_in_channel" in result.stderr  # the operator's one line, on standard error
+    assert result.stderr.count("cannot post") == 1
+
+
 def test_user_text_cannot_mention_anyone() -> None:
     out = clean(
         console(

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from slack_sdk import WebClient
@@ -227,6 +227,85 @@ def test_invalid_token_and_unknown_method(fake: FakeSlack) -> None:
         ("nope.never", True),
     ]
     assert fake.messages("C1") == []
+
+
+def error_of(call: Callable[[], object]) -> str:
+    """Slack's error code for a call the fake refused (SlackApiError), else ''."""
+    try:
+        call()
+    except SlackApiError as error:
+        return str(error.response["error"])
+    return ""
+
+
+def test_a_channel_the_bot_was_removed_from_refuses_it_and_keeps_its_messages(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    posted = client.chat_postMessage(channel="C1", text="before")["ts"]
+    client.reactions_add(channel="C1", timestamp=posted, name="wave")
+    fake.kick_bot("C1")
+    assert error_of(lambda: client.chat_postMessage(channel="C1", text="hi")) == "not_in_channel"
+    assert error_of(lambda: client.chat_update(channel="C1", ts=posted, text="x")) == (
+        "not_in_channel"
+    )
+    assert error_of(lambda: client.conversations_history(channel="C1")) == "not_in_channel"
+    assert error_of(lambda: client.reactions_get(channel="C1", timestamp=posted)) == (
+        "not_in_channel"
+    )
+    assert error_of(lambda: client.chat_postEphemeral(channel="C1", user="U1", text="x")) == (
+        "not_in_channel"
+    )
+    client.chat_postMessage(channel="C2", text="elsewhere")  # other channels are unaffected
+    dm = client.conversations_open(users="U1")["channel"]["id"]
+    client.chat_postMessage(channel=dm, text="a DM still goes")
+    assert [m["text"] for m in fake.messages("C1")] == ["before"]  # Slack keeps them
+    assert fake.calls_to("chat.postMessage")[1].error == "not_in_channel"
+
+    fake.invite_bot("C1")
+    client.chat_postMessage(channel="C1", text="after")
+    assert [m["text"] for m in fake.messages("C1")] == ["before", "after"]
+
+
+def test_an_archived_channel_is_read_but_not_written(fake: FakeSlack, client: WebClient) -> None:
+    posted = client.chat_postMessage(channel="C1", text="before")["ts"]
+    fake.archive("C1")
+    assert error_of(lambda: client.chat_postMessage(channel="C1", text="hi")) == "is_archived"
+    assert error_of(lambda: client.chat_update(channel="C1", ts=posted, text="x")) == (
+        "is_archived"
+    )
+    assert error_of(lambda: client.reactions_add(channel="C1", timestamp=posted, name="x")) == (
+        "is_archived"
+    )
+    assert [m["text"] for m in client.conversations_history(channel="C1")["messages"]] == ["before"]
+    fake.unarchive("C1")
+    client.chat_postMessage(channel="C1", text="after")
+
+
+def test_a_deleted_channel_is_not_found_and_its_messages_are_gone(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    client.chat_postMessage(channel="C1", text="before")
+    fake.delete_channel("C1")
+    assert error_of(lambda: client.chat_postMessage(channel="C1", text="hi")) == (
+        "channel_not_found"
+    )
+    assert error_of(lambda: client.conversations_history(channel="C1")) == "channel_not_found"
+    assert fake.messages("C1") == []
+
+
+@pytest.mark.parametrize("code", ["token_revoked", "account_inactive", "invalid_auth"])
+def test_a_revoked_token_is_refused_everywhere_until_restored(
+    fake: FakeSlack, client: WebClient, code: str
+) -> None:
+    client.chat_postMessage(channel="C1", text="before")
+    fake.revoke_token("xoxb-test", error=code)
+    assert error_of(client.auth_test) == code
+    assert error_of(lambda: client.chat_postMessage(channel="C1", text="hi")) == code
+    other = WebClient(token="xoxb-other", base_url=fake.url, timeout=5)
+    assert other.auth_test()["ok"]  # only that token
+    assert [m["text"] for m in fake.messages("C1")] == ["before"]
+    fake.restore_token("xoxb-test")
+    assert client.auth_test()["ok"]
 
 
 def test_wait_for_and_on_call(fake: FakeSlack, client: WebClient) -> None:

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from sqlalchemy.exc import OperationalError
 
-from mwgbot.config import ConfigError, normalize_database_url
+from mwgbot.config import ConfigError, checked_database_url
 from mwgbot.console.session import COMMANDS, Console
 from mwgbot.slack.app import SlackUnavailableError
 from mwgbot.slack.commands import HELP_LINES
@@ -79,9 +79,14 @@ def run(
             print(f"mwgbot: cannot read the script {script}: {error}", file=sys.stderr)
             return EXIT_USAGE
 
+    database_url = (os.environ.get("DATABASE_URL") or "").strip()
+    try:
+        database_url = checked_database_url(database_url) if database_url else ""
+    except ConfigError as error:
+        print(f"mwgbot: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
     with tempfile.TemporaryDirectory(prefix="mwgbot-console-") as scratch:
-        database_url = (os.environ.get("DATABASE_URL") or "").strip()
-        database_url = normalize_database_url(database_url) if database_url else ""
         console = Console(
             database_url or f"sqlite:///{Path(scratch) / 'console.db'}",
             out,

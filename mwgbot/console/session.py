@@ -62,6 +62,8 @@ COMMANDS = (
     "edit",
     "enter",
     "home",
+    "kick",
+    "invite",
     "clock",
     "help",
     "quit",
@@ -69,7 +71,7 @@ COMMANDS = (
 ONE_LINE_HELP = (
     "lines: as <name> · /mwg … · react|unreact <emoji> #<n> · "
     "click join|object #<n> [because <reason>] · edit #<n> <field> <value> · enter · home · "
-    "clock [+<duration>] · help · quit"
+    "kick · invite · clock [+<duration>] · help · quit"
 )
 #: How long `home` waits for the bot to publish the Home tab.
 HOME_WAIT_SECONDS = 5.0
@@ -297,6 +299,8 @@ class Console:
             self._enter(args)
         elif word == "home":
             self._home(args)
+        elif word in ("kick", "invite"):
+            self._bot_membership(args, invited=word == "invite")
         elif word == "clock":
             self._clock(args)
         else:
@@ -320,6 +324,8 @@ class Console:
             ("edit #<n> cobranded on|off", "… the flag: co-branded with a sponsor"),
             ("enter", f"join #{CHANNEL_NAME}: a newcomer gets the bot's welcome by DM"),
             ("home", "open the bot's Home tab: meetings, proposals, objections, hours"),
+            ("kick", f"remove mwgbot from #{CHANNEL_NAME}: what it posts there waits"),
+            ("invite", f"`/invite @mwgbot` in #{CHANNEL_NAME}: what waits is posted at once"),
             ("clock", "the time now (UTC)"),
             ("clock +<duration>", "move time on: 45m, 72h, 3d, 2w, 1d12h; due work fires in order"),
             ("help", "this list"),
@@ -444,6 +450,36 @@ class Console:
         lines += self._show(self._drain())
         if response.status != 200:
             lines.append(f"  (the bot failed to handle the join: HTTP {response.status})")
+        self.emit(lines + self._settle())
+
+    def _bot_membership(self, args: list[str], *, invited: bool) -> None:
+        """`kick`: someone removes the bot from the channel (Slack keeps the channel and its
+        messages; the bot's posts there are refused). `invite`: `/invite @mwgbot` there, and
+        Slack tells the bot it joined (`member_joined_channel` with its own user ID)."""
+        verb = "invite" if invited else "kick"
+        if args:
+            raise LineError(
+                f"usage: {verb}   (you, {self.actor}, {verb} mwgbot in #{CHANNEL_NAME})"
+            )
+        bot_id = self.fake.bot_user_id
+        if not invited:
+            self.fake.kick_bot(CHANNEL_ID)
+            self.emit([f"[#{CHANNEL_NAME}] @{self.actor} removed @mwgbot from the channel"])
+            return
+        self.fake.invite_bot(CHANNEL_ID)
+        event_ts = self._event_ts()
+        event = payloads.member_joined_channel(
+            user_id=bot_id,
+            channel_id=CHANNEL_ID,
+            event_ts=event_ts,
+            inviter=self.actor_id,
+            team=self.team,
+        )
+        lines = [f"[#{CHANNEL_NAME}] @{self.actor} invited @mwgbot; it joined the channel"]
+        response = self._dispatch(self._event_body(event, event_ts), payloads.JSON)
+        lines += self._show(self._drain())
+        if response.status != 200:
+            lines.append(f"  (the bot failed to handle its join: HTTP {response.status})")
         self.emit(lines + self._settle())
 
     def _home(self, args: list[str]) -> None:

@@ -11,7 +11,9 @@ slack-bolt) can talk to it::
 
 It keeps channel state (messages, thread replies, edits), ephemerals and views, records every
 call (including failed ones), and can inject failures (HTTP 5xx, 429 with ``Retry-After``,
-``ok: false`` errors, slow answers) and token-bucket rate limits.  Standard library only: it
+``ok: false`` errors, slow answers) and token-bucket rate limits. It also refuses what Slack
+refuses an operator must fix: a channel the bot was removed from (``kick_bot``), an archived
+or deleted channel, a revoked token (``revoke_token``).  Standard library only: it
 is used by the test-suite and by the offline demo console.
 
 Layout: ``core`` (HTTP server, parsing, recording, injection, dispatch) and one module per

@@ -1,4 +1,6 @@
-"""The ``conversations.*`` family: a channel's history, a thread's replies, opening a DM."""
+"""The ``conversations.*`` family: a channel's history, a thread's replies, opening a DM; and
+the channels themselves as Slack keeps them for the bot: a channel the bot was removed from
+(``kick_bot``, as ``conversations.kick`` does), an archived one, one that is gone."""
 
 from __future__ import annotations
 
@@ -9,6 +11,33 @@ from mwgbot.fakeslack.base import ApiError, ApiMethod, FakeSlackBase, as_int, tr
 
 _HISTORY_DEFAULT_LIMIT = 100
 _HISTORY_MAX_LIMIT = 999
+#: Methods that act in a channel, and so need the bot in it (Slack: ``not_in_channel``).
+IN_CHANNEL_METHODS = frozenset(
+    {
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "chat.update",
+        "chat.delete",
+        "chat.getPermalink",
+        "conversations.history",
+        "conversations.replies",
+        "reactions.get",
+        "reactions.add",
+        "reactions.remove",
+    }
+)
+#: The ones that change a channel: an archived channel refuses them (``is_archived``) and
+#: can still be read.
+CHANNEL_WRITES = frozenset(
+    {
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "chat.update",
+        "chat.delete",
+        "reactions.add",
+        "reactions.remove",
+    }
+)
 
 
 class ConversationsMethods(FakeSlackBase):
@@ -18,6 +47,52 @@ class ConversationsMethods(FakeSlackBase):
     def _reset_state(self) -> None:
         super()._reset_state()
         self._dm_channels: dict[str, str] = {}
+        self._without_bot: set[str] = set()
+        self._archived: set[str] = set()
+        self._gone: set[str] = set()
+
+    # ------------------------------------------------------------------ channels (test side)
+
+    def kick_bot(self, channel: str) -> None:
+        """Someone removed the bot from ``channel`` (``/remove @bot``, ``conversations.kick``):
+        its calls there answer ``not_in_channel``. The channel keeps its messages."""
+        with self._lock:
+            self._without_bot.add(channel)
+
+    def invite_bot(self, channel: str) -> None:
+        """Someone invited the bot (back) to ``channel`` (``/invite @bot``). Slack then sends
+        ``member_joined_channel`` for the bot itself; the test or the console sends that."""
+        with self._lock:
+            self._without_bot.discard(channel)
+
+    def archive(self, channel: str) -> None:
+        """Writing in ``channel`` answers ``is_archived``; reading it still works."""
+        with self._lock:
+            self._archived.add(channel)
+
+    def unarchive(self, channel: str) -> None:
+        with self._lock:
+            self._archived.discard(channel)
+
+    def delete_channel(self, channel: str) -> None:
+        """The channel is deleted, with its messages: every call answers
+        ``channel_not_found`` (as for a private channel the bot cannot see)."""
+        with self._lock:
+            self._gone.add(channel)
+            self._channels.pop(channel, None)
+
+    def _channel_refusal(self, method: str, args: dict[str, Any]) -> str | None:
+        """Slack's answer when the channel does not let the bot do this (lock held)."""
+        if method not in IN_CHANNEL_METHODS:
+            return None
+        channel = str(args.get("channel") or "")
+        if channel in self._gone:
+            return "channel_not_found"
+        if channel in self._without_bot:
+            return "not_in_channel"
+        if channel in self._archived and method in CHANNEL_WRITES:
+            return "is_archived"
+        return None
 
     def dm_channel(self, user_id: str) -> str | None:
         """The 1:1 DM channel `conversations.open` gave for a member, if it was opened."""

@@ -164,6 +164,7 @@ class FakeSlack(
         self._failures: dict[str, deque[_Failure]] = {}
         self._buckets: dict[str, _Bucket] = {}
         self._rate_limited_count = 0
+        self._refused_tokens: dict[str, str] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -311,6 +312,18 @@ class FakeSlack(
         with self._lock:
             self._failures.setdefault(method, deque()).append(spec)
 
+    def revoke_token(self, token: str, *, error: str = "token_revoked") -> None:
+        """Every call with ``token`` answers ``error`` from now on, ``auth.test`` included:
+        ``token_revoked`` (the app was uninstalled or the token revoked), ``account_inactive``
+        (the bot or workspace deactivated), ``invalid_auth``, ``token_expired``…"""
+        with self._lock:
+            self._refused_tokens[token] = error
+
+    def restore_token(self, token: str) -> None:
+        """``token`` works again (a test's shortcut for a new install with the same token)."""
+        with self._lock:
+            self._refused_tokens.pop(token, None)
+
     def rate_limit(
         self, method: str, per_second: float | None, *, burst: float | None = None
     ) -> None:
@@ -421,9 +434,16 @@ class FakeSlack(
         prefix = "xapp-" if method in socket_mode.APP_TOKEN_METHODS else "xoxb-"
         if token is None or not token.startswith(prefix):
             return _Reply(200, {"ok": False, "error": "invalid_auth"})
+        with self._lock:
+            refused = self._refused_tokens.get(token)
+        if refused is not None:
+            return _Reply(200, {"ok": False, "error": refused})
         if parse_error is not None:
             return _Reply(200, {"ok": False, "error": parse_error})
         with self._changed:
+            refusal = self._channel_refusal(method, args)
+            if refusal is not None:
+                return _Reply(200, {"ok": False, "error": refusal})
             try:
                 body = handler(self, args)
             except ApiError as err:

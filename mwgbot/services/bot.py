@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,7 +50,9 @@ class BotServices:
         if self.group_commit is None:
             with self.db.unit_of_work() as session:
                 return work(session)
-        return self.group_commit.run(work)
+        # The work runs on the committer's thread: in this request's context (who acts).
+        context = contextvars.copy_context()
+        return self.group_commit.run(lambda session: context.run(work, session))
 
     def proposals(self, session: Session, *, via: Via) -> ProposalService:
         return ProposalService(session, self.policy, self.renderer, self.clock.now(), via)

@@ -4,6 +4,12 @@ Each message is claimed with a conditional UPDATE in its own short unit of work,
 outside any transaction, then marked sent. A post whose result is unknown (timeout, or a
 crash mid-post that left an expired lease) is looked up in the channel by its marker before
 it is posted again.
+
+Refusals a person fixes (`slack_status`): while Slack refuses the token, passes stop but for
+a probe now and then, and no row's backoff grows for it. When a channel refuses a post (the
+bot was removed, the channel archived), that channel's queue backs off as a whole behind its
+oldest post, so that it goes out first and in order; the member whose post it was is told
+once, by direct message. When the bot is added to the channel again, its queue is due at once.
 """
 
 from __future__ import annotations
@@ -11,10 +17,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 
 from mwgbot.db.models import OutboxRow, ProposalRow
 from mwgbot.db.queries import snapshot
@@ -24,6 +32,8 @@ from mwgbot.services import members, outbox
 from mwgbot.services.pacing import RateBudget
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Account, DeliveryError, Notifier, Rendered, Renderer
+from mwgbot.services.privacy import is_user_id
+from mwgbot.services.slack_status import CHANNEL_REFUSALS, TOKEN_REFUSALS, SlackStatus
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +41,8 @@ BATCH = 25
 MAX_BACKOFF = timedelta(minutes=15)
 # chat.update is Tier 3 ("50+" a minute): stay just under, with room for a burst of closes.
 CARD_UPDATES_PER_MINUTE = 45
+# While a channel refuses posts, its stale cards are tried at most this often.
+REFUSED_CARD_RETRY = timedelta(minutes=1)
 
 
 @dataclass
@@ -57,6 +69,7 @@ class Delivery:
         lease: timedelta = timedelta(seconds=60),
         wall_clock: Clock | None = None,
         card_updates: RateBudget | None = None,
+        status: SlackStatus | None = None,
     ) -> None:
         self.db = db
         self.notifier = notifier
@@ -72,35 +85,92 @@ class Delivery:
         # The sweep, the delivery thread (and a test's settle) all run passes: one at a time,
         # so that this process posts its rows in order (the parts of a /mwg mydata, say).
         self._one_pass = threading.Lock()
+        # What Slack refuses now, shared with the notifier, the reconciler and /healthz.
+        self.status = status or SlackStatus()
+        self._refused_cards_until: dict[str, datetime] = {}  # channel -> next card try
+        self._answering: dict[str, int] = {}  # members whose command's answer is being written
+        self._answering_lock = threading.Lock()
 
     def run_once(self) -> DeliveryReport:
         with self._one_pass:
             report = DeliveryReport()
+            if not self.status.may_call():
+                return report  # the token is refused: a probe now and then, not a pass a second
             for row_id in self._due_ids():
                 self._deliver(row_id, report)
+                if self.status.token_refusal is not None:
+                    return report
             self._sync_cards(report)
             return report
+
+    @contextmanager
+    def answering(self, user_id: str) -> Iterator[None]:
+        """While the answer to `user_id`'s `/mwg propose` is being written: a refusal of the
+        card is told in that answer, not by direct message as well."""
+        with self._answering_lock:
+            self._answering[user_id] = self._answering.get(user_id, 0) + 1
+        try:
+            yield
+        finally:
+            with self._answering_lock:
+                left = self._answering.pop(user_id) - 1
+                if left:
+                    self._answering[user_id] = left
 
     def deliver_card(self, number: int, wait: float = 0.0) -> str | None:
         """Post one proposal's card now (if still pending); its ts once Slack has it.
 
         Another delivery run may have claimed the card first: then wait up to `wait`
-        seconds for that run to record the ts.
+        seconds for that run to record the ts; not when Slack refuses the channel or the
+        token (the caller says so).
         """
         deadline = time.monotonic() + wait
         with self.db.unit_of_work() as session:
             row_id = session.scalar(
                 select(OutboxRow.id).where(OutboxRow.dedupe_key == f"card:{number}")
             )
-        if row_id is not None:
+        if row_id is not None and self.status.may_call():
             self._deliver(row_id, DeliveryReport())
         while True:
             with self.db.unit_of_work() as session:
                 proposal = session.get(ProposalRow, number)
                 ts = proposal.message_ts if proposal else None
-            if ts is not None or time.monotonic() >= deadline:
+            refused = self.status.token_refusal or self.status.channel_refusal(
+                self.policy.channel_id
+            )
+            if ts is not None or refused or time.monotonic() >= deadline:
                 return ts
             time.sleep(0.05)
+
+    def bot_added(self, channel_id: str) -> int:
+        """The bot was added to `channel_id` (again): its waiting posts are due now, in the
+        order they were queued. How many."""
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            made_due = session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.state == "pending",
+                    OutboxRow.kind.in_(outbox.CHANNEL_KINDS),
+                    self._in_channel(channel_id),
+                )
+                .values(available_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            count = int(getattr(made_due, "rowcount", 0) or 0)
+        self._refused_cards_until.pop(channel_id, None)
+        why = f"the bot was added to it; {count} waiting post(s) go out now"
+        if not self.status.channel_back(channel_id, why):
+            log.info(
+                "the bot was added to channel %s; %s waiting post(s) go out now", channel_id, count
+            )
+        return count
+
+    def _in_channel(self, channel_id: str) -> ColumnElement[bool]:
+        """Rows posted in `channel_id` (no channel_id: the group's channel)."""
+        if channel_id == self.policy.channel_id:
+            return or_(OutboxRow.channel_id == channel_id, OutboxRow.channel_id.is_(None))
+        return OutboxRow.channel_id == channel_id
 
     # --- outbox ----------------------------------------------------------------------------
 
@@ -125,6 +195,8 @@ class Delivery:
     def _deliver(self, row_id: int, report: DeliveryReport) -> None:
         claim = self._claim(row_id)
         if claim is None:
+            return
+        if self._behind_refused(claim):
             return
         try:
             ts = self._send(claim)
@@ -257,6 +329,9 @@ class Delivery:
         )
 
     def _sent(self, claim: _Claim, ts: object) -> None:
+        if claim.kind in outbox.CHANNEL_KINDS:
+            self.status.channel_back(claim.channel_id, f"{_what(claim)} was posted")
+            self._refused_cards_until.pop(claim.channel_id, None)
         now = self.clock.now()
         message_ts = ts if isinstance(ts, str) else None
         with self.db.unit_of_work() as session:
@@ -277,7 +352,14 @@ class Delivery:
         # An ephemeral answer is a courtesy (the member may have left the channel); a
         # refusal that no retry can fix (say, invalid blocks) is a bug to log, not to loop on.
         if not error.retryable or (claim.kind == outbox.KIND_EPHEMERAL and error.code):
-            log.error("giving up on outbox %s (%s): %s", claim.id, claim.kind, error)
+            if error.code in CHANNEL_REFUSALS:
+                # The bot is not in that channel: for the group's, said once (the status), not
+                # per lost answer; another channel is one a member typed a command in.
+                if claim.channel_id == self.policy.channel_id:
+                    self.status.channel_refused(claim.channel_id, error.code, "answer a member")
+                log.info("dropped outbox %s (%s): %s", claim.id, claim.kind, error)
+            else:
+                log.error("giving up on outbox %s (%s): %s", claim.id, claim.kind, error)
             with self.db.unit_of_work() as session:
                 session.execute(
                     update(OutboxRow)
@@ -285,9 +367,17 @@ class Delivery:
                     .values(state="dead", lease_until=None, last_error=str(error)[:500])
                 )
             return
+        if error.code in TOKEN_REFUSALS:
+            # Not this row's fault: it stays due; the delivery as a whole waits for the token
+            # (the notifier has told the status, which logs it once).
+            self._release(claim.id, delay=timedelta(0))
+            return
         backoff = min(MAX_BACKOFF, timedelta(seconds=2 ** min(claim.attempts, 10)))
         if error.retry_after is not None:
             backoff = max(backoff, timedelta(seconds=error.retry_after))
+        if error.code in CHANNEL_REFUSALS and claim.kind in outbox.CHANNEL_KINDS:
+            self._channel_refused(claim, error, backoff)
+            return
         log.warning(
             "posting outbox %s (%s) failed, attempt %s, retrying in %ss: %s",
             claim.id,
@@ -307,6 +397,104 @@ class Delivery:
                     uncertain=OutboxRow.uncertain | error.uncertain,
                     last_error=str(error)[:500],
                 )
+            )
+
+    def _channel_refused(self, claim: _Claim, error: DeliveryError, backoff: timedelta) -> None:
+        """The channel refused this post: the channel's queue waits behind it, as a whole."""
+        assert error.code is not None
+        until = self.clock.now() + backoff
+        with self.db.unit_of_work() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == claim.id)
+                .values(
+                    state="pending",
+                    available_at=until,
+                    lease_until=None,
+                    last_error=str(error)[:500],
+                )
+            )
+            # The posts queued after it wait as long, so this one goes out first again.
+            session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.state == "pending",
+                    OutboxRow.kind.in_(outbox.CHANNEL_KINDS),
+                    OutboxRow.id > claim.id,
+                    self._in_channel(claim.channel_id),
+                    OutboxRow.available_at < until,
+                )
+                .values(available_at=until)
+                .execution_options(synchronize_session=False)
+            )
+        self.status.channel_refused(claim.channel_id, error.code, f"post {_what(claim)}")
+        log.debug(
+            "outbox %s (%s) refused in %s (%s), attempt %s; that channel's posts wait %ss",
+            claim.id,
+            claim.kind,
+            claim.channel_id,
+            error.code,
+            claim.attempts,
+            int(backoff.total_seconds()),
+        )
+        self._tell_actor(claim, error.code)
+
+    def _behind_refused(self, claim: _Claim) -> bool:
+        """While a channel refuses posts, a newer post waits behind the oldest waiting one
+        instead of overtaking it (nothing is asked of Slack); whether this one waits."""
+        if claim.kind not in outbox.CHANNEL_KINDS:
+            return False
+        code = self.status.channel_refusal(claim.channel_id)
+        if code is None:
+            return False
+        with self.db.unit_of_work() as session:
+            ahead = session.scalar(
+                select(func.min(OutboxRow.available_at)).where(
+                    OutboxRow.state.in_(("pending", "sending")),
+                    OutboxRow.kind.in_(outbox.CHANNEL_KINDS),
+                    OutboxRow.id < claim.id,
+                    self._in_channel(claim.channel_id),
+                )
+            )
+        if ahead is None:
+            return False  # this is the oldest: it is the one to try
+        with self.db.unit_of_work() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == claim.id)
+                .values(
+                    state="pending",
+                    available_at=case(
+                        (OutboxRow.available_at < ahead, ahead), else_=OutboxRow.available_at
+                    ),
+                    lease_until=None,
+                    attempts=OutboxRow.attempts - 1,
+                )
+            )
+        self._tell_actor(claim, code)
+        return True
+
+    def _tell_actor(self, claim: _Claim, code: str) -> None:
+        """Tell the member whose post waits, once per outage, by direct message (which
+        reaches them wherever the bot is); not the one reading the command's answer."""
+        actor = claim.payload.get("actor")
+        if not isinstance(actor, str) or not is_user_id(actor):
+            return  # the sweep's posts (reminders, digests) name no one: the log says it
+        with self._answering_lock:
+            in_the_answer = claim.kind == outbox.KIND_CARD and actor in self._answering
+        if not self.status.first_to_tell(claim.channel_id, actor) or in_the_answer:
+            return
+        message = self.renderer.post_refused(
+            claim.channel_id, code, self.status.bot_name, claim.proposal_number
+        )
+        with self.db.unit_of_work() as session:
+            outbox.enqueue(
+                session,
+                kind=outbox.KIND_DM,
+                now=self.clock.now(),
+                message=message,
+                user_id=actor,
+                dedupe_key=f"refused:{claim.id}",
             )
 
     def _release(self, row_id: int, delay: timedelta) -> None:
@@ -337,16 +525,22 @@ class Delivery:
                     ProposalRow.card_synced_revision,
                     ProposalRow.message_ts,
                     ProposalRow.card_synced_at,
+                    ProposalRow.channel_id,
                 ).where(ProposalRow.card_revision > ProposalRow.card_synced_revision)
             ).all()
+        now = self.wall_clock.now()
+        # A channel that refuses posts has its cards tried once in a while, not every pass.
+        waiting = {c for c, at in self._refused_cards_until.items() if now < at}
         stale = [
             (number, revision, synced)
-            for number, revision, synced, ts, synced_at in candidates
-            if ts is not None and (synced_at is None or synced_at <= quiet_since)
+            for number, revision, synced, ts, synced_at, channel in candidates
+            if ts is not None
+            and (synced_at is None or synced_at <= quiet_since)
+            and channel not in waiting
         ]
         for number, revision, synced in stale:
-            if self.card_updates.available() <= 0:
-                break  # the rest stay stale until the budget allows
+            if self.card_updates.available() <= 0 or self.status.token_refusal is not None:
+                break  # the rest stay stale until the budget (or the token) allows
             self._sync_card(number, revision, synced, report)
 
     def _sync_card(self, number: int, revision: int, synced: int, report: DeliveryReport) -> None:
@@ -376,24 +570,42 @@ class Delivery:
         try:
             self.notifier.update(channel, ts, message)
         except DeliveryError as error:
-            log.warning("updating the card of #%s failed; will retry: %s", number, error)
+            if error.code in CHANNEL_REFUSALS:
+                self.status.channel_refused(channel, error.code, f"update the card of #{number}")
+                self._refused_cards_until[channel] = now + REFUSED_CARD_RETRY
+            elif error.code not in TOKEN_REFUSALS:  # that one is logged once, by the status
+                log.warning("updating the card of #%s failed; will retry: %s", number, error)
             if error.retry_after is not None:
                 self.card_updates.pause(error.retry_after)
-            with self.db.unit_of_work() as session:
-                # Give the revision back so the next pass tries again.
-                session.execute(
-                    update(ProposalRow)
-                    .where(
-                        ProposalRow.number == number,
-                        ProposalRow.card_synced_revision == revision,
-                    )
-                    .values(card_synced_revision=synced)
-                )
+            self._give_back(number, revision, synced)
             return
+        if self._refused_cards_until.pop(channel, None) is not None:
+            self.status.channel_back(channel, f"the card of #{number} was updated")
         report.cards_updated += 1
+
+    def _give_back(self, number: int, revision: int, synced: int) -> None:
+        """Give the revision back, so that a later pass tries the card again."""
+        with self.db.unit_of_work() as session:
+            session.execute(
+                update(ProposalRow)
+                .where(
+                    ProposalRow.number == number,
+                    ProposalRow.card_synced_revision == revision,
+                )
+                .values(card_synced_revision=synced)
+            )
 
 
 _WAITING = object()
+
+
+def _what(claim: _Claim) -> str:
+    """The post, in the log's words."""
+    if claim.kind == outbox.KIND_CARD:
+        return f"the card of #{claim.proposal_number}"
+    if claim.kind == outbox.KIND_THREAD:
+        return f"a reply in the thread of #{claim.proposal_number}"
+    return "a message"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict
 from datetime import datetime
 
@@ -19,8 +21,27 @@ KIND_THREAD = "thread"
 KIND_EPHEMERAL = "ephemeral"
 # A direct message to `user_id`, in the app's Messages tab; to people only, never to bots.
 KIND_DM = "dm"
+# Posts in a channel (not to one person): the kinds a channel's refusal holds back.
+CHANNEL_KINDS = (KIND_CARD, KIND_POST, KIND_THREAD)
 # A row that is never to be sent (a DM due to a bot); its dedupe key still counts.
 STATE_SKIPPED = "skipped"
+
+# The member whose request is being handled (set around each Slack request, see
+# `slack/app.py`). A channel post queued meanwhile names them (`payload["actor"]`), so that
+# if Slack refuses it, they are the one told; the sweep's posts name no one.
+_acting_member: ContextVar[str | None] = ContextVar("mwgbot_acting_member", default=None)
+
+
+@contextmanager
+def acting_member(user_id: str | None) -> Iterator[None]:
+    """Channel posts queued inside this block were caused by `user_id`."""
+    token = _acting_member.set(user_id)
+    try:
+        yield
+    finally:
+        _acting_member.reset(token)
+
+
 # Keys are looked up in chunks, so a long IN list never reaches the database.
 _KEY_CHUNK = 500
 
@@ -50,6 +71,9 @@ def enqueue(
     """Queue a message; with a dedupe_key, a second enqueue of the same notice is a no-op."""
     payload = asdict(message) if message is not None else {}
     payload["broadcast"] = broadcast
+    actor = _acting_member.get()
+    if actor and kind in CHANNEL_KINDS:
+        payload["actor"] = actor
     values = {
         "kind": kind,
         "dedupe_key": dedupe_key,

@@ -143,6 +143,12 @@ class Renderer(Protocol):
 
     def welcome(self, welcome: Welcome) -> Rendered: ...
 
+    def post_refused(
+        self, channel_id: str, code: str, bot_name: str, number: int | None
+    ) -> Rendered:
+        """Tell a member that their post waits: the channel refuses the bot (`code`)."""
+        ...
+
     # --- initiatives after adoption ---
 
     def update_posted(self, proposal: ProposalSnapshot, update: ProgressUpdate) -> Rendered: ...

@@ -39,6 +39,7 @@ from mwgbot.services.participation import lock_card
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import DeliveryError, ReactionReader, Renderer
 from mwgbot.services.reactions import ReactionService
+from mwgbot.services.slack_status import CHANNEL_REFUSALS, TOKEN_REFUSALS, SlackStatus
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class Reconciler:
         wall_clock: Clock,
         bot_user_id: str | None,
         budget: RateBudget | None = None,
+        status: SlackStatus | None = None,
     ) -> None:
         self.db = db
         self.reader = reader
@@ -77,6 +79,8 @@ class Reconciler:
         self.wall_clock = wall_clock  # Slack's time: pacing, and when a card was read
         self.bot_user_id = bot_user_id
         self.budget = budget or RateBudget(READS_PER_MINUTE / 60, BURST)
+        # While Slack refuses the token, no reading but a probe now and then.
+        self.status = status or SlackStatus()
         self.started_at = wall_clock.now()
         self._lock = threading.Lock()
         self._unread_at_start: set[int] = set()
@@ -131,7 +135,7 @@ class Reconciler:
         """Read and reconcile the cards that are due, as many as the budget allows now."""
         report = ReconcileReport()
         allowed = self.budget.available()
-        if allowed <= 0:
+        if allowed <= 0 or not self.status.may_call():
             return report
         for number, channel, ts, checked in self._due(allowed):
             read_at = self._claim(number, checked)
@@ -142,6 +146,18 @@ class Reconciler:
                 reactions = self.reader.reactions(channel, ts)
             except DeliveryError as error:
                 report.failed += 1
+                if error.code in TOKEN_REFUSALS:
+                    self._release(number, read_at, checked)  # logged once, by the status
+                    break
+                if error.code in CHANNEL_REFUSALS:
+                    # The bot is out of the card's channel: the delivery says so once; the
+                    # card is read again after the interval, and its close waits no longer.
+                    self.status.channel_refused(
+                        channel, error.code, f"read the reactions on the card of #{number}"
+                    )
+                    with self._lock:
+                        self._unread_at_start.discard(number)
+                    continue
                 if not error.retryable:
                     # The card is gone or cannot be read (message_not_found, ...): trying
                     # again at every tick would only spend the budget of the others. It is

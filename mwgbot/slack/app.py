@@ -6,11 +6,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from mwgbot.services import outbox
 from mwgbot.services.bot import BotServices
 from mwgbot.slack import proposal_listeners
 from mwgbot.slack.router import CommandRouter
@@ -34,6 +35,7 @@ class SlackUnavailableError(Exception):
 class SlackIdentity:
     bot_user_id: str
     team_url: str | None
+    bot_name: str = "mwgbot"  # the bot user's handle, as in `/invite @mwgbot`
 
 
 def verify_slack(client: WebClient) -> SlackIdentity:
@@ -49,7 +51,9 @@ def verify_slack(client: WebClient) -> SlackIdentity:
         raise SlackUnavailableError(
             f"could not reach Slack at {client.base_url}: {error}"
         ) from None
-    return SlackIdentity(str(response["user_id"]), response.get("url"))
+    return SlackIdentity(
+        str(response["user_id"]), response.get("url"), str(response.get("user") or "mwgbot")
+    )
 
 
 class _DropClientPrioritized(logging.Filter):
@@ -64,6 +68,18 @@ def _quiet_token_warning() -> None:
     bolt_logger = logging.getLogger("slack_bolt.App")
     if not any(isinstance(f, _DropClientPrioritized) for f in bolt_logger.filters):
         bolt_logger.addFilter(_DropClientPrioritized())
+
+
+class _App(App):
+    """Bolt's App, dispatching each request as the member who sent it: what the listeners
+    queue for the channel names them (`outbox.acting_member`), so that if Slack refuses the
+    post, they are told. Every transport (HTTP, Socket Mode, the console) calls `dispatch`,
+    and the listeners run inside it (`process_before_response`). A global middleware would
+    not do: Bolt runs middleware one after another, not around the listener."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with outbox.acting_member(req.context.user_id):
+            return super().dispatch(req)
 
 
 def build_app(
@@ -81,7 +97,7 @@ def build_app(
     sent the moment `ack()` is called instead of after Bolt's 10 ms polling loop.
     """
     _quiet_token_warning()
-    app = App(
+    app = _App(
         client=client,
         signing_secret=signing_secret,
         process_before_response=True,
@@ -89,6 +105,7 @@ def build_app(
         token_verification_enabled=False,  # verify_slack did auth.test already
         raise_error_for_unhandled_request=False,
     )
+
     router = CommandRouter()
     proposal_listeners.register(app, bot, router, identity.team_url)
     for register in extensions:

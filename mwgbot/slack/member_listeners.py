@@ -89,6 +89,13 @@ class MemberHandlers:
     # --- events ----------------------------------------------------------------------------
 
     def member_joined(self, event: dict[str, Any], bot_user_id: str | None) -> None:
+        user_id, channel_id = str(event.get("user") or ""), str(event.get("channel") or "")
+        if bot_user_id and user_id == bot_user_id and channel_id:
+            # The bot itself was added (back) to a channel: what waits for it goes out now,
+            # in order; the delivery's claims keep each post to one, however often this runs.
+            self.bot.delivery.bot_added(channel_id)
+            self.bot.wake()
+            return
         # Committed before Bolt acknowledges (process_before_response): a failure here answers
         # 500 and Slack delivers the event again; the welcome's dedupe key keeps it one.
         with self.bot.db.unit_of_work() as session:

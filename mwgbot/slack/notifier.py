@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.web import SlackResponse
 
 from mwgbot.services.ports import Account, DeliveryError, Rendered
+from mwgbot.services.slack_status import TOKEN_REFUSALS, SlackStatus
 from mwgbot.slack import ids
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,21 @@ def make_web_client(token: str | None, base_url: str, *, timeout: int = 10) -> W
 
 
 class SlackNotifier:
-    def __init__(self, client: WebClient) -> None:
+    """Every call goes through `_call`, which tells `status` whether Slack took the token."""
+
+    def __init__(self, client: WebClient, status: SlackStatus | None = None) -> None:
         self.client = client
+        self.status = status or SlackStatus()
+
+    def _call(self, request: Callable[[], T]) -> T:
+        try:
+            response = _call(request)
+        except DeliveryError as error:
+            if error.code in TOKEN_REFUSALS:
+                self.status.token_refused(error.code)
+            raise
+        self.status.answered()
+        return response
 
     def post(
         self,
@@ -69,18 +83,18 @@ class SlackNotifier:
                 "event_type": ids.METADATA_EVENT_TYPE,
                 "event_payload": {"marker": marker},
             }
-        response = _call(lambda: self.client.chat_postMessage(**kwargs))
+        response = self._call(lambda: self.client.chat_postMessage(**kwargs))
         return str(response["ts"])
 
     def update(self, channel: str, ts: str, message: Rendered) -> None:
-        _call(
+        self._call(
             lambda: self.client.chat_update(
                 channel=channel, ts=ts, text=message.text, blocks=message.blocks or None
             )
         )
 
     def post_ephemeral(self, channel: str, user: str, message: Rendered) -> None:
-        _call(
+        self._call(
             lambda: self.client.chat_postEphemeral(
                 channel=channel, user=user, text=message.text, blocks=message.blocks or None
             )
@@ -88,7 +102,7 @@ class SlackNotifier:
 
     def reactions(self, channel: str, ts: str) -> dict[str, list[str]]:
         """`reactions.get` with `full`: without it Slack may cut each list of users short."""
-        response = _call(
+        response = self._call(
             lambda: self.client.reactions_get(channel=channel, timestamp=ts, full=True)
         )
         message = response.get("message") or {}
@@ -110,11 +124,11 @@ class SlackNotifier:
     def open_dm(self, user: str) -> str:
         # conversations.open (im:write) gives the app's own DM: chat.postMessage to a bare
         # user ID is documented both ways (app DM or Slackbot), the D… ID is unambiguous.
-        response = _call(lambda: self.client.conversations_open(users=[user]))
+        response = self._call(lambda: self.client.conversations_open(users=[user]))
         return str((response.get("channel") or {})["id"])
 
     def account(self, user: str) -> Account:
-        response = _call(lambda: self.client.users_info(user=user))
+        response = self._call(lambda: self.client.users_info(user=user))
         info: dict[str, Any] = response.get("user") or {}
         if info.get("deleted"):
             return Account.DEACTIVATED
@@ -127,7 +141,7 @@ class SlackNotifier:
         """The newest messages, newest first; an uncertain post is recent, so a few pages do."""
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
-            response = _call(partial(self._history_page, channel, cursor))
+            response = self._call(partial(self._history_page, channel, cursor))
             yield from response.get("messages", [])
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
@@ -139,7 +153,7 @@ class SlackNotifier:
         )
 
     def _replies(self, channel: str, ts: str) -> list[dict[str, Any]]:
-        response = _call(
+        response = self._call(
             lambda: self.client.conversations_replies(
                 channel=channel, ts=ts, include_all_metadata=True, limit=1000
             )

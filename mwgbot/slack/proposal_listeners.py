@@ -23,7 +23,7 @@ from mwgbot.services import outbox
 from mwgbot.services.bot import BotServices
 from mwgbot.services.reactions import ReactionEvent
 from mwgbot.services.time_log import hours_given
-from mwgbot.slack import blocks, commands, ids, member_blocks, proposal_form
+from mwgbot.slack import blocks, commands, ids, member_blocks, proposal_form, slack_refusals
 from mwgbot.slack.limit_text import open_limit_field_error
 from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply, refusal_text
 from mwgbot.slack.text import (
@@ -64,11 +64,16 @@ class ProposalHandlers:
 
     def propose(self, command: commands.Propose, invocation: Invocation) -> Reply:
         assert command.title is not None, "a title-less propose opens the modal instead"
-        with self.bot.db.unit_of_work() as session:
-            proposal = self.bot.proposals(session, via=Via.COMMAND).propose(
-                invocation.user_id, command.title, stages=command.stages, window=command.window
-            )
-        return Reply(self._proposed_text(proposal), changed=True)
+        # If Slack refuses the card, the answer says so (and no direct message besides).
+        with self.bot.delivery.answering(invocation.user_id):
+            with self.bot.db.unit_of_work() as session:
+                proposal = self.bot.proposals(session, via=Via.COMMAND).propose(
+                    invocation.user_id,
+                    command.title,
+                    stages=command.stages,
+                    window=command.window,
+                )
+            return Reply(self._proposed_text(proposal), changed=True)
 
     def _proposed_text(self, proposal: ProposalSnapshot) -> str:
         channel = self.bot.policy.channel_id
@@ -80,9 +85,17 @@ class ProposalHandlers:
             f"Proposed #{proposal.number} *{as_typed(proposal.title)}* {where}. "
             f"Its consensus window closes {date_token(proposal.closes_at)}."
         )
-        if not ts:
-            text += " The card will appear there shortly."
-        return text
+        if ts:
+            return text
+        # Slack's refusal, if that is why there is no card: the member reads what to do here
+        # (and is not told again by direct message).
+        status = self.bot.delivery.status
+        refusal = status.channel_refusal(channel)
+        if refusal is not None:
+            return text + slack_refusals.card_waits(refusal, channel, status.bot_name)
+        if status.token_refusal is not None:
+            return text + slack_refusals.CARD_WAITS_FOR_SLACK
+        return text + " The card will appear there shortly."
 
     def _post_card_now(self, number: int) -> str | None:
         """Try to post the card within the ack budget; the outbox finishes it otherwise."""

@@ -9,7 +9,7 @@ from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot
 from mwgbot.services.member_models import Welcome
 from mwgbot.services.ports import Rendered
 from mwgbot.services.read_models import Agenda, Digest, MeetingChange
-from mwgbot.slack import blocks, initiative_blocks, meeting_blocks, member_blocks
+from mwgbot.slack import blocks, initiative_blocks, meeting_blocks, member_blocks, slack_refusals
 from mwgbot.slack.text import escape
 
 
@@ -43,6 +43,11 @@ class BlockKitRenderer:
 
     def welcome(self, welcome: Welcome) -> Rendered:
         return member_blocks.welcome(welcome)
+
+    def post_refused(
+        self, channel_id: str, code: str, bot_name: str, number: int | None
+    ) -> Rendered:
+        return slack_refusals.post_refused(channel_id, code, bot_name, number)
 
     def update_posted(self, proposal: ProposalSnapshot, update: ProgressUpdate) -> Rendered:
         return initiative_blocks.update_posted(proposal, update)

@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from mwgbot.db.session import Database
+from mwgbot.services.slack_status import SlackStatus
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -107,8 +108,10 @@ def build_http_app(
     db: Database,
     calendar: Callable[[], bytes] | None = None,
     door: FrontDoor | None = None,
+    slack: SlackStatus | None = None,
 ) -> Starlette:
     door = door or FrontDoor()
+    slack = slack or SlackStatus()
 
     async def slack_events(request: Request) -> Response:
         body = await read_body(request, door)
@@ -118,10 +121,16 @@ def build_http_app(
         return _to_starlette(response)
 
     async def healthz(_request: Request) -> Response:
+        """503 when the bot cannot work: the database is unreachable, or Slack refuses the
+        token. A channel that refuses posts is reported (with what to do) but answers 200:
+        members are still answered, and the bot catches up once it is invited back."""
         reachable = await run_in_threadpool(db.ping)
+        token_works, fields = slack.health()
+        working = reachable and token_works
+        fine = working and fields["channel"] == "ok"
         return JSONResponse(
-            {"status": "ok" if reachable else "degraded", "database": reachable},
-            status_code=200 if reachable else 503,
+            {"status": "ok" if fine else "degraded", "database": reachable, **fields},
+            status_code=200 if working else 503,
         )
 
     routes = [

@@ -19,7 +19,7 @@ def slack_calls_after_start(bot: RunningBot) -> list[str]:
 def test_healthz_reports_the_database(bot: RunningBot) -> None:
     answer = sr.get(bot.url, "/healthz")
     assert answer.status == 200
-    assert answer.json() == {"status": "ok", "database": True}
+    assert answer.json() == {"status": "ok", "database": True, "slack": "ok", "channel": "ok"}
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(bot: RunningBot) -> None:

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from mwgbot.config import ConfigError, Settings, load_settings, parse_duration
+from mwgbot.config import (
+    ConfigError,
+    Settings,
+    checked_database_url,
+    load_settings,
+    parse_duration,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -124,6 +130,32 @@ def test_a_malformed_value_is_one_line_naming_it(
     message = str(raised.value)
     assert message.startswith(variable)
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["mysql://x", "mysql+pymysql://u:pw@db/mwg", "postgresql+psycopg2://db/mwg", "oracle://db"],
+)
+def test_an_unsupported_database_names_the_variable_and_what_is_supported(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith(f"DATABASE_URL names {url.partition('://')[0]}://")
+    for supported in ("sqlite:///", "postgresql://", "postgres://"):
+        assert supported in message
+    assert "pw" not in message
+    with pytest.raises(ConfigError) as again:
+        checked_database_url(url)  # what the console, which reads no other setting, uses
+    assert str(again.value) == message
+
+
+def test_checked_database_url_reads_urls_as_settings_do() -> None:
+    assert checked_database_url(" postgres://u@db/mwg ") == "postgresql+psycopg://u@db/mwg"
+    with pytest.raises(ConfigError, match=r"^DATABASE_URL is malformed"):
+        checked_database_url("not a url")
 
 
 def test_a_window_below_the_minimum_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
