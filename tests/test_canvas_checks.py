@@ -1,12 +1,18 @@
 """The checker every test's fake Slack runs on canvas documents refuses what Slack would refuse
-or show wrongly, and accepts the markdown Slack documents."""
+or show wrongly, and accepts the markdown Slack documents and the page builder writes."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk import WebClient
 
+from mwgbot.domain.proposals import Participant, ProgressUpdate, ProposalSnapshot, State
 from mwgbot.fakeslack import FakeSlack
+from mwgbot.services.page_models import AgendaTopic, GroupPage, PageMeeting, Topics
+from mwgbot.services.read_models import Listing
+from mwgbot.slack.canvas_page import page_markdown
 from tests.canvas_checks import (
     MAX_MARKDOWN,
     assert_every_canvas_valid,
@@ -133,6 +139,39 @@ def test_a_document_content_is_markdown_or_nothing(content: object) -> None:
     with pytest.raises(AssertionError):
         document_markdown(content)
     assert document_markdown({"type": "markdown", "markdown": "x"}) == "x"
+
+
+def test_what_the_page_builder_writes_is_accepted() -> None:
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    hostile = "# *odd* [title](https://evil) `x` <@U1> - snake_case ~x~ |"
+    snapshot = ProposalSnapshot(
+        number=7,
+        title=hostile,
+        proposer_id="UALICE",
+        created_at=now,
+        closes_at=now + timedelta(days=3),
+        state=State.ADOPTED,
+        joiners=(Participant("UBOB"),),
+        latest_update=ProgressUpdate("UBOB", hostile, now),
+        delivery_link="https://openedx.org/a_(b)",
+        finished_at=now,
+    )
+    page = GroupPage(
+        name=hostile,
+        as_of=now,
+        meetings=(
+            PageMeeting(now, skipped=True),
+            PageMeeting(
+                now + timedelta(days=14), topics=Topics.of([AgendaTopic(1, hostile, "UB")])
+            ),
+        ),
+        open=Listing.of([snapshot]),
+        active=Listing((snapshot,), 40),
+        decided=Listing.of([snapshot]),
+        delivered=Listing.of([snapshot]),
+    )
+    assert_valid_canvas_markdown(page_markdown(page))
+    assert_valid_canvas_markdown(page_markdown(GroupPage(name="", as_of=now)))
 
 
 def markdown(text: str) -> dict[str, str]:
