@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from mwgbot.fakeslack import FakeSlack
-from mwgbot.fakeslack.canvases import MAX_MARKDOWN
+from mwgbot.fakeslack.canvases import ERRORS, MAX_MARKDOWN
 
 CHANNEL = "CMARKETING"
 PAGE = "# Marketing Working Group\n\n## Open proposals\n- **#1** Webinar\n"
@@ -321,8 +321,29 @@ def test_a_list_inside_a_quote_is_refused_as_slack_documents(
 
 
 @pytest.mark.parametrize(
-    "error", ["canvas_editing_locked", "not_allowed", "free_teams_cannot_edit_standalone_canvases"]
+    ("method", "error"), [(method, error) for method, errors in ERRORS.items() for error in errors]
 )
+def test_every_documented_error_can_be_answered(
+    fake: FakeSlack, client: WebClient, method: str, error: str
+) -> None:
+    canvas_id = create(client, channel="CEDUCATORS")
+    fake.fail_next(method, error=error)
+    calls = {
+        "conversations.canvases.create": lambda: create(client),
+        "canvases.edit": lambda: edit(
+            client, canvas_id, operation="replace", document_content=markdown("x")
+        ),
+        "canvases.sections.lookup": lambda: client.canvases_sections_lookup(
+            canvas_id=canvas_id, criteria={"contains_text": "x"}
+        ),
+        "canvases.delete": lambda: client.canvases_delete(canvas_id=canvas_id),
+    }
+    assert refused(calls[method])["error"] == error
+    assert fake.canvas_markdown(canvas_id) == PAGE  # a refused call changed nothing
+    assert fake.canvas_of(CHANNEL) is None
+
+
+@pytest.mark.parametrize("error", ["canvas_editing_locked", "not_allowed", "not_in_channel"])
 def test_any_error_slack_can_give_is_injected(
     fake: FakeSlack, client: WebClient, error: str
 ) -> None:

@@ -27,6 +27,39 @@ OPERATIONS = frozenset(
     {"insert_after", "insert_before", "insert_at_start", "insert_at_end", "replace", "delete"}
 )
 SECTION_TYPES = frozenset({"any_header", "h1", "h2", "h3"})
+#: Each method's own documented errors (its docs.slack.dev page; the common ones such as
+#: `ratelimited` or `missing_scope` aside). `fail_next(method, error=...)` answers any of them.
+ERRORS: dict[str, frozenset[str]] = {
+    "conversations.canvases.create": frozenset(
+        {
+            "canvas_creation_failed",
+            "canvas_disabled_user_team",
+            "canvas_tab_creation_failed",
+            "channel_canvas_already_exists",
+            "channel_canvas_creation_failed",
+            "free_team_canvas_tab_already_exists",
+            "restricted_action",
+            "team_tier_cannot_create_channel_canvases",
+        }
+    ),
+    "canvases.edit": frozenset(
+        {
+            "canvas_disabled_user_team",
+            "canvas_editing_failed",
+            "canvas_editing_locked",
+            "canvas_not_found",
+            "canvas_too_large",
+            "free_teams_cannot_edit_standalone_canvases",
+            "restricted_action",
+        }
+    ),
+    "canvases.sections.lookup": frozenset(
+        {"canvas_deleted", "canvas_disabled_user_team", "canvas_not_found", "internal_error"}
+    ),
+    "canvases.delete": frozenset(
+        {"canvas_deleting_disabled", "canvas_not_found", "restricted_action"}
+    ),
+}
 
 _FENCE = re.compile(r"\s*(```|~~~)")
 # Slack's documented refusal: "Unsupported block type (List) within block quote".
