@@ -53,8 +53,10 @@ _URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d+)?(?:[/?#][
 
 
 def canvas_text(text: str, limit: int) -> str:
-    """User text as canvas markdown: one line, at most ``limit`` characters before escaping,
-    every markup character escaped, so no `#`, `*`, `[`, `](`, backtick or `- ` makes markup."""
+    """User text as canvas markdown: one line of at most ``limit`` characters (cut before
+    escaping), every inline markup character escaped. Put after the page's own text on a line,
+    as the page always puts it, no `#`, `- `, `>`, `*`, `[…](`, backtick or `<@U…>` in it
+    makes markup: the line-level ones only mean something at a line's start."""
     text = _CONTROL.sub("", unicodedata.normalize("NFC", text))
     text = " ".join(text.split())
     if len(text) > limit:
