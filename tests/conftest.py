@@ -30,6 +30,7 @@ from mwgbot.services.pacing import RateBudget
 from mwgbot.slack.server import server_config
 from tests import slack_requests as sr
 from tests.block_kit_checks import assert_every_payload_valid, assert_valid_message
+from tests.canvas_checks import assert_every_canvas_valid
 
 CHANNEL = "CMARKETING"
 MODERATORS = ("UMODERATOR", "UMODTWO")
@@ -93,10 +94,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
     """The fake Slack of one test. At its end, everything the bot sent it is checked as Slack
-    would check it: a payload Slack would refuse fails the test that produced it."""
+    would check it: a payload Slack would refuse, or a canvas document Slack would refuse or
+    show wrongly, fails the test that produced it."""
     with FakeSlack(users={"UALICE": "alice", "UBOB": "bob", "UCAROL": "carol"}) as fake:
         yield fake
         assert_every_payload_valid(fake)
+        assert_every_canvas_valid(fake)
 
 
 def make_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:

@@ -263,7 +263,12 @@ def test_serve_with_a_groups_file_needs_no_mwg_channel(
     del variables["MWG_CHANNEL"]
     server = ServeProcess(tmp_path, bare_env(tmp_path, **variables))
     try:
-        assert server.wait_healthy().json() == {"status": "ok", "database": True, "slack": "ok", "channel": "ok"}
+        assert server.wait_healthy().json() == {
+            "status": "ok",
+            "database": True,
+            "slack": "ok",
+            "channel": "ok",
+        }
         answer = sr.send(server.url, sr.slash_command("help", channel_id="C0123456789"))
         assert answer.status == 200, answer
         assert "/mwg propose" in answer.json()["text"]

@@ -2,12 +2,13 @@
 the channels' messages, and the message object Slack answers with.
 
 The families (``chat``, ``conversations``, ``reactions``, ``views``, ``team``,
-``socket_mode``) are mixins of ``FakeSlackBase``; ``core.FakeSlack`` combines them.
+``socket_mode``, ``canvases``) are mixins of ``FakeSlackBase``; ``core.FakeSlack`` combines them.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,12 +38,18 @@ class RecordedCall:
     error: str | None = None
 
 
-class ApiError(Exception):
-    """Answer ``{"ok": false, "error": error}`` (raised by a Web API method, lock held)."""
+#: What a conversation ID looks like: public (C) and private (G) channels, DMs (D).
+CONVERSATION_ID = re.compile(r"[CGD][A-Z0-9]+")
 
-    def __init__(self, error: str) -> None:
+
+class ApiError(Exception):
+    """Answer ``{"ok": false, "error": error}`` (raised by a Web API method, lock held), with
+    Slack's optional ``detail`` (e.g. which line of a canvas document was refused)."""
+
+    def __init__(self, error: str, detail: str | None = None) -> None:
         super().__init__(error)
         self.error = error
+        self.detail = detail
 
 
 def truthy(value: Any) -> bool:
@@ -130,6 +137,11 @@ class FakeSlackBase:
     def _next_id(self, prefix: str) -> str:
         self._seq += 1
         return f"{prefix}{self._seq:08d}"
+
+    def _conversation_properties(self, channel: str) -> dict[str, Any]:
+        """The ``properties`` of a conversation in `conversations.info` (none by default; the
+        canvases family adds ``canvas``)."""
+        return {}
 
     def _find(self, channel: str, ts: Any) -> dict[str, Any] | None:
         for stored in self._channels.get(channel, []):

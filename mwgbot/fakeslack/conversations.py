@@ -1,5 +1,6 @@
-"""The ``conversations.*`` family: a channel's history, a thread's replies, opening a DM; and
-the channels themselves as Slack keeps them for the bot: a channel the bot was removed from
+"""The ``conversations.*`` family: a channel's history, a thread's replies, opening a DM, what
+a conversation is (``conversations.info``: its ``properties.canvas`` once it has one); and the
+channels themselves as Slack keeps them for the bot: a channel the bot was removed from
 (``kick_bot``, as ``conversations.kick`` does), an archived one, one that is gone."""
 
 from __future__ import annotations
@@ -7,7 +8,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from mwgbot.fakeslack.base import ApiError, ApiMethod, FakeSlackBase, as_int, truthy, ts_key
+from mwgbot.fakeslack.base import (
+    CONVERSATION_ID,
+    DEFAULT_TS_BASE,
+    ApiError,
+    ApiMethod,
+    FakeSlackBase,
+    as_int,
+    truthy,
+    ts_key,
+)
 
 _HISTORY_DEFAULT_LIMIT = 100
 _HISTORY_MAX_LIMIT = 999
@@ -178,9 +188,51 @@ class ConversationsMethods(FakeSlackBase):
             "channel": {"id": self._dm_channels[key]},
         }
 
+    def _api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if not CONVERSATION_ID.fullmatch(channel):
+            raise ApiError("channel_not_found")
+        if channel.startswith("D"):
+            info: dict[str, Any] = {
+                "id": channel,
+                "created": DEFAULT_TS_BASE,
+                "is_im": True,
+                "is_org_shared": False,
+                "user": self.dm_user(channel) or "",
+                "is_open": True,
+            }
+        else:
+            name = channel.lower()
+            info = {
+                "id": channel,
+                "name": name,
+                "name_normalized": name,
+                "is_channel": channel.startswith("C"),
+                "is_group": channel.startswith("G"),
+                "is_im": False,
+                "is_mpim": False,
+                "is_private": channel.startswith("G"),
+                "created": DEFAULT_TS_BASE,
+                "is_archived": False,
+                "is_general": False,
+                "is_shared": False,
+                "is_ext_shared": False,
+                "is_org_shared": False,
+                "context_team_id": self.team_id,
+                "is_member": True,
+                "topic": {"value": "", "creator": "", "last_set": 0},
+                "purpose": {"value": "", "creator": "", "last_set": 0},
+            }
+        # As Slack: no `properties` at all while the conversation has none (no canvas yet).
+        properties = self._conversation_properties(channel)
+        if properties:
+            info["properties"] = properties
+        return {"channel": info}
+
 
 METHODS: dict[str, ApiMethod[ConversationsMethods]] = {
     "conversations.history": ConversationsMethods._api_conversations_history,
     "conversations.replies": ConversationsMethods._api_conversations_replies,
     "conversations.open": ConversationsMethods._api_conversations_open,
+    "conversations.info": ConversationsMethods._api_conversations_info,
 }

@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from mwgbot.fakeslack import chat, conversations, reactions, socket_mode, team, views
+from mwgbot.fakeslack import canvases, chat, conversations, reactions, socket_mode, team, views
 from mwgbot.fakeslack.base import ApiError, ApiMethod, RecordedCall, as_int
 
 # One logger for the whole fake (its name from before the split into a package).
@@ -31,6 +31,37 @@ JSON_STRING_KEYS: dict[str, str] = {
     "attachments": "invalid_attachments",
     "view": "invalid_arguments",
     "metadata": "invalid_metadata_format",
+    # Canvas arguments, as a form-encoded client (slack_sdk's sections lookup) sends them.
+    "document_content": "invalid_arguments",
+    "changes": "invalid_arguments",
+    "criteria": "invalid_arguments",
+}
+
+#: Calls a minute Slack promises per rate-limit tier ("Tier 3: 50+ per minute"; docs.slack.dev
+#: /apis/web-api/rate-limits).
+TIER_PER_MINUTE: dict[int, int] = {1: 1, 2: 20, 3: 50, 4: 100}
+#: The documented tier of the methods the fake answers (their docs.slack.dev pages); the
+#: others (chat.postMessage, chat.getPermalink, auth.test) have special limits.
+METHOD_TIERS: dict[str, int] = {
+    "users.info": 4,
+    "chat.update": 3,
+    "chat.delete": 3,
+    "chat.postEphemeral": 4,
+    "conversations.history": 3,
+    "conversations.replies": 3,
+    "conversations.open": 3,
+    "conversations.info": 3,
+    "reactions.get": 3,
+    "reactions.add": 3,
+    "views.open": 4,
+    "views.push": 4,
+    "views.update": 4,
+    "views.publish": 4,
+    "apps.connections.open": 3,
+    "conversations.canvases.create": 2,
+    "canvases.edit": 3,
+    "canvases.delete": 3,
+    "canvases.sections.lookup": 3,
 }
 
 
@@ -152,6 +183,7 @@ class FakeSlack(
     conversations.ConversationsMethods,
     reactions.ReactionsMethods,
     views.ViewsMethods,
+    canvases.CanvasesMethods,
 ):
     """A fake Slack Web API over HTTP on ``127.0.0.1`` (see ``mwgbot.fakeslack``)."""
 
@@ -340,6 +372,21 @@ class FakeSlack(
             capacity = burst if burst is not None else max(1.0, per_second)
             self._buckets[method] = _Bucket(per_second, capacity, capacity)
 
+    def rate_limit_tier(self, *methods: str, burst: float | None = None) -> None:
+        """Limit each method to its documented tier (``METHOD_TIERS``), e.g. `canvases.edit`
+        to 50 calls a minute.
+
+        Slack tolerates bursts beyond a tier without promising them, so the bucket holds ten
+        seconds' worth unless ``burst`` is given: a bot that stays within it is within what
+        Slack promises.
+        """
+        for method in methods:
+            if method not in METHOD_TIERS:
+                raise ValueError(f"{method} has no documented tier (special rate limits)")
+            per_minute = TIER_PER_MINUTE[METHOD_TIERS[method]]
+            tokens = burst if burst is not None else max(1.0, math.ceil(per_minute / 6))
+            self.rate_limit(method, per_minute / 60, burst=tokens)
+
     # ------------------------------------------------------------------ HTTP plumbing
 
     def _handle_http(
@@ -447,7 +494,10 @@ class FakeSlack(
             try:
                 body = handler(self, args)
             except ApiError as err:
-                return _Reply(200, {"ok": False, "error": err.error})
+                answer: dict[str, Any] = {"ok": False, "error": err.error}
+                if err.detail is not None:
+                    answer["detail"] = err.detail
+                return _Reply(200, answer)
             self._changed.notify_all()
         return _Reply(200, {"ok": True, **body})
 
@@ -491,4 +541,5 @@ _METHODS = _dispatch_table(
     conversations.METHODS,
     reactions.METHODS,
     views.METHODS,
+    canvases.METHODS,
 )
