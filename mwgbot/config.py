@@ -88,6 +88,7 @@ EXPECTATIONS: dict[str, str] = {
     "MWG_RECONCILE_INTERVAL": "a duration such as 15m",
     "MWG_MAX_OPEN_PER_MEMBER": "a whole number of proposals, at least 1, e.g. 5",
     "MWG_COMMANDS_PER_MINUTE": "a whole number of commands, at least 1, e.g. 30",
+    "MWG_ESCALATION_REMINDER": "a duration such as 7d",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
 }
 
@@ -132,6 +133,7 @@ class Settings(BaseSettings):
     mwg_reconcile_interval: Annotated[timedelta, NoDecode] = timedelta(minutes=15)
     mwg_max_open_per_member: int = Field(default=5, ge=1)
     mwg_commands_per_minute: int = Field(default=30, ge=1)
+    mwg_escalation_reminder: Annotated[timedelta, NoDecode] = timedelta(days=7)
     log_level: str = "INFO"
 
     @field_validator(
@@ -227,6 +229,7 @@ class Settings(BaseSettings):
         "mwg_meeting_every",
         "mwg_stale_after",
         "mwg_reconcile_interval",
+        "mwg_escalation_reminder",
         mode="before",
     )
     @classmethod

@@ -6,6 +6,7 @@ console, the tests and the benchmarks all start it from here.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,8 @@ from mwgbot.slack.renderer import BlockKitRenderer
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -79,6 +82,12 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, http: bool 
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     identity = verify_slack(client)
     policy = Policy.from_settings(settings)
+    if not policy.moderators:
+        log.warning(
+            "MWG_MODERATORS is empty: escalated proposals are decided by the organizers "
+            "(MWG_ORGANIZERS), or by no one if there are none; set MWG_MODERATORS to the Slack "
+            "user IDs of the AXIM representatives"
+        )
     renderer = BlockKitRenderer()
     clock = clock or SystemClock()
     slack = SlackNotifier(client)

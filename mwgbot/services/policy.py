@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from mwgbot.config import Settings
+from mwgbot.domain.escalation import Roles
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class Policy:
     reconcile_interval: timedelta = timedelta(minutes=15)
     max_open_per_member: int = 5
     commands_per_minute: int = 30
+    # Deciders are reminded of an escalation waiting for them after each such period.
+    escalation_reminder: timedelta = timedelta(days=7)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -51,7 +54,13 @@ class Policy:
             reconcile_interval=settings.mwg_reconcile_interval,
             max_open_per_member=settings.mwg_max_open_per_member,
             commands_per_minute=settings.mwg_commands_per_minute,
+            escalation_reminder=settings.mwg_escalation_reminder,
         )
+
+    @property
+    def roles(self) -> Roles:
+        """Moderators and organizers, for the rule of who decides an escalation."""
+        return Roles(self.moderators, self.organizers)
 
     def meaning_of(self, emoji: str) -> str | None:
         """'join', 'object' or None for a reaction name (skin tones ignored)."""

@@ -59,6 +59,7 @@ def test_defaults_match_the_design() -> None:
     assert settings.mwg_reconcile_interval == timedelta(minutes=15)
     assert settings.mwg_max_open_per_member == 5
     assert settings.mwg_commands_per_minute == 30
+    assert settings.mwg_escalation_reminder == timedelta(days=7)
 
 
 def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -165,6 +166,7 @@ def test_crontabs_use_standard_cron_weekdays(monkeypatch: pytest.MonkeyPatch, cr
         ("MWG_RECONCILE_INTERVAL", "5m", "mwg_reconcile_interval", timedelta(minutes=5)),
         ("MWG_MAX_OPEN_PER_MEMBER", "3", "mwg_max_open_per_member", 3),
         ("MWG_COMMANDS_PER_MINUTE", "60", "mwg_commands_per_minute", 60),
+        ("MWG_ESCALATION_REMINDER", "3d", "mwg_escalation_reminder", timedelta(days=3)),
     ],
 )
 def test_the_life_around_the_decision_is_configurable(
@@ -185,6 +187,7 @@ def test_the_life_around_the_decision_is_configurable(
         ("MWG_RECONCILE_INTERVAL", "0s"),
         ("MWG_MAX_OPEN_PER_MEMBER", "0"),
         ("MWG_COMMANDS_PER_MINUTE", "lots"),
+        ("MWG_ESCALATION_REMINDER", "weekly"),
     ],
 )
 def test_a_bad_new_setting_is_one_line_naming_it(
