@@ -129,6 +129,7 @@ _CLAIM_AND_CARD = (
         ProposalRow.number,
         ProposalRow.state,
         ProposalRow.closes_at,
+        ProposalRow.proposer_id,
         select(func.count()).select_from(_EVENT).scalar_subquery().label("first"),
     )
     .where(
