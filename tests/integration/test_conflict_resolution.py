@@ -5,15 +5,17 @@ the history and the decision log say. Signed requests in, fake Slack calls out."
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from mwgbot.db.models import OutboxRow
-from mwgbot.decision_log import as_json
+from mwgbot.decision_log import as_json, write_markdown
 from mwgbot.services.decisions import DecisionLog
 from tests.conftest import CHANNEL, RunningBot, card_as_text
 from tests.integration.meeting_support import (
@@ -182,6 +184,12 @@ def test_the_decision_log_says_how_it_was_adopted(bot: RunningBot) -> None:
     assert exported["closed_at"] < exported["decided_at"]  # escalated, then consensus found
     assert [(o["status"], o["reason"]) for o in exported["objections"]] == [("withdrawn", "no")]
     assert json.dumps(exported)
+    page = io.StringIO()
+    write_markdown(page, log.records, count=1, exported_at=bot.clock.now(), names=False)
+    assert (
+        "- **Adopted by consensus:** 2026-12-07 12:01 UTC, after the close, when the last "
+        "standing objection was withdrawn"
+    ) in page.getvalue()
 
 
 def test_by_removing_the_objecting_reaction(bot: RunningBot) -> None:
@@ -320,3 +328,18 @@ def test_a_settled_proposal_keeps_its_objections(bot: RunningBot) -> None:
     assert bot.answer("unobject 1", user="UCAROL") == (
         "#1 is adopted: its outcome is settled, so there is no objection to withdraw any more."
     )
+
+
+def test_the_last_two_withdrawals_at_once_adopt_it_exactly_once(bot: RunningBot) -> None:
+    escalate(bot, "UALICE", "UCAROL", "UBOB")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(
+            pool.map(lambda user: bot.answer("unobject 1", user=user), ["UCAROL", "UBOB"])
+        )
+    assert all(a.startswith("You withdrew your objection to #1.") for a in answers)
+    assert sum("adopted by consensus" in a for a in answers) == 1
+    bot.settle()
+    kinds = [kind for kind, *_ in ledger_rows(bot)]
+    assert kinds.count("adopted_by_consensus") == 1
+    assert kinds.count("objection_withdrawn") == 2
+    assert len(outcomes(bot)) == 2  # escalated, then adopted: once
