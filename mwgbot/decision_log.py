@@ -242,6 +242,11 @@ def _section(record: DecisionRecord) -> list[str]:
             f"- **Decided:** {_minute(decision.at)}, {verb} by moderator "
             f"{_md_person(decision.by)}: {md(decision.note)}"
         )
+    elif record.decided_at:  # escalated, then no one needed to decide
+        lines.append(
+            f"- **Adopted by consensus:** {_minute(record.decided_at)}, after the close, when "
+            "the last standing objection was withdrawn"
+        )
     elif record.outcome == "pending":
         lines.append("- **Decision:** pending with the moderators")
     if record.outcome == "delivered" and record.finished_at:

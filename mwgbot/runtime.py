@@ -6,6 +6,7 @@ console, the tests and the benchmarks all start it from here.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,8 @@ from mwgbot.slack.renderer import BlockKitRenderer
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -96,6 +99,12 @@ def build_runtime(
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     identity = verify_slack(client)
     policy = groups.first
+    if not any(group.moderators for group in groups):
+        log.warning(
+            "MWG_MODERATORS is empty: escalated proposals are decided by the organizers "
+            "(MWG_ORGANIZERS), or by no one if there are none; set MWG_MODERATORS to the Slack "
+            "user IDs of the AXIM representatives"
+        )
     renderer = BlockKitRenderer()
     clock = clock or SystemClock()
     status = SlackStatus(bot_name=identity.bot_name)

@@ -86,13 +86,13 @@ def test_two_proposals_join_object_close_show() -> None:
     adopted = out.index("#1 Case-study webinar series is adopted by lazy consensus")
     escalated = out.index("#2 Conference booth is escalated to @dana")
     assert adopted < escalated
-    assert "• @carol: the budget is not agreed yet" in out[escalated:]
+    assert "• @carol: “the budget is not agreed yet”" in out[escalated:]
     # `/mwg show` answers, after the clock moved: each names its number and its state.
     lines = out[out.rindex("clock: ") :].splitlines()
     first = lines.index("  (only you see this) #1 Case-study webinar series")
     assert "Adopted by lazy consensus" in lines[first + 1]
     second = lines.index("  (only you see this) #2 Conference booth")
-    assert "Escalated to the moderators" in lines[second + 1]
+    assert "Escalated: objections stood at close, so it waits for a decision" in lines[second + 1]
     assert first < second
     assert "alice> " not in out  # piped: no prompts
 
@@ -183,7 +183,7 @@ def test_the_tour_runs_cleanly() -> None:
     for expected in (
         "[#marketing] mwgbot: #1 Case-study webinar series",
         "[#marketing] @bob reacted :raised_hand: on #1",
-        "• @carol (Blue Owl Labs): the budget is not agreed yet",
+        "• @carol (Blue Owl Labs): “the budget is not agreed yet”",
         "digest",
         "starts in 1 day",
         "starts in 15 minutes",
@@ -242,6 +242,8 @@ def test_reactions_and_buttons_by_name() -> None:
             "as carol\n"
             "react no_entry_sign #1\n"
             "click join #1\n"
+            "unreact no_entry_sign #1\n"
+            "click join #1\n"
             "click object #1\n"
             "click object #1 because it overlaps the meetup\n"
         )
@@ -253,11 +255,16 @@ def test_reactions_and_buttons_by_name() -> None:
     # carol's objecting reaction asks her (only her) for a reason.
     assert "(only you see this) You object to #1. Please say why" in out
     assert "• @carol: no reason given yet" in out
+    # One stance per member: an objector does not join; withdrawn, she may.
+    assert "(only you see this) You object to #1, so you cannot join it as well." in out
     assert "(only you see this) You joined #1 Webinars." in out
     assert "Joined (1): @carol" in out
     assert "(a form opens) Object to #1" in out
     assert "`click object #1 because <reason>` sends it" in out
-    assert "• @carol: it overlaps the meetup" in out
+    assert "• @carol: “it overlaps the meetup”" in out
+    # Her objection withdrew her join, and she is told so.
+    assert "Your objection to #1 is recorded. It withdrew your join" in out
+    assert out[out.rindex("Joined (") :].startswith("Joined (0): no one")
 
 
 def test_enter_welcomes_once_and_home_shows_the_home_tab() -> None:

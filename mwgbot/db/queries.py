@@ -329,6 +329,8 @@ def _snapshot(
         objections=tuple(objections),
         closed_at=row.closed_at,
         decision=decision,
+        # Settled with no one deciding: the last objection was withdrawn after the close.
+        consensus_found_at=row.decided_at if row.decided_by is None else None,
         channel_id=row.channel_id,
         message_ts=row.message_ts,
         first_proposal=row.first_proposal,

@@ -30,7 +30,10 @@ class ActivityKind(enum.StrEnum):
     OBJECTED = "objected"
     OBJECTION_WITHDRAWN = "objection_withdrawn"
     CLOSED = "closed"  # details: outcome (adopted or escalated)
-    DECIDED = "decided"  # a moderator adopted or declined an escalated proposal
+    DECIDED = "decided"  # a decider adopted or declined an escalated proposal; details: as
+    # An escalated proposal adopted when its last standing objection was withdrawn (no one
+    # decided); details: outcome, last_objection_withdrawn_by.
+    ADOPTED_BY_CONSENSUS = "adopted_by_consensus"
     WITHDRAWN = "withdrawn"
     UPDATED = "updated"
     DELIVERED = "delivered"

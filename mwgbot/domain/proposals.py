@@ -1,8 +1,13 @@
 """The lazy-consensus lifecycle of a proposal, as pure rules.
 
 open ──close, no objection──▶ adopted (active initiative) ──owners──▶ delivered | dropped
-open ──close, objections───▶ escalated ──moderator──▶ adopted | declined
+open ──close, objections───▶ escalated ──decider──▶ adopted | declined
+                              escalated ──last objection withdrawn──▶ adopted
+                              escalated ──proposer──▶ withdrawn
 open ──proposer/moderator──▶ withdrawn
+
+Who decides an escalated proposal, and when they are reminded, is in
+:mod:`mwgbot.domain.escalation`.
 
 What happens after adoption (updates, delivered, dropped, quiet periods) is in
 :mod:`mwgbot.domain.initiatives`.
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mwgbot.domain.errors import NotAllowed, NotPossible
+from mwgbot.domain.escalation import DeciderRole, Deciders, Roles
 
 MAX_TITLE = 150
 MAX_DESCRIPTION = 2500
@@ -122,6 +128,8 @@ class ProposalSnapshot:
     objections: tuple[Objection, ...] = ()
     closed_at: datetime | None = None
     decision: Decision | None = None
+    # Escalated, then adopted without a decision: its last objection was withdrawn then.
+    consensus_found_at: datetime | None = None
     proposer_organization: str | None = None
     channel_id: str | None = None
     message_ts: str | None = None
@@ -176,10 +184,11 @@ def seeking_partners(state: State, organizations: int) -> bool:
 
 
 def outcome_time(proposal: ProposalSnapshot) -> datetime | None:
-    """When a proposal's outcome was settled: the moderator's decision, else its close."""
+    """When a proposal's outcome was settled: the decision on its escalation, or the consensus
+    found after its close, else its close."""
     if proposal.decision is not None:
         return proposal.decision.decided_at
-    return proposal.closed_at
+    return proposal.consensus_found_at or proposal.closed_at
 
 
 def validate_window(window: timedelta, minimum: timedelta) -> timedelta:
@@ -204,7 +213,11 @@ def is_due(state: State, closes_at: datetime, now: datetime) -> bool:
     return state is State.OPEN and closes_at <= now
 
 
-def check_join(number: int, state: State) -> None:
+def check_join(
+    number: int, state: State, *, proposer: bool = False, objecting: bool = False
+) -> None:
+    """One stance per member: the proposer owns the proposal, and an objector objects; neither
+    joins it."""
     if state in FINISHED_STATES:
         raise NotPossible(
             f"#{number} is {state.value}; it takes no new participants. "
@@ -212,6 +225,20 @@ def check_join(number: int, state: State) -> None:
         )
     if state not in JOINABLE_STATES:
         raise NotPossible(f"#{number} is {state.value}; it takes no new participants.")
+    if proposer:
+        raise NotPossible(_yours(number, "join"))
+    if objecting:
+        raise NotPossible(
+            f"You object to #{number}, so you cannot join it as well. Withdraw your objection "
+            f"first with `/mwg unobject {number}` (or remove your objecting reaction), then join."
+        )
+
+
+def _yours(number: int, verb: str) -> str:
+    return (
+        f"You proposed #{number}, so you do not {verb} it: it is yours. "
+        f"To change it, `/mwg edit {number}`; to take it back, `/mwg withdraw {number}`."
+    )
 
 
 def _window_open(state: State, closes_at: datetime, now: datetime, read_back: bool) -> bool:
@@ -222,30 +249,67 @@ def _window_open(state: State, closes_at: datetime, now: datetime, read_back: bo
 
 
 def check_object(
-    number: int, state: State, closes_at: datetime, now: datetime, *, read_back: bool = False
+    number: int,
+    state: State,
+    closes_at: datetime,
+    now: datetime,
+    *,
+    read_back: bool = False,
+    proposer: bool = False,
 ) -> None:
     if not _window_open(state, closes_at, now, read_back):
+        if state is State.ESCALATED:
+            raise NotPossible(
+                f"#{number}'s consensus window has closed and it is escalated: its deciders "
+                "settle it now, and a new objection is not counted. Say what worries you in "
+                "its thread, or at the next meeting."
+            )
         raise NotPossible(
             f"#{number}'s consensus window has closed ({state.value}); "
             "an objection now does not change the outcome. "
             "Raise it with the moderators or at the next meeting."
         )
+    if proposer:
+        raise NotPossible(_yours(number, "object to"))
 
 
 def check_withdraw_objection(
     number: int, state: State, closes_at: datetime, now: datetime, *, read_back: bool = False
 ) -> None:
+    """An objection is withdrawn while the window is open, and after it while the proposal is
+    escalated: consensus found after the close counts."""
+    if state is State.ESCALATED:
+        return
     if not _window_open(state, closes_at, now, read_back):
-        raise NotPossible(f"#{number}'s window has closed; its outcome is settled.")
+        raise NotPossible(
+            f"#{number} is {state.value}: its outcome is settled, so there is no objection "
+            "to withdraw any more."
+        )
+
+
+def consensus_after_close(state: State, standing_objections: int) -> bool:
+    """An escalated proposal whose last standing objection is withdrawn is adopted."""
+    return state is State.ESCALATED and standing_objections == 0
 
 
 def withdraw(
     number: int, state: State, proposer_id: str, actor_id: str, moderators: Collection[str]
 ) -> State:
+    """The proposer (or a moderator) withdraws an open proposal; only the proposer withdraws
+    an escalated one: the deciders settle it otherwise, with a note."""
     if actor_id != proposer_id and actor_id not in moderators:
         raise NotAllowed(f"Only the proposer of #{number} or a moderator can withdraw it.")
+    if state is State.ESCALATED:
+        if actor_id != proposer_id:
+            raise NotAllowed(
+                f"#{number} is escalated: only its proposer may withdraw it now. Its deciders "
+                f"settle it with `/mwg resolve {number} adopt|decline` and a note."
+            )
+        return State.WITHDRAWN
     if state is not State.OPEN:
-        raise NotPossible(f"#{number} is {state.value}; only an open proposal can be withdrawn.")
+        raise NotPossible(
+            f"#{number} is {state.value}; only an open or escalated proposal can be withdrawn."
+        )
     return State.WITHDRAWN
 
 
@@ -254,21 +318,44 @@ def resolve(
     state: State,
     proposer_id: str,
     actor_id: str,
-    moderators: Collection[str],
+    roles: Roles,
     verdict: Verdict,
 ) -> State:
-    """Conflict resolution: a moderator, not the proposer, settles an escalated proposal."""
-    if actor_id not in moderators:
-        raise NotAllowed(
-            f"Only a moderator (an AXIM representative) can resolve #{number}; nothing changed."
-        )
-    if actor_id == proposer_id:
-        raise NotAllowed(
-            f"You proposed #{number}, so another moderator must resolve it; nothing changed."
-        )
+    """Conflict resolution: an eligible decider (`escalation.deciders`) settles an escalated
+    proposal."""
+    eligible = roles.deciders(proposer_id)
+    if actor_id not in eligible:
+        raise NotAllowed(_not_a_decider(number, proposer_id, actor_id, eligible))
     if state is not State.ESCALATED:
         raise NotPossible(f"#{number} is {state.value}; only an escalated proposal is resolved.")
     return State.ADOPTED if verdict is Verdict.ADOPT else State.DECLINED
+
+
+def _not_a_decider(number: int, proposer_id: str, actor_id: str, eligible: Deciders) -> str:
+    if not eligible:
+        who = (
+            "there is no moderator or organizer other than you"
+            if actor_id == proposer_id
+            else "there is no moderator or organizer other than its proposer"
+        )
+        return (
+            f"No one can resolve #{number}: {who}. An operator adds the moderators (AXIM "
+            f"representatives) to MWG_MODERATORS. Meanwhile it is adopted once every objection "
+            f"is withdrawn, and its proposer may withdraw it. Nothing changed."
+        )
+    deciders = (
+        "another moderator does"
+        if eligible.role is DeciderRole.MODERATORS
+        else "no other moderator can, so the organizers do"
+    )
+    if actor_id == proposer_id:
+        return f"You proposed #{number}, so you do not decide it: {deciders}. Nothing changed."
+    if eligible.role is DeciderRole.ORGANIZERS:
+        return (
+            f"Only the organizers resolve #{number} (no moderator other than its proposer can); "
+            "nothing changed."
+        )
+    return f"Only a moderator (an AXIM representative) can resolve #{number}; nothing changed."
 
 
 def _human(delta: timedelta) -> str:

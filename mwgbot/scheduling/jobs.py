@@ -108,9 +108,20 @@ def stale_step(bot: BotServices) -> SweepStep:
     return stale_initiatives
 
 
+def escalation_step(bot: BotServices) -> SweepStep:
+    """Remind the deciders of escalations waiting for them, once per MWG_ESCALATION_REMINDER
+    (by its dedupe key); a decider named since the escalation is told too."""
+
+    def waiting_escalations(session: Session, now: datetime) -> object:
+        return bot.escalations(session, now=now).remind_due()
+
+    return waiting_escalations
+
+
 def default_steps(bot: BotServices) -> list[SweepStep]:
-    """What every running bot sweeps for besides closes: reminders, the digest, nudges."""
-    return [reminder_step(bot), digest_step(bot), stale_step(bot)]
+    """What every running bot sweeps for besides closes: reminders, the digest, nudges of
+    quiet initiatives and of waiting deciders."""
+    return [reminder_step(bot), digest_step(bot), stale_step(bot), escalation_step(bot)]
 
 
 def _prune(session: Session, now: datetime) -> None:

@@ -16,6 +16,7 @@ from mwgbot.domain.clock import Clock
 from mwgbot.services.batching import GroupCommitter
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.digest import DigestService
+from mwgbot.services.escalations import EscalationService
 from mwgbot.services.home import HomeService
 from mwgbot.services.initiatives import InitiativeService
 from mwgbot.services.meetings import MeetingService
@@ -76,6 +77,9 @@ class BotServices:
 
     def home(self, session: Session) -> HomeService:
         return HomeService(session, self.policy, self.clock.now())
+
+    def escalations(self, session: Session, now: datetime | None = None) -> EscalationService:
+        return EscalationService(session, self.policy, self.renderer, now or self.clock.now())
 
     def initiatives(
         self, session: Session, *, via: Via, now: datetime | None = None

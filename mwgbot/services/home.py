@@ -1,5 +1,6 @@
-"""A member's Home tab, read in one unit of work: the next meeting, the open proposals closing
-soonest, what they proposed or joined, their standing objections, their month of time given.
+"""A member's Home tab, read in one unit of work: the escalations waiting for their decision
+(a decider's), the next meeting, the open proposals closing soonest, what they proposed or
+joined, their standing objections, their month of time given.
 
 Every list is read with a limit and counted in SQL, so a busy member (hundreds of joins,
 objections and entries) costs the same few queries as a new one.
@@ -13,7 +14,7 @@ from sqlalchemy import ColumnElement, CompoundSelect, case, func, select, union
 from sqlalchemy.orm import Session
 
 from mwgbot.db.models import ObjectionRow, ProposalRow, SignupRow
-from mwgbot.domain.proposals import State
+from mwgbot.domain.proposals import ProposalSnapshot, State
 from mwgbot.domain.time_log import Month
 from mwgbot.services import listings
 from mwgbot.services.meetings import meeting_series
@@ -33,12 +34,14 @@ __all__ = [
     "CLOSING_LISTED",
     "MINE_LISTED",
     "OBJECTIONS_LISTED",
+    "WAITING_LISTED",
     "HomeService",
 ]
 
 CLOSING_LISTED = 10
 MINE_LISTED = 15
 OBJECTIONS_LISTED = 10
+WAITING_LISTED = 10
 # Slack's limit on a static select's options.
 CHOICES_LISTED = 100
 # Proposals and initiatives still in play, listed before those settled.
@@ -60,6 +63,8 @@ class HomeService:
         mine, mine_total = self._mine(user_id)
         closing = self._closing()
         objections, objections_total = self._objections(user_id)
+        waiting, waiting_total = self._waiting(user_id)
+        closing_numbers = [p.number for p in closing.items]
         return HomeView(
             user_id=user_id,
             as_of=self.now,
@@ -69,12 +74,15 @@ class HomeService:
             month=MonthTotal(month, month_minutes(self.session, user_id, month)),
             calendar_url=self.policy.calendar_url,
             closing=closing.items,
-            joined_closing=self._joined(user_id, [p.number for p in closing.items]),
+            joined_closing=self._joined(user_id, closing_numbers),
+            objecting_closing=self._objecting(user_id, closing_numbers),
             open_total=closing.total,
             mine=mine,
             mine_total=mine_total,
             objections=objections,
             objections_total=objections_total,
+            waiting=waiting,
+            waiting_total=waiting_total,
         )
 
     def choices(self, user_id: str) -> list[InitiativeChoice]:
@@ -102,6 +110,38 @@ class HomeService:
             )
         )
         return frozenset(rows)
+
+    def _objecting(self, user_id: str, numbers: list[int]) -> frozenset[int]:
+        rows = self.session.scalars(
+            select(ObjectionRow.proposal_number).where(
+                ObjectionRow.user_id == user_id, ObjectionRow.proposal_number.in_(numbers)
+            )
+        )
+        return frozenset(rows)
+
+    def _waiting(self, user_id: str) -> tuple[tuple[ProposalSnapshot, ...], int]:
+        """The escalations this member may decide, the longest waiting first (the first
+        `WAITING_LISTED`), and how many there are."""
+        roles = self.policy.roles
+        if not roles.may_decide_some(user_id):
+            return (), 0  # a member who decides nothing costs no query
+        # Escalations are live work, a handful: all are read, the member's are kept.
+        rows = self.session.execute(
+            select(ProposalRow.number, ProposalRow.proposer_id)
+            .where(ProposalRow.state == State.ESCALATED.value)
+            .order_by(ProposalRow.closed_at, ProposalRow.number)
+        ).all()
+        theirs = [number for number, proposer in rows if user_id in roles.deciders(proposer)]
+        shown = theirs[:WAITING_LISTED]
+        found = {
+            row.number: row
+            for row in self.session.scalars(
+                select(ProposalRow).where(ProposalRow.number.in_(shown))
+            )
+        }
+        page = listings.Page(tuple(found[n] for n in shown if n in found), len(theirs))
+        listing = listings.listing_of(self.session, page)
+        return listing.items, listing.total
 
     def _involved(self, user_id: str) -> CompoundSelect[tuple[int]]:
         """The numbers the member proposed or joined, each read by its own index: an OR of the

@@ -183,3 +183,8 @@ class HomeView:
     mine_total: int = 0
     objections: tuple[ObjectionLine, ...] = ()
     objections_total: int = 0
+    objecting_closing: frozenset[int] = frozenset()  # which of `closing` the member objects to
+    # Escalations the member may decide (a moderator's, or an organizer's when no moderator
+    # can), the longest waiting first.
+    waiting: tuple[ProposalSnapshot, ...] = ()
+    waiting_total: int = 0

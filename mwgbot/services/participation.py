@@ -4,17 +4,24 @@
 Each is a handful of statements on the proposal's row and the one member's row, with the
 rules checked first and one ledger row written on a change; nothing reloads the proposal. A
 reaction runs this before Slack gets its acknowledgement, so it stays lean.
+
+One stance per member: the proposer neither joins nor objects, an objection withdraws the
+member's join, and an objector does not join (the sign-up is inserted only where no objection
+stands, in the same statement). When the last standing objection to an escalated proposal is
+withdrawn, the proposal is adopted here, in the same unit of work, exactly once: the
+proposal's row is locked, and the change is a conditional UPDATE of its state.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Integer, bindparam, cast, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
@@ -23,7 +30,9 @@ from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import no_such_proposal
 from mwgbot.domain.proposals import State
-from mwgbot.services import ledger
+from mwgbot.services import escalations, ledger, outbox
+from mwgbot.services.policy import Policy
+from mwgbot.services.ports import Renderer
 
 
 @dataclass(frozen=True)
@@ -33,10 +42,13 @@ class Card:
     number: int
     state: State
     closes_at: datetime
+    proposer_id: str
 
 
 # Built once and run with parameters: these run on every reaction, before the ack.
-_CARD = select(ProposalRow.number, ProposalRow.state, ProposalRow.closes_at).with_for_update()
+_CARD = select(
+    ProposalRow.number, ProposalRow.state, ProposalRow.closes_at, ProposalRow.proposer_id
+).with_for_update()
 _CARD_BY_NUMBER = _CARD.where(ProposalRow.number == bindparam("number"))
 _CARD_BY_MESSAGE = _CARD.where(
     ProposalRow.message_ts == bindparam("ts"), ProposalRow.channel_id == bindparam("channel")
@@ -61,6 +73,46 @@ _ACTIVE_NOW = (
     .where(ProposalRow.number == bindparam("card"))
     .values(last_activity_at=bindparam("now"))
 )
+_OBJECTING = select(ObjectionRow.id).where(
+    ObjectionRow.proposal_number == bindparam("number"), ObjectionRow.user_id == bindparam("user")
+)
+_STANDING = (
+    select(func.count())
+    .select_from(ObjectionRow)
+    .where(ObjectionRow.proposal_number == bindparam("number"))
+)
+# Consensus found after the close: adopted only if still escalated, so exactly once.
+_ADOPT_BY_CONSENSUS = (
+    update(ProposalRow)
+    .where(
+        ProposalRow.number == bindparam("card"),
+        ProposalRow.state == State.ESCALATED.value,
+    )
+    .values(
+        state=State.ADOPTED.value,
+        decided_at=bindparam("now"),
+        last_activity_at=bindparam("now"),  # an active initiative, quiet from now on
+        card_revision=ProposalRow.card_revision + 1,
+    )
+)
+
+
+@functools.cache
+def _join_unless_objecting(dialect: str) -> Any:
+    """INSERT a sign-up unless the member objects to the proposal (or already joined):
+    one statement, so joining costs what it did before the rule."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = select(
+        cast(bindparam("number"), Integer),
+        bindparam("user", type_=SignupRow.__table__.c.user_id.type),
+        bindparam("now", type_=SignupRow.__table__.c.joined_at.type),
+    ).where(~_OBJECTING.exists())  # a WHERE also settles SQLite's INSERT … SELECT … ON CONFLICT
+    return (
+        insert(SignupRow)
+        .from_select(["proposal_number", "user_id", "joined_at"], values)
+        .on_conflict_do_nothing()
+        .returning(SignupRow.id)
+    )
 
 
 # PostgreSQL: the event recorded and its card read (and locked) in one round trip; the CTE
@@ -77,6 +129,7 @@ _CLAIM_AND_CARD = (
         ProposalRow.number,
         ProposalRow.state,
         ProposalRow.closes_at,
+        ProposalRow.proposer_id,
         select(func.count()).select_from(_EVENT).scalar_subquery().label("first"),
     )
     .where(
@@ -105,7 +158,7 @@ def claim_event(
     found = connection.execute(_CLAIM_AND_CARD, params).first()
     if found is None:  # no such card; the event is recorded all the same
         return False, None
-    card = Card(found.number, State(found.state), found.closes_at)
+    card = Card(found.number, State(found.state), found.closes_at, found.proposer_id)
     return bool(found.first), card
 
 
@@ -115,7 +168,7 @@ def lock_card(session: Session, number: int) -> Card:
     found = session.connection().execute(_CARD_BY_NUMBER, {"number": number}).first()
     if found is None:
         raise no_such_proposal(number)
-    return Card(found.number, State(found.state), found.closes_at)
+    return _card(found)
 
 
 def card_at(session: Session, channel_id: str, message_ts: str) -> Card | None:
@@ -125,39 +178,63 @@ def card_at(session: Session, channel_id: str, message_ts: str) -> Card | None:
         .execute(_CARD_BY_MESSAGE, {"ts": message_ts, "channel": channel_id})
         .first()
     )
-    return None if found is None else Card(found.number, State(found.state), found.closes_at)
+    return None if found is None else _card(found)
+
+
+def _card(found: Any) -> Card:
+    return Card(found.number, State(found.state), found.closes_at, found.proposer_id)
 
 
 class Objected(enum.Enum):
     ADDED = "added"
+    ADDED_INSTEAD_OF_JOIN = "added, and the member's join withdrawn"
     REVISED = "revised"  # a new reason for a standing objection
     UNCHANGED = "unchanged"
+
+    @property
+    def added(self) -> bool:
+        return self in (Objected.ADDED, Objected.ADDED_INSTEAD_OF_JOIN)
+
+
+class Withdrawn(enum.Enum):
+    NOTHING = "nothing"  # the member had no objection
+    WITHDRAWN = "withdrawn"
+    ADOPTED = "withdrawn, the last one: the escalated proposal is adopted"
 
 
 class Participation:
     """One member's part in proposals, as of `now`, coming in by `via`."""
 
-    def __init__(self, session: Session, now: datetime, via: Via) -> None:
+    def __init__(
+        self, session: Session, policy: Policy, renderer: Renderer, now: datetime, via: Via
+    ) -> None:
         self.session = session
+        self.policy = policy
+        self.renderer = renderer
         self.now = now
         self.via = via
         # Reactions read back from Slack carry no time: one may predate the window's close.
         self._read_back = via is Via.RECONCILE
 
     def join(self, card: Card, user_id: str) -> bool:
-        rules.check_join(card.number, card.state)
-        joined = queries.insert_ignoring_duplicates(
-            self.session,
-            SignupRow,
-            {"proposal_number": card.number, "user_id": user_id, "joined_at": self.now},
+        rules.check_join(card.number, card.state, proposer=user_id == card.proposer_id)
+        connection = self.session.connection()
+        joined = (
+            connection.execute(
+                _join_unless_objecting(connection.dialect.name),
+                {"number": card.number, "user": user_id, "now": self.now},
+            ).first()
+            is not None
         )
         if joined:
             if card.state is State.ADOPTED:  # a new partner: the initiative is not quiet
-                self.session.connection().execute(
-                    _ACTIVE_NOW, {"card": card.number, "now": self.now}
-                )
+                connection.execute(_ACTIVE_NOW, {"card": card.number, "now": self.now})
             self._changed(card, ActivityKind.JOINED, user_id)
-        return joined
+            return True
+        # Not inserted: already joined, or objecting (rare; one more lookup says which).
+        objecting = connection.execute(_OBJECTING, {"number": card.number, "user": user_id})
+        rules.check_join(card.number, card.state, objecting=objecting.first() is not None)
+        return False
 
     def leave(self, card: Card, user_id: str) -> bool:
         result = self.session.connection().execute(_LEAVE, {"number": card.number, "user": user_id})
@@ -168,7 +245,12 @@ class Participation:
 
     def object(self, card: Card, user_id: str, reason: str | None) -> Objected:
         rules.check_object(
-            card.number, card.state, card.closes_at, self.now, read_back=self._read_back
+            card.number,
+            card.state,
+            card.closes_at,
+            self.now,
+            read_back=self._read_back,
+            proposer=user_id == card.proposer_id,
         )
         added = queries.insert_ignoring_duplicates(
             self.session,
@@ -180,12 +262,18 @@ class Participation:
                 "made_at": self.now,
             },
         )
+        connection = self.session.connection()
         if added:
-            self._changed(card, ActivityKind.OBJECTED, user_id, reason=reason)
-            return Objected.ADDED
+            # One stance per member: an objection withdraws their join.
+            left = bool(
+                connection.execute(_LEAVE, {"number": card.number, "user": user_id}).rowcount
+            )
+            details: dict[str, Any] = {"reason": reason, **({"left": True} if left else {})}
+            self._changed(card, ActivityKind.OBJECTED, user_id, **details)
+            return Objected.ADDED_INSTEAD_OF_JOIN if left else Objected.ADDED
         if not reason:
             return Objected.UNCHANGED
-        revised = self.session.connection().execute(
+        revised = connection.execute(
             _REVISE_OBJECTION, {"card": card.number, "user": user_id, "new_reason": reason}
         )
         if not revised.rowcount:
@@ -193,17 +281,53 @@ class Participation:
         self._changed(card, ActivityKind.OBJECTED, user_id, reason=reason, revised=True)
         return Objected.REVISED
 
-    def withdraw_objection(self, card: Card, user_id: str) -> bool:
+    def withdraw_objection(self, card: Card, user_id: str) -> Withdrawn:
         rules.check_withdraw_objection(
             card.number, card.state, card.closes_at, self.now, read_back=self._read_back
         )
-        result = self.session.connection().execute(
-            _WITHDRAW_OBJECTION, {"number": card.number, "user": user_id}
+        connection = self.session.connection()
+        result = connection.execute(_WITHDRAW_OBJECTION, {"number": card.number, "user": user_id})
+        if not result.rowcount:
+            return Withdrawn.NOTHING
+        self._changed(card, ActivityKind.OBJECTION_WITHDRAWN, user_id)
+        if card.state is State.ESCALATED and self._adopt_if_none_stands(card, user_id):
+            return Withdrawn.ADOPTED
+        return Withdrawn.WITHDRAWN
+
+    def _adopt_if_none_stands(self, card: Card, withdrawn_by: str) -> bool:
+        """Consensus found after the close: with no objection left standing, the escalated
+        proposal is adopted, announced once in its thread and the channel."""
+        connection = self.session.connection()
+        standing = int(connection.execute(_STANDING, {"number": card.number}).scalar() or 0)
+        if not rules.consensus_after_close(card.state, standing):
+            return False
+        adopted = connection.execute(_ADOPT_BY_CONSENSUS, {"card": card.number, "now": self.now})
+        if adopted.rowcount != 1:
+            return False  # settled meanwhile (the row lock makes this a safeguard only)
+        ledger.record(
+            self.session,
+            kind=ActivityKind.ADOPTED_BY_CONSENSUS,
+            at=self.now,
+            via=self.via,
+            proposal_number=card.number,
+            details={"outcome": State.ADOPTED.value, "last_objection_withdrawn_by": withdrawn_by},
         )
-        withdrawn = bool(result.rowcount)
-        if withdrawn:
-            self._changed(card, ActivityKind.OBJECTION_WITHDRAWN, user_id)
-        return withdrawn
+        escalations.notices_moot(self.session, card.number)
+        row = self.session.get(ProposalRow, card.number, populate_existing=True)
+        assert row is not None
+        outbox.enqueue(
+            self.session,
+            kind=outbox.KIND_THREAD,
+            now=self.now,
+            message=self.renderer.consensus_found(
+                queries.snapshot(self.session, row), withdrawn_by
+            ),
+            channel_id=self.policy.channel_id,
+            proposal_number=card.number,
+            broadcast=True,
+            dedupe_key=f"consensus:{card.number}",
+        )
+        return True
 
     def _changed(self, card: Card, kind: ActivityKind, user_id: str, **details: Any) -> None:
         """The card is stale (the delivery coalesces updates), and the ledger says why."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from mwgbot.config import Settings
+from mwgbot.domain.escalation import Roles
 from mwgbot.groups_file import (
     DEFAULT_KEY,
     DEFAULT_NAME,
@@ -45,6 +46,7 @@ class Policy:
     name: str = DEFAULT_NAME
     tags: tuple[str, ...] = DEFAULT_TAGS
     about: str | None = None
+    # Deciders are reminded of an escalation waiting for them after each such period.
     escalation_reminder: timedelta = timedelta(days=7)
 
     @classmethod
@@ -79,6 +81,11 @@ class Policy:
             about=group.about,
             escalation_reminder=group.escalation_reminder,
         )
+
+    @property
+    def roles(self) -> Roles:
+        """Moderators and organizers, for the rule of who decides an escalation."""
+        return Roles(self.moderators, self.organizers)
 
     def meaning_of(self, emoji: str) -> str | None:
         """'join', 'object' or None for a reaction name (skin tones ignored)."""

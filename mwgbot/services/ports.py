@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
+from mwgbot.domain.escalation import Deciders
 from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot
 from mwgbot.services.member_models import Welcome
 from mwgbot.services.read_models import Agenda, Digest, MeetingChange
@@ -121,9 +121,21 @@ class Renderer(Protocol):
 
     def card(self, proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rendered: ...
 
-    def outcome(self, proposal: ProposalSnapshot, moderators: Sequence[str]) -> Rendered: ...
+    def outcome(self, proposal: ProposalSnapshot, deciders: Deciders) -> Rendered:
+        """The outcome; `deciders`: who decides the proposal's escalation (or who did)."""
+        ...
 
-    def ask_reason(self, number: int) -> Rendered:
+    def consensus_found(self, proposal: ProposalSnapshot, withdrawn_by: str) -> Rendered:
+        """An escalated proposal adopted: its last objection was withdrawn after the close."""
+        ...
+
+    def escalation_notice(
+        self, proposal: ProposalSnapshot, deciders: Deciders, waited: timedelta
+    ) -> Rendered:
+        """A decider's direct message: what waits for them (and how long, in a reminder)."""
+        ...
+
+    def ask_reason(self, number: int, *, withdrew_join: bool = False) -> Rendered:
         """Ask a member who objected by reaction to say why."""
         ...
 
@@ -133,7 +145,9 @@ class Renderer(Protocol):
         """A refusal's plain words (as the rules write them) told to the member."""
         ...
 
-    def closing_soon(self, proposal: ProposalSnapshot, object_emoji: str) -> Rendered: ...
+    def closing_soon(
+        self, proposal: ProposalSnapshot, object_emoji: str, deciders: Deciders
+    ) -> Rendered: ...
 
     def meeting_reminder(self, agenda: Agenda) -> Rendered: ...
 

@@ -15,9 +15,11 @@ from mwgbot.db.models import MemberRow, ObjectionRow, ProposalRow, SignupRow
 from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import no_such_proposal
+from mwgbot.domain.escalation import DeciderRole
 from mwgbot.domain.proposals import ProposalSnapshot, Stage, State, Verdict
 from mwgbot.services import limits, listings, outbox
-from mwgbot.services.participation import Objected, Participation, lock_card
+from mwgbot.services.escalations import EscalationService, notices_moot
+from mwgbot.services.participation import Objected, Participation, Withdrawn, lock_card
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Listing
@@ -30,6 +32,10 @@ class Change:
 
     proposal: ProposalSnapshot
     changed: bool
+    # Objecting withdrew the member's join (one stance per member).
+    withdrew_join: bool = False
+    # Withdrawing the last standing objection adopted the escalated proposal.
+    adopted: bool = False
 
 
 class ProposalService(UseCase):
@@ -38,7 +44,7 @@ class ProposalService(UseCase):
     ) -> None:
         super().__init__(session, policy, now, via)
         self.renderer = renderer
-        self._participation = Participation(session, now, via)
+        self._participation = Participation(session, policy, renderer, now, via)
 
     # --- proposing -------------------------------------------------------------------------
 
@@ -108,36 +114,45 @@ class ProposalService(UseCase):
 
     def object(self, number: int, user_id: str, reason: str | None) -> Change:
         outcome = self._participation.object(lock_card(self.session, number), user_id, reason)
-        return Change(self.show(number), outcome is not Objected.UNCHANGED)
+        return Change(
+            self.show(number),
+            outcome is not Objected.UNCHANGED,
+            withdrew_join=outcome is Objected.ADDED_INSTEAD_OF_JOIN,
+        )
 
     def withdraw_objection(self, number: int, user_id: str) -> Change:
         card = lock_card(self.session, number)
-        changed = self._participation.withdraw_objection(card, user_id)
-        return Change(self.show(number), changed)
+        withdrawn = self._participation.withdraw_objection(card, user_id)
+        return Change(
+            self.show(number),
+            withdrawn is not Withdrawn.NOTHING,
+            adopted=withdrawn is Withdrawn.ADOPTED,
+        )
 
-    # --- proposer and moderators -----------------------------------------------------------
+    # --- proposer and deciders -------------------------------------------------------------
 
     def withdraw(self, number: int, actor_id: str) -> ProposalSnapshot:
         row = self._locked_proposal(number)
-        new_state = rules.withdraw(
-            number, State(row.state), row.proposer_id, actor_id, self.policy.moderators
-        )
+        was = State(row.state)
+        new_state = rules.withdraw(number, was, row.proposer_id, actor_id, self.policy.moderators)
         row.state = new_state.value
-        row.closed_at = self.now
+        row.closed_at = self.now  # when it was withdrawn (an escalation's close is in the ledger)
         row.withdrawn_by = actor_id
-        self._record(ActivityKind.WITHDRAWN, number, actor_id)
+        if was is State.ESCALATED:
+            self._record(ActivityKind.WITHDRAWN, number, actor_id, was=was.value)
+            notices_moot(self.session, number)
+        else:
+            self._record(ActivityKind.WITHDRAWN, number, actor_id)
         return self._announce(row, f"withdraw:{number}")
 
     def resolve(self, number: int, actor_id: str, verdict: Verdict, note: str) -> ProposalSnapshot:
+        """An eligible decider settles an escalated proposal (a moderator who did not propose
+        it; failing one, an organizer who did not)."""
         row = self._locked_proposal(number)
         new_state = rules.resolve(
-            number,
-            State(row.state),
-            row.proposer_id,
-            actor_id,
-            self.policy.moderators,
-            verdict,
+            number, State(row.state), row.proposer_id, actor_id, self.policy.roles, verdict
         )
+        deciders = self.policy.roles.deciders(row.proposer_id)
         row.state = new_state.value
         row.decided_by = actor_id
         row.verdict = verdict.value
@@ -145,7 +160,11 @@ class ProposalService(UseCase):
         row.decided_at = self.now
         if new_state is State.ADOPTED:
             row.last_activity_at = self.now  # an active initiative from now on
-        self._record(ActivityKind.DECIDED, number, actor_id, verdict=verdict.value, note=note)
+        role = "organizer" if deciders.role is DeciderRole.ORGANIZERS else "moderator"
+        self._record(
+            ActivityKind.DECIDED, number, actor_id, verdict=verdict.value, note=note, **{"as": role}
+        )
+        notices_moot(self.session, number)
         return self._announce(row, f"resolve:{number}")
 
     def set_organization(self, user_id: str, organization: str | None) -> None:
@@ -278,7 +297,12 @@ class ProposalService(UseCase):
             self._record(ActivityKind.CLOSED, number, None, outcome=outcome.value)
             row = self.session.get(ProposalRow, number, populate_existing=True)
             assert row is not None
-            closed.append(self._announce(row, f"close:{number}"))
+            proposal = self._announce(row, f"close:{number}")
+            if outcome is State.ESCALATED:  # each decider is told, personally
+                EscalationService(self.session, self.policy, self.renderer, self.now).notify(
+                    proposal
+                )
+            closed.append(proposal)
         return closed
 
     def announce_closing_soon(self) -> list[ProposalSnapshot]:
@@ -313,7 +337,11 @@ class ProposalService(UseCase):
                 self.session,
                 kind=outbox.KIND_THREAD,
                 now=self.now,
-                message=self.renderer.closing_soon(proposal, self.policy.object_emojis[0]),
+                message=self.renderer.closing_soon(
+                    proposal,
+                    self.policy.object_emojis[0],
+                    self.policy.roles.deciders(proposal.proposer_id),
+                ),
                 channel_id=self.policy.channel_id,
                 proposal_number=row.number,
                 dedupe_key=keys[row.number],
@@ -332,7 +360,9 @@ class ProposalService(UseCase):
             self.session,
             kind=outbox.KIND_THREAD,
             now=self.now,
-            message=self.renderer.outcome(proposal, sorted(self.policy.moderators)),
+            message=self.renderer.outcome(
+                proposal, self.policy.roles.deciders(proposal.proposer_id)
+            ),
             channel_id=self.policy.channel_id,
             proposal_number=row.number,
             broadcast=True,

@@ -23,7 +23,14 @@ from mwgbot.db.models import ReactionMarkRow
 from mwgbot.domain.activity import Via
 from mwgbot.domain.errors import DomainError, NotPossible
 from mwgbot.services import outbox
-from mwgbot.services.participation import Card, Objected, Participation, card_at, claim_event
+from mwgbot.services.participation import (
+    Card,
+    Objected,
+    Participation,
+    Withdrawn,
+    card_at,
+    claim_event,
+)
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Rendered, Renderer
 from mwgbot.services.use_case import UseCase
@@ -80,7 +87,7 @@ class ReactionService(UseCase):
     ) -> None:
         super().__init__(session, policy, now, via)
         self.renderer = renderer
-        self.participation = Participation(session, now, via)
+        self.participation = Participation(session, policy, renderer, now, via)
         # Whether a message was queued for Slack (a question or a refusal): only then is the
         # delivery woken at once; a stale card waits for its next coalesced update anyway.
         self.queued = False
@@ -181,10 +188,13 @@ class ReactionService(UseCase):
             else:
                 self.participation.leave(card, user_id)
         elif added:
-            if self.participation.object(card, user_id, None) is Objected.ADDED:
-                self._tell(channel_id, user_id, self.renderer.ask_reason(card.number))
-        else:
-            self.participation.withdraw_objection(card, user_id)
+            objected = self.participation.object(card, user_id, None)
+            if objected.added:
+                withdrew_join = objected is Objected.ADDED_INSTEAD_OF_JOIN
+                asked = self.renderer.ask_reason(card.number, withdrew_join=withdrew_join)
+                self._tell(channel_id, user_id, asked)
+        elif self.participation.withdraw_objection(card, user_id) is Withdrawn.ADOPTED:
+            self.queued = True  # the adoption is announced: deliver it now
 
     def _newer_mark(
         self, number: int, user_id: str, meaning: str, emoji: str, present: bool, at_us: int

@@ -80,15 +80,21 @@ def objection_list(
     reason_limit: int = MAX_REASON,
     missing: str = "_no reason given yet_",
 ) -> list[str]:
-    """One line per standing objection (who, from where, why), bounded to `limit`."""
+    """One line per standing objection (who, from where, and their reason, quoted as theirs),
+    bounded to `limit`."""
     lines = []
     for objection in proposal.objections[:limit]:
-        reason = escape(truncate(objection.reason, reason_limit)) if objection.reason else missing
+        reason = quoted(objection.reason, reason_limit) if objection.reason else missing
         lines.append(f"{bullet} {person(objection.user_id, objection.organization)}: {reason}")
     more = proposal.objection_total - limit
     if more > 0:
         lines.append(f"{bullet} and {more} more")
     return lines
+
+
+def quoted(text: str, limit: int) -> str:
+    """A member's words, escaped and in quotation marks: read as theirs, never the bot's."""
+    return f"“{escape(truncate(text, limit))}”"
 
 
 def stages_text(stages: Sequence[Stage]) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from mwgbot.domain.escalation import Deciders, Roles
 from mwgbot.domain.meetings import format_duration
 from mwgbot.domain.proposals import (
     MAX_DESCRIPTION,
@@ -20,7 +21,7 @@ from mwgbot.domain.proposals import (
 )
 from mwgbot.services.ports import Rendered
 from mwgbot.services.read_models import Listing
-from mwgbot.slack import ids, initiative_blocks
+from mwgbot.slack import escalation_blocks, ids, initiative_blocks
 from mwgbot.slack.block_kit import (
     MAX_LISTED,
     SECTION_LIMIT,
@@ -67,16 +68,26 @@ def state_line(proposal: ProposalSnapshot) -> str:
     if state is State.OPEN:
         return f"{STATE_EMOJI[state]} *Open* · closes {date_token(proposal.closes_at)}"
     if state is State.ADOPTED and proposal.decision is None:
+        if proposal.consensus_found_at is not None:
+            return (
+                f"{STATE_EMOJI[state]} *Adopted* by consensus after the close: the last "
+                f"objection was withdrawn · {date_token(proposal.consensus_found_at)}"
+            )
         closed = date_token(proposal.closed_at or proposal.closes_at)
         return f"{STATE_EMOJI[state]} *Adopted* by lazy consensus · {closed}"
     if proposal.decision is not None and state in (State.ADOPTED, State.DECLINED):
         verb = "Adopted" if proposal.decision.verdict is Verdict.ADOPT else "Declined"
         return (
-            f"{STATE_EMOJI[state]} *{verb}* by moderator {mention(proposal.decision.moderator_id)}"
+            f"{STATE_EMOJI[state]} *{verb}* after escalation, decided by "
+            f"{mention(proposal.decision.moderator_id)}"
             f" · {date_token(proposal.decision.decided_at)}"
         )
     if state is State.ESCALATED:
-        return f"{STATE_EMOJI[state]} *Escalated* to the moderators: objections stood at close"
+        since = f" · since {date_token(proposal.closed_at)}" if proposal.closed_at else ""
+        return (
+            f"{STATE_EMOJI[state]} *Escalated*: objections stood at close, so it waits for a "
+            f"decision{since}"
+        )
     if state in (State.DELIVERED, State.DROPPED):
         return initiative_blocks.finished_status(proposal)
     return f"{STATE_EMOJI[state]} *Withdrawn*"
@@ -121,7 +132,7 @@ def card(proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rend
     if proposal.seeking_partners:
         blocks.append(section(":handshake: *Seeking partners from another organization.*"))
     if proposal.decision is not None and proposal.decision.note:
-        blocks.append(section(f"*Moderator's note:* {escape(proposal.decision.note)}"))
+        blocks.append(section(f"*Decision note:* {escape(proposal.decision.note)}"))
     if proposal.collects_leads:
         blocks.append(context(LEADS_REMINDER))
     if proposal.cobranded:
@@ -132,6 +143,11 @@ def card(proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rend
             how += (
                 f" React :{object_emoji}: or press Object to object, with a reason. "
                 "Silence is assent: with no standing objection at close, it is adopted."
+            )
+        elif proposal.state is State.ESCALATED:
+            how += (
+                f" Objectors who are satisfied remove their :{object_emoji}: (or "
+                f"`/mwg unobject {proposal.number}`): once no objection stands, it is adopted."
             )
         blocks.append(context(how))
         buttons: list[Block] = [
@@ -159,42 +175,64 @@ def card(proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rend
     return Rendered(text=escape(text), blocks=blocks)
 
 
-def outcome(proposal: ProposalSnapshot, moderators: Sequence[str]) -> Rendered:
+def outcome(proposal: ProposalSnapshot, deciders: Deciders) -> Rendered:
+    """The outcome, in the card's thread and the channel; `deciders` are who may decide the
+    proposal's escalation (who did, for a decision)."""
     title = escape(truncate(proposal.title, MAX_TITLE))
     n = proposal.number
     state = proposal.state
     if state is State.ADOPTED and proposal.decision is None:
+        if proposal.consensus_found_at is not None:
+            return consensus_found(proposal, None)
         text = (
             f"{STATE_EMOJI[state]} #{n} *{title}* is *adopted* by lazy consensus: "
             "no objection stood when its window closed."
         )
-        if proposal.seeking_partners:
-            text += (
-                f"\n:handshake: #{n} is *seeking partners from another organization*: "
-                f"join it with `/mwg join {n}`."
-            )
+        text += _seeking(proposal)
     elif state is State.ESCALATED:
-        mods = " ".join(mention(m) for m in moderators) or "the moderators"
-        text = (
-            f"{STATE_EMOJI[state]} #{n} *{title}* is *escalated* to {mods}: "
-            f"objections stood when its window closed.\n{objection_lines(proposal)}\n"
-            f"A moderator decides with `/mwg resolve {n} adopt|decline &lt;note&gt;`; "
-            "it is on the next meeting's agenda."
-        )
+        text = escalation_blocks.escalated_text(proposal, deciders)
     elif proposal.decision is not None:
         verb = "adopted" if proposal.decision.verdict is Verdict.ADOPT else "declined"
+        by = escalation_blocks.decided_by(proposal.decision.moderator_id, deciders)
         text = (
-            f"{STATE_EMOJI[state]} #{n} *{title}* is *{verb}* by moderator "
-            f"{mention(proposal.decision.moderator_id)}: {escape(proposal.decision.note)}"
+            f"{STATE_EMOJI[state]} #{n} *{title}* is *{verb}* by {by}: "
+            f"{escape(proposal.decision.note)}"
         )
     else:
         text = f"{STATE_EMOJI[state]} #{n} *{title}* is *withdrawn*."
     return one_section(text)
 
 
-def ask_reason(n: int) -> Rendered:
+def _seeking(proposal: ProposalSnapshot) -> str:
+    if not proposal.seeking_partners:
+        return ""
+    n = proposal.number
+    return (
+        f"\n:handshake: #{n} is *seeking partners from another organization*: "
+        f"join it with `/mwg join {n}`."
+    )
+
+
+def consensus_found(proposal: ProposalSnapshot, withdrawn_by: str | None) -> Rendered:
+    """An escalated proposal adopted because its last standing objection was withdrawn."""
+    title = escape(truncate(proposal.title, MAX_TITLE))
+    by = f" by {mention(withdrawn_by)}" if withdrawn_by else ""
+    text = (
+        f"{STATE_EMOJI[State.ADOPTED]} #{proposal.number} *{title}* is *adopted* by consensus: "
+        f"its last standing objection was withdrawn{by} after the window closed, so there is "
+        "nothing left to decide. It is an active initiative now."
+    )
+    return one_section(text + _seeking(proposal))
+
+
+def ask_reason(n: int, *, withdrew_join: bool = False) -> Rendered:
+    left = (
+        " Objecting withdrew your join: a member either joins a proposal or objects to it."
+        if withdrew_join
+        else ""
+    )
     return note(
-        f"You object to #{n}. Please say why, so the group can address it: "
+        f"You object to #{n}.{left} Please say why, so the group can address it: "
         f"`/mwg object {n} &lt;reason&gt;`, or press Object on the card. "
         f"Remove your reaction to withdraw the objection."
     )
@@ -204,12 +242,29 @@ def note(text: str) -> Rendered:
     return Rendered(text=text, blocks=[section(text)])
 
 
-def closing_soon(proposal: ProposalSnapshot, object_emoji: str) -> Rendered:
+def closing_soon(proposal: ProposalSnapshot, object_emoji: str, deciders: Deciders) -> Rendered:
+    """A day before the close: what will really happen then."""
     n = proposal.number
+    closes = f":alarm_clock: #{n} closes {date_token(proposal.closes_at)}."
+    standing = proposal.objection_total
+    if not standing:
+        return note(
+            f"{closes} Object now (:{object_emoji}: or `/mwg object {n} &lt;reason&gt;`), "
+            "or it will be adopted by lazy consensus."
+        )
+    objections = f"{standing} objection stands" if standing == 1 else f"{standing} objections stand"
+    if deciders:
+        goes = f"it goes to {escalation_blocks.deciders_words(deciders)} to decide"
+    else:
+        goes = (
+            "it is escalated, and no moderator or organizer other than its proposer can decide "
+            "it (an operator sets `MWG_MODERATORS`)"
+        )
     return note(
-        f":alarm_clock: #{n} closes {date_token(proposal.closes_at)}. "
-        f"Object now (:{object_emoji}: or `/mwg object {n} &lt;reason&gt;`), "
-        "or it will be adopted by lazy consensus."
+        f"{closes} {objections}, so at the close {goes}, unless "
+        f"{'it is' if standing == 1 else 'they are'} withdrawn by then "
+        f"(`/mwg unobject {n}`, or remove the :{object_emoji}:); with none left, it is "
+        "adopted by lazy consensus."
     )
 
 
@@ -267,16 +322,19 @@ def proposal_list(
     outcomes: Sequence[ProposalSnapshot],
     active: Listing | None = None,
     now: datetime | None = None,
+    roles: Roles | None = None,
 ) -> str:
-    """The `/mwg list` answer: open and escalated proposals, active initiatives with the age
-    of their latest update (as of `now`), recent outcomes. Each part keeps whole lines within
-    its share of the section and counts what it leaves out, so none crowds out the next."""
+    """The `/mwg list` answer: open and escalated proposals (each escalation with how long it
+    has waited, and for whom among `roles`), active initiatives with the age of their latest
+    update (as of `now`), recent outcomes. Each part keeps whole lines within its share of the
+    section and counts what it leaves out, so none crowds out the next."""
     if not isinstance(open_ones, Listing):
         open_ones = Listing.of(open_ones)
+    roles = roles or Roles()
     open_lines = []
     for p in open_ones.items[:MAX_LISTED]:
         if p.state is State.ESCALATED:
-            status = "escalated, waiting for a moderator"
+            status = escalation_blocks.waiting_words(p, roles.deciders(p.proposer_id), now)
         else:
             status = f"closes {date_token(p.closes_at)}"
         open_lines.append(

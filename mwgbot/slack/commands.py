@@ -220,7 +220,10 @@ HELP_LINES = (
         "object to #n; it cannot pass by lazy consensus while you do",
     ),
     ("unobject &lt;n&gt;", "withdraw your objection to #n"),
-    ("withdraw &lt;n&gt;", "withdraw your own open proposal (moderators: any)"),
+    (
+        "withdraw &lt;n&gt;",
+        "withdraw your own open or escalated proposal (moderators: any open one)",
+    ),
     (
         "edit &lt;n&gt;",
         "fix your open proposal's title, description, stages or flags (moderators: any)",
@@ -229,7 +232,10 @@ HELP_LINES = (
         "extend &lt;n&gt; &lt;duration&gt;",
         "give your open proposal more time, e.g. `extend 4 3d` (moderators: any)",
     ),
-    ("resolve &lt;n&gt; adopt|decline &lt;note&gt;", "moderators: settle an escalated proposal"),
+    (
+        "resolve &lt;n&gt; adopt|decline &lt;note&gt;",
+        "moderators (organizers when no other moderator can): settle an escalated proposal",
+    ),
     (
         "update &lt;n&gt; &lt;text&gt;",
         "owners: post progress on #n (in its thread and on its card)",

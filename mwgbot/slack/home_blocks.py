@@ -1,8 +1,9 @@
 """Pure builders of a member's Home tab and of the "Log time" form it opens.
 
-The Home view stays valid Block Kit whatever the data: at most 10 open proposals (one section
-each, with its Join or Leave button), every other list fitted into one section between lines,
-with "and N more" (far below Slack's 100 blocks and 3,000 characters a section).
+The Home view stays valid Block Kit whatever the data: at most 10 escalations waiting for the
+viewer's decision (a section and a row of Adopt and Decline each), at most 10 open proposals
+(one section each, with its Join or Leave button), every other list fitted into one section
+between lines, with "and N more" (below Slack's 100 blocks and 3,000 characters a section).
 """
 
 from __future__ import annotations
@@ -15,20 +16,21 @@ from mwgbot.domain import time_log
 from mwgbot.domain.proposals import ProposalSnapshot, State
 from mwgbot.domain.time_log import format_minutes
 from mwgbot.services.member_models import HomeView, InitiativeChoice, InitiativeLine, ObjectionLine
-from mwgbot.slack import ids
+from mwgbot.slack import escalation_blocks, ids
 from mwgbot.slack.block_kit import (
     SECTION_LIMIT,
     Block,
     context,
     fit_lines,
     option,
+    quoted,
     section,
     title_ref,
 )
 from mwgbot.slack.blocks import STATE_EMOJI
 from mwgbot.slack.meeting_blocks import meeting_token
 from mwgbot.slack.member_blocks import band_words, log_example
-from mwgbot.slack.text import date_token, escape, truncate
+from mwgbot.slack.text import date_token, truncate
 
 __all__ = ["home_view", "log_time_modal"]
 
@@ -53,7 +55,7 @@ def _state_words(state: State, closes_at: datetime) -> str:
     if state is State.OPEN:
         return f"{emoji} open, closes {date_token(closes_at)}"
     if state is State.ESCALATED:
-        return f"{emoji} escalated to the moderators"
+        return f"{emoji} escalated, waiting for a decision"
     if state is State.ADOPTED:
         return f"{emoji} adopted, active"
     return f"{emoji} {state.value}".strip()
@@ -66,20 +68,37 @@ def _mine_line(line: InitiativeLine) -> str:
 
 
 def _objection_line(line: ObjectionLine) -> str:
-    reason = escape(truncate(line.reason, REASON_LIMIT)) if line.reason else "_no reason given yet_"
-    return (
-        f"• {title_ref(line.number, line.title)} · {_state_words(line.state, line.closes_at)}: "
-        f"{reason}"
-    )
+    """The member's own objection: their reason, quoted as theirs, after the proposal's state
+    (a state, never a verdict)."""
+    if line.reason:
+        reason = f"your reason: {quoted(line.reason, REASON_LIMIT)}"
+    else:
+        reason = f"_you gave no reason yet_: `/mwg object {line.number} &lt;reason&gt;`"
+    state = _state_words(line.state, line.closes_at)
+    return f"• {title_ref(line.number, line.title)} · {state} · {reason}"
 
 
-def _open_proposal(proposal: ProposalSnapshot, joined: bool) -> Block:
+def _open_proposal(proposal: ProposalSnapshot, view: HomeView) -> Block:
     facts = (
         f"closes {date_token(proposal.closes_at)} · {proposal.joined_total} joined, "
         f"{proposal.objection_total} objecting"
     )
+    joined = proposal.number in view.joined_closing
+    text = f"{title_ref(proposal.number, proposal.title)}\n{facts}"
+    block: Block = {
+        "type": "section",
+        "block_id": f"home-open-{proposal.number}",
+        "text": {"type": "mrkdwn", "text": text},
+    }
+    # One stance per member: no Join beside the viewer's own proposal or their objection.
+    if proposal.proposer_id == view.user_id:
+        block["text"]["text"] += " · *you proposed it*"
+        return block
+    if proposal.number in view.objecting_closing:
+        block["text"]["text"] += " · *you object*"
+        return block
     if joined:
-        facts += " · *you joined*"
+        block["text"]["text"] += " · *you joined*"
     button: Block = {
         "type": "button",
         "action_id": ids.ACTION_HOME_JOIN,
@@ -88,15 +107,8 @@ def _open_proposal(proposal: ProposalSnapshot, joined: bool) -> Block:
     }
     if not joined:
         button["style"] = "primary"
-    return {
-        "type": "section",
-        "block_id": f"home-open-{proposal.number}",
-        "text": {
-            "type": "mrkdwn",
-            "text": f"{title_ref(proposal.number, proposal.title)}\n{facts}",
-        },
-        "accessory": button,
-    }
+    block["accessory"] = button
+    return block
 
 
 def _meeting(view: HomeView) -> Block:
@@ -140,7 +152,11 @@ def home_view(view: HomeView, notice: str | None = None) -> dict[str, Any]:
             ],
         }
     )
-    blocks += [DIVIDER, _meeting(view), DIVIDER]
+    blocks.append(DIVIDER)
+    if view.waiting:
+        blocks += escalation_blocks.waiting_blocks(view.waiting, view.waiting_total, view.as_of)
+        blocks.append(DIVIDER)
+    blocks += [_meeting(view), DIVIDER]
     if view.closing:
         blocks.append(
             section(
@@ -148,7 +164,7 @@ def home_view(view: HomeView, notice: str | None = None) -> dict[str, Any]:
                 f"({len(view.closing)} of {view.open_total}): join before they close."
             )
         )
-        blocks += [_open_proposal(p, p.number in view.joined_closing) for p in view.closing]
+        blocks += [_open_proposal(p, view) for p in view.closing]
         more = view.open_total - len(view.closing)
         if more > 0:
             blocks.append(context(f"And {more} more: `/mwg list` shows them all."))

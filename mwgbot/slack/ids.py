@@ -34,3 +34,10 @@ BLOCK_DURATION = "duration"
 BLOCK_INITIATIVE = "initiative"
 BLOCK_WHAT = "what"
 BLOCK_DAY = "worked_on"
+
+# Conflict resolution from the Home tab: a decider's Adopt and Decline, and the form with
+# the note a decision needs (issue 16).
+ACTION_HOME_ADOPT = "mwg_home_adopt"
+ACTION_HOME_DECLINE = "mwg_home_decline"
+VIEW_RESOLVE = "mwg_resolve"
+BLOCK_NOTE = "note"

@@ -119,7 +119,9 @@ def _outcome_words(p: ProposalSnapshot) -> str:
     since = f", since {p.state.value}" if p.state in FINISHED_STATES else ""
     if p.decision is not None and p.state in (State.ADOPTED, State.DECLINED, *FINISHED_STATES):
         verb = "adopted" if p.decision.verdict is Verdict.ADOPT else "declined"
-        return f"*{verb}* by moderator {mention(p.decision.moderator_id)}{since}"
+        return f"*{verb}* after escalation, decided by {mention(p.decision.moderator_id)}{since}"
+    if p.consensus_found_at is not None:
+        return f"*adopted* by consensus after the close (the last objection withdrawn){since}"
     if p.state is State.ADOPTED or p.state in FINISHED_STATES:
         return f"*adopted* by lazy consensus{since}"
     return f"*{p.state.value}*"

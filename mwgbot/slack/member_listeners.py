@@ -8,7 +8,9 @@ background worker, in order, and the listener waits for it only briefly, so a sl
 holds the acknowledgement past its 3 seconds.
 
 Buttons pressed in the Home tab come without a channel, a message or a response URL, so they
-are answered in the Home tab itself: it is published again with a one-line notice on top.
+are answered in the Home tab itself: it is published again with a one-line notice on top. A
+decider's Adopt and Decline open a form for the note a decision needs; it is settled by the
+same service as `/mwg resolve`.
 """
 
 from __future__ import annotations
@@ -22,15 +24,17 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from mwgbot.domain import proposals as rules
 from mwgbot.domain import time_log
 from mwgbot.domain.activity import Via
 from mwgbot.domain.errors import DomainError, NotFound
+from mwgbot.domain.proposals import Verdict
 from mwgbot.services.bot import BotServices
-from mwgbot.slack import blocks, commands, home_blocks, ids, member_blocks
+from mwgbot.slack import blocks, commands, escalation_blocks, home_blocks, ids, member_blocks
 from mwgbot.slack.block_kit import title_ref
 from mwgbot.slack.proposal_form import field_error, input_state, input_value
 from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply, refusal_text
-from mwgbot.slack.text import clean_line
+from mwgbot.slack.text import clean_block, clean_line
 
 __all__ = ["MemberHandlers", "register"]
 
@@ -133,6 +137,70 @@ class MemberHandlers:
             notice = refusal_text(refusal)
         self.bot.wake()  # the card shows who joined
         self.publish_home(client, user_id, notice)
+
+    def press_decide(self, client: WebClient, body: dict[str, Any], verdict: Verdict) -> None:
+        """Adopt or Decline beside an escalation: the form for the note, if the member may
+        still decide it; else a notice saying why not."""
+        user_id = body["user"]["id"]
+        number = _number((body.get("actions") or [{}])[0].get("value"))
+        if number is None:
+            self.publish_home(client, user_id, "That button is out of date; here is your Home now.")
+            return
+        try:
+            with self.bot.db.unit_of_work() as session:
+                proposal = self.bot.proposals(session, via=Via.BUTTON).show(number)
+            # The rule alone, changing nothing: the form opens only for an eligible decider.
+            rules.resolve(
+                number,
+                proposal.state,
+                proposal.proposer_id,
+                user_id,
+                self.bot.policy.roles,
+                verdict,
+            )
+        except DomainError as refusal:
+            self.publish_home(client, user_id, str(refusal))
+            return
+        self._open(client, body, escalation_blocks.resolve_modal(proposal, verdict))
+
+    def submit_resolve(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """The decision form: a note is required; settled like `/mwg resolve` (ledger: modal)."""
+        user_id = body["user"]["id"]
+        about = escalation_blocks.read_resolve_metadata(
+            str(body["view"].get("private_metadata") or "")
+        )
+        if about is None:
+            ack(
+                response_action="errors",
+                errors={ids.BLOCK_NOTE: "This form is out of date; open your Home tab again."},
+            )
+            return
+        number, verdict = about
+        note = clean_block(input_value(body["view"]["state"]["values"], ids.BLOCK_NOTE) or "")
+        error = None
+        if not note:
+            error = "Please write a note for the group: it is posted with the decision."
+        elif len(note) > rules.MAX_NOTE:
+            error = f"At most {rules.MAX_NOTE} characters."
+        if error is not None:
+            ack(response_action="errors", errors={ids.BLOCK_NOTE: error})
+            return
+        try:
+            with self.bot.db.unit_of_work() as session:
+                proposal = self.bot.proposals(session, via=Via.MODAL).resolve(
+                    number, user_id, verdict, note
+                )
+        except DomainError as refusal:
+            ack(response_action="errors", errors={ids.BLOCK_NOTE: _field_error(refusal)})
+            return
+        ack()
+        self.bot.wake()
+        self.publish_home(
+            client,
+            user_id,
+            f"{title_ref(number, proposal.title)} is {proposal.state.value}; the decision is "
+            "posted in the channel.",
+        )
 
     def press_propose(self, client: WebClient, body: dict[str, Any]) -> None:
         policy = self.bot.policy
@@ -257,6 +325,20 @@ def register(app: App, bot: BotServices, router: CommandRouter) -> None:
     def on_home_join(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         handlers.press_join(client, body)
+
+    @app.action(ids.ACTION_HOME_ADOPT)
+    def on_home_adopt(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        handlers.press_decide(client, body, Verdict.ADOPT)
+
+    @app.action(ids.ACTION_HOME_DECLINE)
+    def on_home_decline(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        handlers.press_decide(client, body, Verdict.DECLINE)
+
+    @app.view(ids.VIEW_RESOLVE)
+    def on_resolve_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        handlers.submit_resolve(ack, body, client)
 
     @app.action(ids.ACTION_HOME_PROPOSE)
     def on_home_propose(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -124,7 +124,11 @@ class ProposalHandlers:
         with self.bot.db.unit_of_work() as session:
             service = self.bot.proposals(session, via=Via.COMMAND)
             open_ones, outcomes, active = service.overview(blocks.ACTIVE_LISTED)
-        return Reply(blocks.proposal_list(open_ones, outcomes, active, self.bot.clock.now()))
+        return Reply(
+            blocks.proposal_list(
+                open_ones, outcomes, active, self.bot.clock.now(), self.bot.policy.roles
+            )
+        )
 
     def join(self, command: commands.Join, invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
@@ -159,9 +163,14 @@ class ProposalHandlers:
             )
         if not change.changed:
             return Reply(f"Your objection to #{command.number} stands, with that reason.")
+        left = (
+            " It withdrew your join: a member either joins a proposal or objects to it."
+            if change.withdrew_join
+            else ""
+        )
         return Reply(
             f"Your objection to #{command.number} is recorded: it cannot pass by lazy consensus "
-            f"while it stands. `/mwg unobject {command.number}` withdraws it.",
+            f"while it stands.{left} `/mwg unobject {command.number}` withdraws it.",
             changed=True,
         )
 
@@ -172,7 +181,14 @@ class ProposalHandlers:
             )
         if not change.changed:
             return Reply(f"You had no objection to #{command.number}.")
-        return Reply(f"You withdrew your objection to #{command.number}.", changed=True)
+        text = f"You withdrew your objection to #{command.number}."
+        if change.adopted:
+            text += (
+                " It was the last one standing, so #"
+                f"{command.number} *{escape(change.proposal.title)}* is adopted by consensus: "
+                "the channel is told."
+            )
+        return Reply(text, changed=True)
 
     def withdraw(self, command: commands.Withdraw, invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
@@ -279,7 +295,13 @@ class ProposalHandlers:
             service = self.bot.proposals(session, via=Via.BUTTON)
             proposal = service.show(number)
             try:
-                rules.check_object(number, proposal.state, proposal.closes_at, self.bot.clock.now())
+                rules.check_object(
+                    number,
+                    proposal.state,
+                    proposal.closes_at,
+                    self.bot.clock.now(),
+                    proposer=user_id == proposal.proposer_id,
+                )
             except DomainError as refusal:
                 self._tell(session, body, refusal_text(refusal))
                 self.bot.wake()
@@ -302,9 +324,17 @@ class ProposalHandlers:
             return
         try:
             with self.bot.db.unit_of_work() as session:
-                self.bot.proposals(session, via=Via.MODAL).object(
+                change = self.bot.proposals(session, via=Via.MODAL).object(
                     number, body["user"]["id"], reason
                 )
+                if change.withdrew_join:  # the form closes: say so where they read answers
+                    tell(
+                        self.bot,
+                        session,
+                        body["user"]["id"],
+                        f"Your objection to #{number} is recorded. It withdrew your join: a "
+                        "member either joins a proposal or objects to it.",
+                    )
         except DomainError as refusal:
             ack(
                 response_action="errors",

@@ -91,7 +91,8 @@ def activity_sentence(activity: Activity) -> str:
             return f"{who} changed the reason of their objection" + (
                 f": {_quote(reason)}" if reason else ""
             )
-        return f"{who} objected" + (f": {_quote(reason)}" if reason else " (no reason given yet)")
+        line = f"{who} objected" + (f": {_quote(reason)}" if reason else " (no reason given yet)")
+        return line + (", which withdrew their join" if d.get("left") else "")
     if kind is ActivityKind.OBJECTION_WITHDRAWN:
         return f"{who} withdrew their objection"
     if kind is ActivityKind.CLOSED:
@@ -104,9 +105,18 @@ def activity_sentence(activity: Activity) -> str:
     if kind is ActivityKind.DECIDED:
         verdict = "*adopted*" if _detail(d, "verdict") == "adopt" else "*declined*"
         note = _detail(d, "note")
-        return f"Moderator {who} {verdict} it" + (f": {_quote(note)}" if note else "")
+        role = "Organizer" if _detail(d, "as") == "organizer" else "Moderator"
+        return f"{role} {who} {verdict} it" + (f": {_quote(note)}" if note else "")
+    if kind is ActivityKind.ADOPTED_BY_CONSENSUS:
+        last = _detail(d, "last_objection_withdrawn_by")
+        by = f" ({mention(last)} withdrew it)" if last else ""
+        return (
+            f"Consensus found after the close: the last standing objection was withdrawn{by}, "
+            "so it is *adopted*"
+        )
     if kind is ActivityKind.WITHDRAWN:
-        return f"{who} *withdrew* it"
+        waiting = ", while it waited for a decision" if _detail(d, "was") == "escalated" else ""
+        return f"{who} *withdrew* it{waiting}"
     if kind is ActivityKind.UPDATED:
         text = _detail(d, "text", "update")
         return f"{who} posted an update" + (f": {_quote(text)}" if text else "")

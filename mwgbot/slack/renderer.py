@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 
+from mwgbot.domain.escalation import Deciders
 from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot
 from mwgbot.services.member_models import Welcome
 from mwgbot.services.ports import Rendered
 from mwgbot.services.read_models import Agenda, Digest, MeetingChange
-from mwgbot.slack import blocks, initiative_blocks, meeting_blocks, member_blocks, slack_refusals
+from mwgbot.slack import (
+    blocks,
+    escalation_blocks,
+    initiative_blocks,
+    meeting_blocks,
+    member_blocks,
+    slack_refusals,
+)
 from mwgbot.slack.text import escape
 
 
@@ -17,11 +24,19 @@ class BlockKitRenderer:
     def card(self, proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rendered:
         return blocks.card(proposal, join_emoji, object_emoji)
 
-    def outcome(self, proposal: ProposalSnapshot, moderators: Sequence[str]) -> Rendered:
-        return blocks.outcome(proposal, moderators)
+    def outcome(self, proposal: ProposalSnapshot, deciders: Deciders) -> Rendered:
+        return blocks.outcome(proposal, deciders)
 
-    def ask_reason(self, number: int) -> Rendered:
-        return blocks.ask_reason(number)
+    def consensus_found(self, proposal: ProposalSnapshot, withdrawn_by: str) -> Rendered:
+        return blocks.consensus_found(proposal, withdrawn_by)
+
+    def escalation_notice(
+        self, proposal: ProposalSnapshot, deciders: Deciders, waited: timedelta
+    ) -> Rendered:
+        return escalation_blocks.escalation_notice(proposal, deciders, waited)
+
+    def ask_reason(self, number: int, *, withdrew_join: bool = False) -> Rendered:
+        return blocks.ask_reason(number, withdrew_join=withdrew_join)
 
     def note(self, text: str) -> Rendered:
         return blocks.note(text)
@@ -29,8 +44,10 @@ class BlockKitRenderer:
     def refusal(self, text: str) -> Rendered:
         return blocks.note(escape(text))
 
-    def closing_soon(self, proposal: ProposalSnapshot, object_emoji: str) -> Rendered:
-        return blocks.closing_soon(proposal, object_emoji)
+    def closing_soon(
+        self, proposal: ProposalSnapshot, object_emoji: str, deciders: Deciders
+    ) -> Rendered:
+        return blocks.closing_soon(proposal, object_emoji, deciders)
 
     def meeting_reminder(self, agenda: Agenda) -> Rendered:
         return meeting_blocks.reminder(agenda)

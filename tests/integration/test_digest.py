@@ -155,7 +155,7 @@ def test_the_digest_content(bot: RunningBot) -> None:
     assert "#4 *SEO sprint* · closes <!date^" in section("*Open: join or object before they close")
     escalated = section("*Escalated, waiting for the moderators (1)*")
     assert "#2 *How-to videos*: 1 objection" in escalated
-    assert "<@UCAROL>: The &lt;!here&gt; budget is not there" in escalated
+    assert "<@UCAROL>: “The &lt;!here&gt; budget is not there”" in escalated
     outcomes = section("*Outcomes (2)*")
     assert "#3 *Brand book* · *withdrawn*" in outcomes
     assert "#1 *Conference booth* · *adopted* by lazy consensus" in outcomes

@@ -67,7 +67,9 @@ def test_every_open_sees_the_current_state(bot: RunningBot) -> None:
     assert "#1 *Case-study series*" in text
     assert "0 joined, 1 objecting" in text
     assert "*Your standing objections* (1)" in text
-    assert ": the budget is not agreed yet" in text
+    # Her reason, quoted as hers: never where it reads as a verdict.
+    assert "· :hourglass_flowing_sand: open, closes <!date^" in text
+    assert " · your reason: “the budget is not agreed yet”" in text
     assert "*Your time in December 2026:* 2h" in text
 
 
@@ -88,8 +90,25 @@ def test_the_calendar_feed_is_offered_when_set(launcher: Launcher) -> None:
 
 
 def seed_busy_member(bot: RunningBot, user: str) -> None:
-    """Hundreds of proposals joined, proposed and objected to, and hundreds of entries."""
+    """Hundreds of proposals joined, proposed and objected to (a member joins or objects,
+    never both: the objections stand on 120 escalated proposals of bob's), and hundreds of
+    entries."""
     with bot.runtime.db.unit_of_work() as session:
+        for n in range(301, 421):
+            session.add(
+                ProposalRow(
+                    number=n,
+                    title=f"{HOSTILE} escalation {n}",
+                    proposer_id="UBOB",
+                    state=State.ESCALATED.value,
+                    created_at=START - timedelta(days=30),
+                    closes_at=START - timedelta(days=20, minutes=n),
+                    closed_at=START - timedelta(days=20, minutes=n),
+                    channel_id="CMARKETING",
+                    card_revision=0,
+                    card_synced_revision=0,
+                )
+            )
         for n in range(1, 301):
             state = State.OPEN if n <= 150 else State.ADOPTED if n <= 250 else State.WITHDRAWN
             session.add(
@@ -109,12 +128,11 @@ def seed_busy_member(bot: RunningBot, user: str) -> None:
         for n in range(1, 151):
             session.add(SignupRow(proposal_number=n, user_id=user, joined_at=START))
             session.add(SignupRow(proposal_number=n, user_id="UCAROL", joined_at=START))
-            if n <= 120:
-                session.add(
-                    ObjectionRow(
-                        proposal_number=n, user_id=user, reason=HOSTILE * 10, made_at=START
-                    )
-                )
+        session.flush()
+        for n in range(301, 421):
+            session.add(
+                ObjectionRow(proposal_number=n, user_id=user, reason=HOSTILE * 10, made_at=START)
+            )
         for n in range(151, 161):  # joined some of their own too: each still counts once
             session.add(SignupRow(proposal_number=n, user_id=user, joined_at=START))
         for n in range(500):

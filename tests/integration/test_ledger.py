@@ -100,7 +100,11 @@ def test_close_decide_and_withdraw_are_recorded(bot: RunningBot, ledger: Ledger)
     assert ledger.one() == Row("closed", "sweep", None, 1, {"outcome": "escalated"})
     bot.answer("resolve 1 adopt Budget found", user="UMODERATOR")
     assert ledger.one() == Row(
-        "decided", "command", "UMODERATOR", 1, {"verdict": "adopt", "note": "Budget found"}
+        "decided",
+        "command",
+        "UMODERATOR",
+        1,
+        {"verdict": "adopt", "note": "Budget found", "as": "moderator"},
     )
 
 

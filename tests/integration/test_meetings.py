@@ -93,7 +93,7 @@ def test_next_shows_the_agenda_as_it_stands(bot: RunningBot) -> None:
         "*Adopted or declined since the last meeting*", 1
     )
     assert "#1 *Escalate me*: 1 objection" in escalated
-    assert "<@UBOB>: Not before the conference" in escalated
+    assert "<@UBOB>: “Not before the conference”" in escalated
     outcomes, partners = rest.split("*Adopted, still seeking partners", 1)
     assert "#2 *Adopt me* · *adopted* by lazy consensus" in outcomes
     assert "#2 *Adopt me*" in partners

@@ -58,3 +58,30 @@ def test_no_closing_soon_for_a_window_of_24_hours_or_less(launcher: Launcher) ->
     advance(bot, timedelta(hours=25))
     assert closing_soon(bot, 1) == []
     assert len(closing_soon(bot, 2)) == 1
+
+
+def test_with_an_objection_standing_it_says_the_moderators_decide(bot: RunningBot) -> None:
+    bot.answer("propose Case-study series")  # 7 days
+    bot.answer("object 1 not now", user="UCAROL")
+    bot.card_ts(1)
+    advance(bot, timedelta(days=6))
+    [reply] = closing_soon(bot, 1)
+    assert "#1 closes <!date^" in reply
+    assert (
+        "1 objection stands, so at the close it goes to <@UMODERATOR> or <@UMODTWO> to decide, "
+        "unless it is withdrawn by then (`/mwg unobject 1`, or remove the :no_entry_sign:)"
+    ) in reply
+    assert "Object now" not in reply
+    assert "or it will be adopted by lazy consensus" not in reply
+
+
+def test_with_the_sole_moderator_proposing_it_names_the_organizers(launcher: Launcher) -> None:
+    bot = launcher.start(mwg_moderators="UDANA", mwg_organizers="UEDEN")
+    bot.answer("propose Case-study series", user="UDANA")
+    bot.answer("object 1 not now", user="UCAROL")
+    bot.answer("object 1 me neither", user="UBOB")
+    bot.card_ts(1)
+    advance(bot, timedelta(days=6))
+    [reply] = closing_soon(bot, 1)
+    assert "2 objections stand, so at the close it goes to the organizers (<@UEDEN>)" in reply
+    assert "unless they are withdrawn by then" in reply

@@ -130,8 +130,6 @@ def a_members_life(bot: RunningBot) -> None:
     bot.answer("org OpenCraft", user="UBOB")
     bot.answer("propose Webinar series --close 4d", user="UBOB")
     bot.answer("propose Case-study series --close 4d")
-    bot.answer("join 2", user="UBOB")
-    bot.answer("join 2", user="UBOBBY")  # an ID that starts like UBOB's is someone else
     bot.answer("object 2 Overlaps with <@UBOB|bob>'s webinar", user="UCAROL")
     bot.react(1, "UCAROL", event_id="EvPrivacy1", event_ts="1800000000.000100")
     bot.react(2, "UBOB", emoji="no_entry_sign", event_id="EvPrivacy2", event_ts="1800000001.0")
@@ -145,6 +143,9 @@ def a_members_life(bot: RunningBot) -> None:
         event_id="EvPrivacy3",
         event_ts="1800000002.0",
     )
+    # Convinced, bob joins (one stance at a time: never joined and objecting at once).
+    bot.answer("join 2", user="UBOB")
+    bot.answer("join 2", user="UBOBBY")  # an ID that starts like UBOB's is someone else
     bot.answer("meeting skip 2026-12-09", user="UORGANIZER")
     assert "#" in bot.answer("log 1h30m #2 Outline", user="UBOB")
     bot.answer("update 2 Outline drafted", user="UBOB")
@@ -260,7 +261,13 @@ def test_forget_me_asks_first_then_erases_and_pseudonymizes(bot: RunningBot) -> 
         theirs = session.scalars(
             select(ActivityRow).where(ActivityRow.actor_id == pseudonym).order_by(ActivityRow.id)
         ).all()
-        assert [a.kind for a in theirs][:3] == ["organization_set", "proposed", "joined"]
+        assert [a.kind for a in theirs][:5] == [
+            "organization_set",
+            "proposed",
+            "objected",
+            "objection_withdrawn",
+            "joined",
+        ]
         # The ledger rows that repeated erased data keep no details.
         assert all(a.details == {} for a in theirs if a.kind in ("organization_set", "time_logged"))
         forgotten = session.scalars(
@@ -299,8 +306,9 @@ def _only_ubobby(bot: RunningBot, where: str) -> bool:
 
 def test_two_forgotten_members_of_one_proposal_keep_distinct_pseudonyms(bot: RunningBot) -> None:
     bot.answer("propose Booth at the conference --close 4d")
-    for user in ("UBOB", "UCAROL"):
-        bot.answer("join 1", user=user)
+    bot.answer("propose Case-study series --close 4d")
+    for user in ("UBOB", "UCAROL"):  # they join #2 and object to #1
+        bot.answer("join 2", user=user)
     bot.answer("object 1 Too costly", user="UBOB")
     bot.answer("object 1 Wrong audience", user="UCAROL")
     for user in ("UBOB", "UCAROL"):

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from mwgbot.domain.escalation import DeciderRole, Deciders
 from mwgbot.domain.proposals import (
     Decision,
     Objection,
@@ -23,6 +24,7 @@ from mwgbot.slack.text import clean_block, clean_line, date_token, escape, menti
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 RENDERER = BlockKitRenderer()
+MODS = Deciders(("UMOD",), DeciderRole.MODERATORS)
 HOSTILE = "<!channel> <@U0ADMIN> <https://evil.example|docs> &amp; <!here> <#C123>"
 
 
@@ -86,7 +88,7 @@ def test_no_user_text_can_ping_or_link(field: str) -> None:
     )
     rendered = [
         RENDERER.card(snapshot, "raised_hand", "no_entry_sign"),
-        RENDERER.outcome(snapshot, ["UMOD"]),
+        RENDERER.outcome(snapshot, MODS),
     ]
     texts = [blocks.proposal_details(snapshot), blocks.proposal_list([snapshot], [snapshot])]
     for text in [all_text(r.blocks) + r.text for r in rendered] + texts:
@@ -168,7 +170,7 @@ def test_card_buttons_follow_the_state(state: State, buttons: list[str]) -> None
 def test_outcome_notices_name_the_number_and_the_outcome(
     snapshot: ProposalSnapshot, words: list[str]
 ) -> None:
-    notice = RENDERER.outcome(snapshot, ["UMOD"])
+    notice = RENDERER.outcome(snapshot, MODS)
     assert "#7" in notice.text
     for word in words:
         assert word in notice.text
@@ -176,7 +178,7 @@ def test_outcome_notices_name_the_number_and_the_outcome(
 
 def test_outcome_of_adopted_by_two_organizations_does_not_seek_partners() -> None:
     snapshot = proposal(state=State.ADOPTED, joiners=(Participant("UB", "OpenCraft"),))
-    assert "seeking partners" not in RENDERER.outcome(snapshot, []).text
+    assert "seeking partners" not in RENDERER.outcome(snapshot, Deciders()).text
 
 
 def test_long_lists_are_bounded() -> None:

@@ -402,7 +402,12 @@ def test_digest_sections_for_initiatives() -> None:
         (dropped(), "*adopted* by lazy consensus, since dropped"),
         (
             delivered(decision=Decision("UMOD", Verdict.ADOPT, "ok", NOW)),
-            "*adopted* by moderator <@UMOD>, since delivered",
+            "*adopted* after escalation, decided by <@UMOD>, since delivered",
+        ),
+        (
+            delivered(consensus_found_at=NOW),
+            "*adopted* by consensus after the close (the last objection withdrawn), since "
+            "delivered",
         ),
     ],
 )

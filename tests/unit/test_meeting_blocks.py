@@ -144,7 +144,7 @@ def test_the_agenda_in_order_with_objections() -> None:
     positions = [text.index(h) for h in headings]
     assert positions == sorted(positions)
     assert (
-        "#2 *Initiative 2*: 1 objection\n      ◦ <@UBOB> (Abstract): Not before the conference"
+        "#2 *Initiative 2*: 1 objection\n      ◦ <@UBOB> (Abstract): “Not before the conference”"
         in (text)
     )
     assert "#1 *Initiative 1* · closes <!date^" in text
@@ -157,7 +157,7 @@ def test_outcomes_name_the_moderator_and_the_verdict() -> None:
     text = mb.agenda_text(
         agenda(outcomes=Listing.of((proposal(4, state=State.DECLINED, decision=decision),)))
     )
-    assert "#4 *Initiative 4* · *declined* by moderator <@UMODERATOR>" in text
+    assert "#4 *Initiative 4* · *declined* after escalation, decided by <@UMODERATOR>" in text
 
 
 def test_an_objection_without_a_reason_says_so() -> None:

@@ -4,6 +4,7 @@ they say, that user text is inert, and that they stay valid Block Kit at their l
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -213,6 +214,8 @@ def test_the_busiest_home_stays_within_every_limit() -> None:
             objections_total=400,
             month=MonthTotal(DECEMBER, 100_000),
             calendar_url="https://mwg.example.org/feed.ics",
+            waiting=tuple(escalated(n) for n in range(20, 30)),
+            waiting_total=40,
         ),
         notice=member_blocks.logged_answer(TimeLogged(entry(9, HOSTILE), MonthTotal(DECEMBER, 1))),
     )
@@ -225,7 +228,63 @@ def test_the_busiest_home_stays_within_every_limit() -> None:
     assert "And 490 more" in text
     assert "(900)" in text
     assert "(400)" in text
+    assert "*Waiting for your decision* (40)" in text
+    assert "And 30 more: `/mwg list` shows every escalation." in text
+    decisions = [
+        element["action_id"]
+        for block in view["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert decisions.count(ids.ACTION_HOME_ADOPT) == decisions.count(ids.ACTION_HOME_DECLINE) == 10
     inert(view)
+
+
+def escalated(n: int) -> ProposalSnapshot:
+    return ProposalSnapshot(
+        number=n,
+        title=HOSTILE + " " + "e" * 150,
+        proposer_id="UBOB",
+        created_at=NOW - timedelta(days=20),
+        closes_at=NOW - timedelta(days=9),
+        closed_at=NOW - timedelta(days=9),
+        state=State.ESCALATED,
+        objections=tuple(Objection(f"U{k:05d}", HOSTILE * 20, HOSTILE) for k in range(50)),
+    )
+
+
+def test_one_stance_per_member_on_the_home_tab() -> None:
+    own = replace(proposal(1, False), proposer_id="UDANA")
+    objected = proposal(2, False)
+    view = home_blocks.home_view(
+        home(
+            closing=(own, objected, proposal(3, False)),
+            objecting_closing=frozenset({2}),
+            open_total=3,
+            objections=(
+                ObjectionLine(2, "Booth", State.OPEN, NOW + timedelta(days=3), "no"),
+                ObjectionLine(9, "Escalate me", State.ESCALATED, NOW - timedelta(days=9), "no"),
+                ObjectionLine(10, "Quiet", State.OPEN, NOW + timedelta(days=3), None),
+            ),
+            objections_total=3,
+        )
+    )
+    assert_valid_view(view)
+    sections = {b.get("block_id"): b for b in view["blocks"]}
+    # No Join beside the viewer's own proposal, nor beside one they object to.
+    assert "accessory" not in sections["home-open-1"]
+    assert sections["home-open-1"]["text"]["text"].endswith(" · *you proposed it*")
+    assert "accessory" not in sections["home-open-2"]
+    assert sections["home-open-2"]["text"]["text"].endswith(" · *you object*")
+    assert sections["home-open-3"]["accessory"]["text"]["text"] == "Join"
+    text = json.dumps(view, ensure_ascii=False)
+    # Her reason reads as hers, after the state: never as the moderators' verdict.
+    assert (
+        "• #9 *Escalate me* · :warning: escalated, waiting for a decision · your reason: “no”"
+    ) in text
+    assert "escalated to the moderators: no" not in text
+    assert "• #10 *Quiet* · :hourglass_flowing_sand: open, closes <!date^" in text
+    assert "· _you gave no reason yet_: `/mwg object 10 &lt;reason&gt;`" in text
 
 
 def test_a_skipped_meeting_on_the_home_tab() -> None:

@@ -34,6 +34,21 @@ EVERY_KIND: list[tuple[ActivityKind, dict[str, Any], str]] = [
     (ActivityKind.OBJECTION_WITHDRAWN, {}, "<@UALICE> withdrew their objection"),
     (ActivityKind.CLOSED, {"outcome": "adopted"}, "no standing objection: *adopted*"),
     (ActivityKind.DECIDED, {"verdict": "decline", "note": "Later"}, "*declined* it: “Later”"),
+    (
+        ActivityKind.DECIDED,
+        {"verdict": "adopt", "note": "Go", "as": "organizer"},
+        "Organizer <@UALICE> *adopted* it: “Go”",
+    ),
+    (
+        ActivityKind.ADOPTED_BY_CONSENSUS,
+        {"outcome": "adopted", "last_objection_withdrawn_by": "UCAROL"},
+        "the last standing objection was withdrawn (<@UCAROL> withdrew it), so it is *adopted*",
+    ),
+    (
+        ActivityKind.OBJECTED,
+        {"reason": "No", "left": True},
+        "<@UALICE> objected: “No”, which withdrew their join",
+    ),
     (ActivityKind.WITHDRAWN, {}, "<@UALICE> *withdrew* it"),
     (ActivityKind.UPDATED, {"text": "Half done"}, "<@UALICE> posted an update: “Half done”"),
     (
