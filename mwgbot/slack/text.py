@@ -70,7 +70,16 @@ def date_token(when: datetime, *, with_weekday: bool = False) -> str:
 
 
 def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """At most `limit` characters, "…" last when cut. A cut never splits an entity (`&amp;`)
+    or a `<…>` token of escaped mrkdwn: it backs off to before the piece it would split."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    for opener, closer in (("&", ";"), ("<", ">")):
+        start = cut.rfind(opener)
+        if start != -1 and closer not in cut[start:]:
+            cut = cut[:start]
+    return cut.rstrip() + "…"
 
 
 def permalink(team_url: str | None, channel_id: str, ts: str) -> str | None:

@@ -15,7 +15,7 @@ from mwgbot.domain.proposals import ProposalSnapshot, State
 from mwgbot.services.read_models import Digest, Listing, UpdateNote, Updates
 from mwgbot.slack import blocks, initiative_blocks, meeting_blocks
 from mwgbot.slack.block_kit import title_ref
-from mwgbot.slack.text import AS_TYPED, as_typed, escape
+from mwgbot.slack.text import AS_TYPED, as_typed, escape, truncate
 from tests.block_kit_checks import assert_valid_message
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -107,3 +107,18 @@ def test_lists_notices_and_digests_show_the_title_as_typed(title: str) -> None:
             visible = without_shortcodes(line)
             assert all(visible.count(marker) % 2 == 0 for marker in "*_~`"), (name, line)
             assert title in mrkdwn_to_text(line), (name, line)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("ab &amp;amp; cd", 7, "ab…"),
+        ("x <@U123> y", 6, "x…"),
+        ("&lt;b&gt; plain", 8, "&lt;b…"),
+        ("short", 10, "short"),
+        ("plain words here", 8, "plain w…"),
+    ],
+)
+def test_a_cut_never_splits_an_entity_or_a_token(text: str, limit: int, expected: str) -> None:
+    assert truncate(text, limit) == expected
+    assert len(truncate(text, limit)) <= limit
