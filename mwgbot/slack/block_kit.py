@@ -7,7 +7,7 @@ from typing import Any
 
 from mwgbot.domain.proposals import MAX_REASON, MAX_TITLE, ProposalSnapshot, Stage
 from mwgbot.services.ports import Rendered
-from mwgbot.slack.text import as_typed, escape, mention, truncate
+from mwgbot.slack.text import as_typed, escape, mention, truncate, truncate_mrkdwn
 
 Block = dict[str, Any]
 
@@ -19,12 +19,15 @@ TITLE_LIMIT = 80
 
 
 def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}}
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": truncate_mrkdwn(text, SECTION_LIMIT)},
+    }
 
 
 def one_section(text: str) -> Rendered:
     """A message of one section, its fallback text cut as the section's."""
-    return Rendered(text=truncate(text, SECTION_LIMIT), blocks=[section(text)])
+    return Rendered(text=truncate_mrkdwn(text, SECTION_LIMIT), blocks=[section(text)])
 
 
 def option(text: str, value: str) -> Block:
@@ -33,7 +36,10 @@ def option(text: str, value: str) -> Block:
 
 
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 2900)}]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": truncate_mrkdwn(text, 2900)}],
+    }
 
 
 def fit_lines(lines: list[str], budget: int) -> tuple[list[str], int]:

@@ -36,7 +36,7 @@ from mwgbot.slack.block_kit import (
     section,
     stages_text,
 )
-from mwgbot.slack.text import as_typed, date_token, escape, mention, truncate
+from mwgbot.slack.text import as_typed, date_token, escape, mention, truncate, truncate_mrkdwn
 
 LEADS_REMINDER = (
     ":lock: This initiative collects marketing leads. Leads are AXIM's property; "
@@ -314,7 +314,7 @@ def proposal_details(
     if updates or earlier_updates:
         budget = SECTION_LIMIT - len(text) - 1
         text += "\n" + initiative_blocks.updates_text(updates, earlier_updates, budget)
-    return truncate(text, SECTION_LIMIT)
+    return truncate_mrkdwn(text, SECTION_LIMIT)
 
 
 def proposal_list(
@@ -379,7 +379,7 @@ def proposal_list(
                 "*Recent outcomes*", outcome_lines, 0, SECTION_LIMIT - used
             )
         )
-    return truncate("\n".join(parts), SECTION_LIMIT)
+    return truncate_mrkdwn("\n".join(parts), SECTION_LIMIT)
 
 
 def _needs(lines: Sequence[str]) -> int:

@@ -21,7 +21,7 @@ from mwgbot.slack.block_kit import (
     title_ref,
 )
 from mwgbot.slack.initiative_blocks import age_words, span_words
-from mwgbot.slack.text import date_token, escape, mention, truncate
+from mwgbot.slack.text import date_token, escape, mention, truncate, truncate_mrkdwn
 
 __all__ = [
     "decided_by",
@@ -151,7 +151,7 @@ def escalation_notice(
         "left to decide.",
     ]
     text = "\n".join(lines)
-    return Rendered(text=truncate(text, 2900), blocks=[section(text)])
+    return Rendered(text=truncate_mrkdwn(text, 2900), blocks=[section(text)])
 
 
 # --- the Home tab and the decision form ---------------------------------------------------------
@@ -182,7 +182,7 @@ def _waiting_item(proposal: ProposalSnapshot, now: datetime) -> list[Block]:
 
 
 def _mrkdwn(text: str) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": truncate(text, 2900)}
+    return {"type": "mrkdwn", "text": truncate_mrkdwn(text, 2900)}
 
 
 def _button(action_id: str, label: str, number: int, style: str) -> Block:

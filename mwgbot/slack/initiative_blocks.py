@@ -13,7 +13,7 @@ from mwgbot.domain.initiatives import MAX_UPDATE
 from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot, State, outcome_time
 from mwgbot.services.ports import Rendered
 from mwgbot.slack.block_kit import MAX_LISTED, SECTION_LIMIT, fit_lines, one_section, title_ref
-from mwgbot.slack.text import as_typed, date_token, escape, mention, truncate
+from mwgbot.slack.text import as_typed, date_token, escape, mention, truncate, truncate_mrkdwn
 
 __all__ = [
     "CARD_UPDATE_LIMIT",
@@ -162,7 +162,7 @@ def updates_text(updates: Sequence[ProgressUpdate], earlier: int, budget: int) -
         lines += [f"• {update_line(u, SHOWN_UPDATE_LIMIT)}" for u in shown]
         text = "\n".join(lines)
         if len(text) <= budget or not shown:
-            return truncate(text, max(budget, 1))
+            return truncate_mrkdwn(text, max(budget, 1))
         shown.pop(0)
 
 

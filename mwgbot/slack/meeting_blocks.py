@@ -28,7 +28,7 @@ from mwgbot.slack.block_kit import (
     stages_text,
     title_ref,
 )
-from mwgbot.slack.text import date_token, escape, mention, truncate
+from mwgbot.slack.text import date_token, escape, mention, truncate, truncate_mrkdwn
 
 __all__ = [
     "agenda_parts",
@@ -231,7 +231,7 @@ def next_text(view: NextMeetings) -> str:
     lines.append("")
     lines.append("*Agenda as it stands*")
     lines.append(agenda_text(view.agenda))
-    return truncate("\n".join(lines), SECTION_LIMIT)
+    return truncate_mrkdwn("\n".join(lines), SECTION_LIMIT)
 
 
 def reminder(agenda: Agenda) -> Rendered:
@@ -243,7 +243,7 @@ def reminder(agenda: Agenda) -> Rendered:
     parts = agenda_parts(agenda)
     body = ["*Agenda*\n" + parts[0], *parts[1:]]
     return Rendered(
-        text=truncate("\n".join([head, "\n\n".join(body)]), SECTION_LIMIT),
+        text=truncate_mrkdwn("\n".join([head, "\n\n".join(body)]), SECTION_LIMIT),
         blocks=[section(head), *(section(part) for part in body)],
     )
 
@@ -342,7 +342,7 @@ def digest_sections(d: Digest) -> list[str]:
         )
     else:
         parts.append(":compass: Every adopter-journey stage has an open or adopted initiative.")
-    return [truncate(p, SECTION_LIMIT) for p in parts]
+    return [truncate_mrkdwn(p, SECTION_LIMIT) for p in parts]
 
 
 def digest_text(d: Digest) -> str:
@@ -353,6 +353,6 @@ def digest_text(d: Digest) -> str:
 def digest(d: Digest) -> Rendered:
     sections = digest_sections(d)
     return Rendered(
-        text=truncate("\n\n".join(sections), SECTION_LIMIT),
+        text=truncate_mrkdwn("\n\n".join(sections), SECTION_LIMIT),
         blocks=[section(s) for s in sections],
     )

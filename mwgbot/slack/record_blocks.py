@@ -13,7 +13,15 @@ from mwgbot.services.history import Timeline
 from mwgbot.services.ports import Rendered
 from mwgbot.slack import ids
 from mwgbot.slack.block_kit import SECTION_LIMIT, Block, context, section
-from mwgbot.slack.text import as_typed, clean_line, date_token, escape, mention, truncate
+from mwgbot.slack.text import (
+    as_typed,
+    clean_line,
+    date_token,
+    escape,
+    mention,
+    truncate,
+    truncate_mrkdwn,
+)
 
 # How much of one member-written text a history line quotes.
 QUOTED = 300
@@ -167,7 +175,7 @@ def _sections(lines: Sequence[str]) -> list[Block]:
     blocks: list[Block] = []
     current: list[str] = []
     size = 0
-    for line in (truncate(text, SECTION_LIMIT) for text in lines):
+    for line in (truncate_mrkdwn(text, SECTION_LIMIT) for text in lines):
         if current and size + 1 + len(line) > SECTION_LIMIT:
             blocks.append(section("\n".join(current)))
             current, size = [], 0

@@ -70,8 +70,13 @@ def date_token(when: datetime, *, with_weekday: bool = False) -> str:
 
 
 def truncate(text: str, limit: int) -> str:
-    """At most `limit` characters, "…" last when cut. A cut never splits an entity (`&amp;`)
-    or a `<…>` token of escaped mrkdwn: it backs off to before the piece it would split."""
+    """Plain or raw text cut to `limit` characters, "…" last when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def truncate_mrkdwn(text: str, limit: int) -> str:
+    """Composed mrkdwn (escaped text, tokens) cut like `truncate`, but never inside an entity
+    (`&amp;`) or a `<…>` token: a split one would show as a bare `&` or `<` in Slack."""
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]

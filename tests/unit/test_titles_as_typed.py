@@ -15,7 +15,7 @@ from mwgbot.domain.proposals import ProposalSnapshot, State
 from mwgbot.services.read_models import Digest, Listing, UpdateNote, Updates
 from mwgbot.slack import blocks, initiative_blocks, meeting_blocks
 from mwgbot.slack.block_kit import title_ref
-from mwgbot.slack.text import AS_TYPED, as_typed, escape, truncate
+from mwgbot.slack.text import AS_TYPED, as_typed, escape, truncate, truncate_mrkdwn
 from tests.block_kit_checks import assert_valid_message
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -120,5 +120,10 @@ def test_lists_notices_and_digests_show_the_title_as_typed(title: str) -> None:
     ],
 )
 def test_a_cut_never_splits_an_entity_or_a_token(text: str, limit: int, expected: str) -> None:
-    assert truncate(text, limit) == expected
-    assert len(truncate(text, limit)) <= limit
+    assert truncate_mrkdwn(text, limit) == expected
+    assert len(truncate_mrkdwn(text, limit)) <= limit
+
+
+def test_raw_text_is_cut_where_it_is_cut() -> None:
+    """Text not yet escaped has no entities: its `&` is a character like any other."""
+    assert truncate("Progress & plans: lorem", 14) == "Progress & pl…"
