@@ -28,6 +28,7 @@ from mwgbot.slack import ids
 
 ROOT = Path(__file__).resolve().parent.parent
 TOUR = ROOT / "examples" / "tour.mwg"
+MONTH = ROOT / "examples" / "month.mwg"
 BANNER_LINES = 4
 
 
@@ -222,6 +223,58 @@ def test_the_tour_runs_cleanly() -> None:
     assert order == sorted(order)
     # Weekly, from the first Monday after the start: 7, 14, 21 and 28 December, 4 January.
     assert out.count("Marketing Working Group digest") == 5
+
+
+def test_the_month_gets_the_right_answers() -> None:
+    """examples/month.mwg: what members really type in a month, and the answers issue 16 asked
+    for (each was once a dead end or a wrong answer)."""
+    out = clean(console("", args=("--script", str(MONTH))))
+    expected_in_order = (
+        # A typo'd option is refused with the nearest one, and no card titled with it is posted.
+        "`--closes` is not an option of `/mwg propose`: did you mean `--close`?",
+        # `--stage a, b` with a space is two stages, not part of the title.
+        "[#marketing] mwgbot: #1 Booth at the conference\n",
+        "Adopter journey: Awareness, Interest",
+        # The proposer neither joins nor objects to their own proposal.
+        "You proposed #2, so you do not join it: it is yours.",
+        "You proposed #2, so you do not object to it: it is yours.",
+        # Objecting withdraws a join.
+        "It withdrew your join: a member either joins a proposal or objects to it.",
+        # The closing-soon notice says what really happens when an objection stands.
+        "1 objection stands, so at the close it goes to @dana to decide, unless it is withdrawn",
+        "so at the close it goes to the organizers (@eden) to decide",
+        # The only moderator proposed #3: the organizers decide it, and are told by DM.
+        "#2 Newsletter swap with partners is escalated to @dana",
+        "[DM to @dana] mwgbot: :warning: #2 Newsletter swap with partners waits for your decision",
+        "#3 Rename the quarterly report is escalated to the organizers (@eden)",
+        "[DM to @eden] mwgbot: :warning: #3 Rename the quarterly report waits for your decision",
+        "You proposed #3, so you do not decide it: no other moderator can, so the organizers do.",
+        "escalated 1 hour ago, waiting for @dana",
+        # Consensus found after the close counts.
+        "#2 Newsletter swap with partners is adopted by consensus",
+        "#3 Rename the quarterly report is declined by organizer @eden",
+        # Far dates are range-checked; a day holds 24 hours.
+        "9999-12-31 is more than two years ahead",
+        "There is no meeting on 2027-12-29 (Wednesday).",
+        "You have already logged 24h for 2026-12-09 (entry 1): a day holds 24 hours.",
+        # The answer's own text is escaped: `<` and `>` survive.
+        "(spaces, <, >, |, quotes)",
+        "#2 Newsletter swap with partners is delivered by @bob",
+        # Progress is news in the digest.
+        ":memo: Updates since the last digest (1)",
+        "#2 Newsletter swap with partners · @bob: Three partners agreed; first swap in January",
+    )
+    position = 0
+    for expected in expected_in_order:
+        found = out.find(expected, position)
+        assert found >= 0, f"{expected!r} missing after position {position}"
+        position = found
+    assert "#1 Booth at the conference -" not in out
+    assert "Something went wrong" not in out
+    # The first-proposal line shows on open cards only.
+    final_card_2 = out.rsplit("(updated card #2)", 1)[1].split("\n\n", 1)[0]
+    assert ":tada: Delivered by @bob" in final_card_2
+    assert "first proposal" not in final_card_2.split("bob> ")[0]
 
 
 def test_a_missing_script_is_one_line() -> None:
