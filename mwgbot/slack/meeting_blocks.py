@@ -181,7 +181,7 @@ def agenda_parts(agenda: Agenda) -> list[str]:
     parts: list[str] = []
     if agenda.escalated:
         parts.append(
-            ":warning: *Escalated, waiting for the moderators*\n"
+            ":warning: *Escalated, waiting for a decision*\n"
             + "\n".join(_escalated(agenda.escalated))
         )
     if agenda.closing:
@@ -317,7 +317,7 @@ def digest_sections(d: Digest) -> list[str]:
         )
     if d.escalated:
         parts.append(
-            f":warning: *Escalated, waiting for the moderators ({d.escalated.total})*\n"
+            f":warning: *Escalated, waiting for a decision ({d.escalated.total})*\n"
             + "\n".join(_escalated(d.escalated))
         )
     if d.outcomes:

@@ -153,7 +153,7 @@ def test_the_digest_content(bot: RunningBot) -> None:
     assert "#4 *SEO sprint* by <@UCAROL> · closes <!date^" in new
     assert "#3 *Brand book* by <@UALICE> (Abstract) · withdrawn" in new
     assert "#4 *SEO sprint* · closes <!date^" in section("*Open: join or object before they close")
-    escalated = section("*Escalated, waiting for the moderators (1)*")
+    escalated = section("*Escalated, waiting for a decision (1)*")
     assert "#2 *How-to videos*: 1 objection" in escalated
     assert "<@UCAROL>: “The &lt;!here&gt; budget is not there”" in escalated
     outcomes = section("*Outcomes (2)*")

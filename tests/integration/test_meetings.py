@@ -89,7 +89,7 @@ def test_next_shows_the_agenda_as_it_stands(bot: RunningBot) -> None:
     answer = bot.answer("next")
     assert tokens(answer)[0][0] == DEC_9
     assert tokens(answer)[1][0] == DEC_23
-    escalated, rest = answer.split("*Escalated, waiting for the moderators*", 1)[1].split(
+    escalated, rest = answer.split("*Escalated, waiting for a decision*", 1)[1].split(
         "*Adopted or declined since the last meeting*", 1
     )
     assert "#1 *Escalate me*: 1 objection" in escalated

@@ -135,7 +135,7 @@ def test_the_agenda_in_order_with_objections() -> None:
         )
     )
     headings = [
-        "*Escalated, waiting for the moderators*",
+        "*Escalated, waiting for a decision*",
         "*Open, closing before the following meeting*",
         "*Adopted or declined since the last meeting*",
         "*Adopted, still seeking partners from another organization*",
@@ -335,7 +335,7 @@ def test_a_full_digest() -> None:
     assert "#1 *Initiative 1* by <@UALICE> (Abstract) · closes <!date^" in sections[1]
     assert "#9 *Initiative 9* by <@UALICE> · withdrawn" in sections[1]
     assert sections[2].startswith(":hourglass_flowing_sand: *Open")
-    assert sections[3].startswith(":warning: *Escalated, waiting for the moderators (1)*")
+    assert sections[3].startswith(":warning: *Escalated, waiting for a decision (1)*")
     assert "#9 *Initiative 9* · *withdrawn*" in sections[4]
     assert "one organization so far" in sections[5]
     assert sections[6].endswith("covers:* Intent, Action")
