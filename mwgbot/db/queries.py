@@ -130,6 +130,21 @@ def has_joined(session: Session, number: int, user_id: str) -> bool:
     return session.scalar(statement) is not None
 
 
+def objector_ids(session: Session, numbers: Iterable[int]) -> dict[int, list[str]]:
+    """Every member objecting to each proposal (all of them: who may decide depends on it)."""
+    wanted = list(numbers)
+    found: dict[int, list[str]] = {n: [] for n in wanted}
+    if not wanted:
+        return found
+    for number, user_id in session.execute(
+        select(ObjectionRow.proposal_number, ObjectionRow.user_id).where(
+            ObjectionRow.proposal_number.in_(wanted)
+        )
+    ):
+        found[number].append(user_id)
+    return found
+
+
 def lock_proposal(session: Session, number: int) -> ProposalRow | None:
     """Load a proposal for change, as committed now; on PostgreSQL locked until commit."""
     statement = (

@@ -2,9 +2,10 @@
 deciders are reminded of it.
 
 The charter has the moderators (AXIM representatives) decide "to avoid that initiatives are
-permanently blocked". A moderator does not rule on a proposal of their own; when no other
-moderator is eligible, the organizers decide (again, not their own). When no one is, the
-escalation says so, and an operator sets MWG_MODERATORS.
+permanently blocked". A moderator does not rule on a proposal of their own, nor on one they
+object to (they are a party to it); when no other moderator is eligible, the organizers decide
+(again, neither their own nor one they object to). When no one is, the escalation says so,
+and an operator sets MWG_MODERATORS.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ class Roles:
     moderators: frozenset[str] = frozenset()
     organizers: frozenset[str] = frozenset()
 
-    def deciders(self, proposer_id: str) -> Deciders:
-        return deciders(proposer_id, self.moderators, self.organizers)
+    def deciders(self, proposer_id: str, objector_ids: Collection[str] = ()) -> Deciders:
+        return deciders(proposer_id, self.moderators, self.organizers, objector_ids)
 
     def may_decide_some(self, user_id: str) -> bool:
         """Whether the member may decide any escalation at all (cheap: no proposal read)."""
@@ -53,13 +54,18 @@ class Roles:
 
 
 def deciders(
-    proposer_id: str, moderators: Collection[str], organizers: Collection[str]
+    proposer_id: str,
+    moderators: Collection[str],
+    organizers: Collection[str],
+    objector_ids: Collection[str] = (),
 ) -> Deciders:
-    """The moderators who did not propose it; failing them, the organizers who did not."""
-    eligible = sorted(set(moderators) - {proposer_id})
+    """The moderators who neither proposed it nor object to it; failing them, the organizers
+    who neither proposed it nor object to it."""
+    parties = {proposer_id, *objector_ids}
+    eligible = sorted(set(moderators) - parties)
     if eligible:
         return Deciders(tuple(eligible), DeciderRole.MODERATORS)
-    eligible = sorted(set(organizers) - {proposer_id})
+    eligible = sorted(set(organizers) - parties)
     if eligible:
         return Deciders(tuple(eligible), DeciderRole.ORGANIZERS)
     return Deciders()

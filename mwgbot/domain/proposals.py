@@ -320,23 +320,28 @@ def resolve(
     actor_id: str,
     roles: Roles,
     verdict: Verdict,
+    objector_ids: Collection[str] = (),
 ) -> State:
-    """Conflict resolution: an eligible decider (`escalation.deciders`) settles an escalated
-    proposal."""
-    eligible = roles.deciders(proposer_id)
+    """Conflict resolution: an eligible decider (`escalation.deciders`: neither its proposer
+    nor one of its objectors) settles an escalated proposal."""
+    eligible = roles.deciders(proposer_id, objector_ids)
     if actor_id not in eligible:
-        raise NotAllowed(_not_a_decider(number, proposer_id, actor_id, eligible))
+        raise NotAllowed(
+            _not_a_decider(number, proposer_id, actor_id, eligible, actor_id in objector_ids)
+        )
     if state is not State.ESCALATED:
         raise NotPossible(f"#{number} is {state.value}; only an escalated proposal is resolved.")
     return State.ADOPTED if verdict is Verdict.ADOPT else State.DECLINED
 
 
-def _not_a_decider(number: int, proposer_id: str, actor_id: str, eligible: Deciders) -> str:
+def _not_a_decider(
+    number: int, proposer_id: str, actor_id: str, eligible: Deciders, objects: bool
+) -> str:
     if not eligible:
         who = (
             "there is no moderator or organizer other than you"
             if actor_id == proposer_id
-            else "there is no moderator or organizer other than its proposer"
+            else "there is no moderator or organizer who neither proposed it nor objects to it"
         )
         return (
             f"No one can resolve #{number}: {who}. An operator adds the moderators (AXIM "
@@ -350,10 +355,20 @@ def _not_a_decider(number: int, proposer_id: str, actor_id: str, eligible: Decid
     )
     if actor_id == proposer_id:
         return f"You proposed #{number}, so you do not decide it: {deciders}. Nothing changed."
+    if objects:
+        deciders = (
+            "another moderator does"
+            if eligible.role is DeciderRole.MODERATORS
+            else "no other moderator can, so the organizers do"
+        )
+        return (
+            f"You object to #{number}, so you do not decide it: {deciders}. To let it pass, "
+            f"withdraw your objection (`/mwg unobject {number}`). Nothing changed."
+        )
     if eligible.role is DeciderRole.ORGANIZERS:
         return (
-            f"Only the organizers resolve #{number} (no moderator other than its proposer can); "
-            "nothing changed."
+            f"Only the organizers resolve #{number} (no moderator who neither proposed it nor "
+            "objects to it can); nothing changed."
         )
     return f"Only a moderator (an AXIM representative) can resolve #{number}; nothing changed."
 

@@ -42,7 +42,8 @@ class EscalationService:
         if proposal.state is not State.ESCALATED or proposal.closed_at is None:
             return []
         period = rules.waiting_period(proposal.closed_at, self.policy.escalation_reminder, self.now)
-        deciders = self.policy.roles.deciders(proposal.proposer_id)
+        objectors = queries.objector_ids(self.session, [proposal.number])[proposal.number]
+        deciders = self.policy.roles.deciders(proposal.proposer_id, objectors)
         waited = self.policy.escalation_reminder * period
         told = []
         for decider in deciders.user_ids:
@@ -68,11 +69,12 @@ class EscalationService:
             )
         ).all()
         due: dict[str, int] = {}
+        objectors = queries.objector_ids(self.session, [number for number, _, _ in waiting])
         for number, proposer_id, closed_at in waiting:
             if closed_at is None:
                 continue
             period = rules.waiting_period(closed_at, every, self.now)
-            for decider in self.policy.roles.deciders(proposer_id).user_ids:
+            for decider in self.policy.roles.deciders(proposer_id, objectors[number]).user_ids:
                 due[rules.notice_key(number, decider, period)] = number
         for key in outbox.queued_keys(self.session, list(due)):
             del due[key]

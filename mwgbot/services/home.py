@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, CompoundSelect, case, func, select, union
 from sqlalchemy.orm import Session
 
+from mwgbot.db import queries
 from mwgbot.db.models import ObjectionRow, ProposalRow, SignupRow
 from mwgbot.domain.proposals import ProposalSnapshot, State
 from mwgbot.domain.time_log import Month
@@ -131,7 +132,12 @@ class HomeService:
             .where(ProposalRow.state == State.ESCALATED.value)
             .order_by(ProposalRow.closed_at, ProposalRow.number)
         ).all()
-        theirs = [number for number, proposer in rows if user_id in roles.deciders(proposer)]
+        objectors = queries.objector_ids(self.session, [number for number, _ in rows])
+        theirs = [
+            number
+            for number, proposer in rows
+            if user_id in roles.deciders(proposer, objectors[number])
+        ]
         shown = theirs[:WAITING_LISTED]
         found = {
             row.number: row

@@ -15,7 +15,7 @@ from mwgbot.db.models import MemberRow, ObjectionRow, ProposalRow, SignupRow
 from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import no_such_proposal
-from mwgbot.domain.escalation import DeciderRole
+from mwgbot.domain.escalation import DeciderRole, Deciders
 from mwgbot.domain.proposals import ProposalSnapshot, Stage, State, Verdict
 from mwgbot.services import limits, listings, outbox
 from mwgbot.services.escalations import EscalationService, notices_moot
@@ -149,10 +149,17 @@ class ProposalService(UseCase):
         """An eligible decider settles an escalated proposal (a moderator who did not propose
         it; failing one, an organizer who did not)."""
         row = self._locked_proposal(number)
+        objectors = [objection.user_id for objection in row.objections]
         new_state = rules.resolve(
-            number, State(row.state), row.proposer_id, actor_id, self.policy.roles, verdict
+            number,
+            State(row.state),
+            row.proposer_id,
+            actor_id,
+            self.policy.roles,
+            verdict,
+            objectors,
         )
-        deciders = self.policy.roles.deciders(row.proposer_id)
+        deciders = self.policy.roles.deciders(row.proposer_id, objectors)
         row.state = new_state.value
         row.decided_by = actor_id
         row.verdict = verdict.value
@@ -340,7 +347,7 @@ class ProposalService(UseCase):
                 message=self.renderer.closing_soon(
                     proposal,
                     self.policy.object_emojis[0],
-                    self.policy.roles.deciders(proposal.proposer_id),
+                    self._deciders(proposal),
                 ),
                 channel_id=self.policy.channel_id,
                 proposal_number=row.number,
@@ -351,6 +358,10 @@ class ProposalService(UseCase):
 
     # --- helpers ---------------------------------------------------------------------------
 
+    def _deciders(self, proposal: ProposalSnapshot) -> Deciders:
+        objectors = queries.objector_ids(self.session, [proposal.number])[proposal.number]
+        return self.policy.roles.deciders(proposal.proposer_id, objectors)
+
     def _announce(self, row: ProposalRow, dedupe_key: str) -> ProposalSnapshot:
         """Mark the card stale and queue the outcome as a thread reply sent to the channel."""
         row.card_revision += 1
@@ -360,9 +371,7 @@ class ProposalService(UseCase):
             self.session,
             kind=outbox.KIND_THREAD,
             now=self.now,
-            message=self.renderer.outcome(
-                proposal, self.policy.roles.deciders(proposal.proposer_id)
-            ),
+            message=self.renderer.outcome(proposal, self._deciders(proposal)),
             channel_id=self.policy.channel_id,
             proposal_number=row.number,
             broadcast=True,

@@ -257,8 +257,8 @@ def closing_soon(proposal: ProposalSnapshot, object_emoji: str, deciders: Decide
         goes = f"it goes to {escalation_blocks.deciders_words(deciders)} to decide"
     else:
         goes = (
-            "it is escalated, and no moderator or organizer other than its proposer can decide "
-            "it (an operator sets `MWG_MODERATORS`)"
+            "it is escalated, and no moderator or organizer who neither proposed it nor objects "
+            "to it can decide it (an operator sets `MWG_MODERATORS`)"
         )
     return note(
         f"{closes} {objections}, so at the close {goes}, unless "
@@ -334,7 +334,9 @@ def proposal_list(
     open_lines = []
     for p in open_ones.items[:MAX_LISTED]:
         if p.state is State.ESCALATED:
-            status = escalation_blocks.waiting_words(p, roles.deciders(p.proposer_id), now)
+            objectors = [o.user_id for o in p.objections]
+            deciders = roles.deciders(p.proposer_id, objectors)
+            status = escalation_blocks.waiting_words(p, deciders, now)
         else:
             status = f"closes {date_token(p.closes_at)}"
         open_lines.append(

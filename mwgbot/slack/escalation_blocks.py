@@ -66,7 +66,8 @@ def decided_by(decider_id: str, deciders: Deciders) -> str:
 def no_decider_help(number: int) -> str:
     """What to do when no one can decide an escalation."""
     return (
-        "No one can decide it: there is no moderator or organizer other than its proposer. "
+        "No one can decide it: there is no moderator or organizer who neither proposed it nor "
+        "objects to it. "
         "An operator sets `MWG_MODERATORS` (the AXIM representatives) and restarts the bot. "
         f"Meanwhile it is adopted once every objection is withdrawn (`/mwg unobject {number}`), "
         f"and its proposer may withdraw it (`/mwg withdraw {number}`)."
@@ -93,7 +94,7 @@ def escalated_text(proposal: ProposalSnapshot, deciders: Deciders) -> str:
     one = len(deciders.user_ids) == 1
     who = deciders_words(deciders)
     why = (
-        ", and no moderator other than its proposer can decide it"
+        ", and no moderator who neither proposed it nor objects to it can decide it"
         if deciders.role is DeciderRole.ORGANIZERS
         else ""
     )
@@ -139,9 +140,10 @@ def escalation_notice(
             f"window closed, so it was escalated {since}."
         )
     why = (
-        "You are asked as an organizer: no moderator other than its proposer can decide it."
+        "You are asked as an organizer: no moderator who neither proposed it nor objects to it "
+        "can decide it."
         if deciders.role is DeciderRole.ORGANIZERS
-        else "You are asked as a moderator who did not propose it."
+        else "You are asked as a moderator who neither proposed it nor objects to it."
     )
     lines = [
         opening,

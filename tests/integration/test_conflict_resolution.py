@@ -59,7 +59,7 @@ def test_the_sole_moderator_proposes_and_the_organizer_decides(launcher: Launche
     escalate(bot, "UDANA", "UCAROL")
     [escalated] = outcomes(bot)
     assert "#1 *Escalate me* is *escalated* to the organizers (<@UEDEN>)" in escalated
-    assert "no moderator other than its proposer can decide it" in escalated
+    assert "no moderator who neither proposed it nor objects to it can decide it" in escalated
     assert "<@UEDEN> decides with `/mwg resolve 1 adopt|decline &lt;note&gt;`" in escalated
     # The proposer does not decide their own proposal, and is told who does.
     refused = bot.answer("resolve 1 adopt ok", user="UDANA")
@@ -79,14 +79,48 @@ def test_the_sole_moderator_proposes_and_the_organizer_decides(launcher: Launche
     assert "Organizer <@UEDEN> *adopted* it: “ok”" in history(bot)
 
 
+def test_a_moderator_who_objects_does_not_decide_their_own_objection(launcher: Launcher) -> None:
+    """A new member's finding: the objecting moderator was asked to decide, and could."""
+    bot = launcher.start(mwg_moderators="UDANA,UMOD2", mwg_organizers="UEDEN")
+    escalate(bot, "UBOB", "UDANA")
+    [escalated] = outcomes(bot)
+    assert "is *escalated* to <@UMOD2>" in escalated
+    # Only the moderator who is no party to it is told.
+    assert [key for key, _ in notices(bot)] == ["escalation:1:UMOD2:0"]
+    refused = bot.answer("resolve 1 decline off-brand, as I said", user="UDANA")
+    assert refused == (
+        "You object to #1, so you do not decide it: another moderator does. To let it pass, "
+        "withdraw your objection (`/mwg unobject 1`). Nothing changed."
+    )
+    assert "*Escalated*" in bot.card_text(1)
+    assert bot.answer("resolve 1 decline not now", user="UMOD2") == (
+        "#1 is declined; the decision is posted."
+    )
+
+
+def test_the_only_moderator_objects_and_the_organizer_decides(launcher: Launcher) -> None:
+    bot = launcher.start(mwg_moderators="UDANA", mwg_organizers="UEDEN")
+    escalate(bot, "UBOB", "UDANA")
+    [escalated] = outcomes(bot)
+    assert "is *escalated* to the organizers (<@UEDEN>)" in escalated
+    assert "no moderator who neither proposed it nor objects to it can decide it" in escalated
+    assert "no other moderator can, so the organizers do" in bot.answer(
+        "resolve 1 adopt ok", user="UDANA"
+    )
+    assert (
+        bot.answer("resolve 1 adopt ok", user="UEDEN") == "#1 is adopted; the decision is posted."
+    )
+
+
 def test_with_no_one_eligible_the_notice_says_so_and_the_proposer_may_withdraw(
     launcher: Launcher,
 ) -> None:
     bot = launcher.start(mwg_moderators="UDANA", mwg_organizers="")
     escalate(bot, "UDANA", "UCAROL")
     [escalated] = outcomes(bot)
-    assert "No one can decide it: there is no moderator or organizer other than its proposer." in (
-        escalated
+    assert (
+        "No one can decide it: there is no moderator or organizer who neither proposed it nor "
+        "objects to it." in escalated
     )
     assert "`MWG_MODERATORS`" in escalated
     assert notices(bot) == []  # no one to tell
@@ -302,7 +336,7 @@ def test_a_decider_named_later_is_told_at_the_next_sweep(launcher: Launcher) -> 
     again.settle()
     [told] = dm_texts(again, "UERIN")
     assert "waits for your decision" in told
-    assert "You are asked as a moderator who did not propose it." in told
+    assert "You are asked as a moderator who neither proposed it nor objects to it." in told
 
 
 def test_the_list_shows_how_long_each_escalation_has_waited(bot: RunningBot) -> None:

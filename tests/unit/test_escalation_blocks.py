@@ -86,15 +86,16 @@ def test_with_several_moderators_one_of_them_decides() -> None:
 def test_the_organizers_decide_when_no_other_moderator_can() -> None:
     text = RENDERER.outcome(escalated(proposer_id="UDANA"), EDEN).text
     assert "is *escalated* to the organizers (<@UEDEN>): objections stood when its window " in text
-    assert "and no moderator other than its proposer can decide it." in text
+    assert "and no moderator who neither proposed it nor objects to it can decide it." in text
     assert "<@UEDEN> decides with" in text
 
 
 def test_with_no_one_to_decide_the_notice_says_so_and_what_to_do() -> None:
     text = RENDERER.outcome(escalated(), NO_ONE).text
     assert "is *escalated*: objections stood" in text
-    assert "No one can decide it: there is no moderator or organizer other than its proposer." in (
-        text
+    assert (
+        "No one can decide it: there is no moderator or organizer who neither proposed it nor "
+        "objects to it." in text
     )
     assert "`MWG_MODERATORS`" in text
     assert "`/mwg unobject 1`" in text
@@ -179,7 +180,11 @@ def test_closing_soon_without_objections_it_will_be_adopted() -> None:
         (1, DANA, "1 objection stands, so at the close it goes to <@UDANA> to decide, unless it"),
         (2, TWO, "2 objections stand, so at the close it goes to <@UDANA> or <@UERIN> to decide"),
         (1, EDEN, "it goes to the organizers (<@UEDEN>) to decide"),
-        (1, NO_ONE, "it is escalated, and no moderator or organizer other than its proposer"),
+        (
+            1,
+            NO_ONE,
+            "it is escalated, and no moderator or organizer who neither proposed it nor objects",
+        ),
     ],
 )
 def test_closing_soon_with_objections_it_goes_to_the_deciders(
@@ -224,13 +229,16 @@ def test_a_deciders_direct_message_says_what_waits_since_when_and_how(
     assert "• <@UCAROL>: “no”" in notice.text
     assert "`/mwg resolve 1 adopt|decline &lt;note&gt;`" in notice.text
     assert "Home tab" in notice.text
-    assert "You are asked as a moderator who did not propose it." in notice.text
+    assert "You are asked as a moderator who neither proposed it nor objects to it." in notice.text
     assert_valid_message(notice)
 
 
 def test_an_organizer_is_told_why_they_are_asked() -> None:
     notice = RENDERER.escalation_notice(escalated(proposer_id="UDANA"), EDEN, timedelta(0))
-    assert "You are asked as an organizer: no moderator other than its proposer" in notice.text
+    assert (
+        "You are asked as an organizer: no moderator who neither proposed it nor objects to it"
+        in notice.text
+    )
 
 
 def test_a_hostile_escalation_stays_inert_and_valid() -> None:

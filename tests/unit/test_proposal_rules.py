@@ -286,6 +286,37 @@ def test_who_decides_an_escalation(
     assert Roles(frozenset(moderators), frozenset(organizers)).deciders(proposer) == expected
 
 
+@pytest.mark.parametrize(
+    ("proposer", "objectors", "moderators", "organizers", "expected"),
+    [
+        # A moderator who objects is a party to it: another moderator decides.
+        ("UALICE", {"UMOD"}, {"UMOD", "UMOD2"}, {"UORG"}, Deciders(("UMOD2",), MODERATORS)),
+        # The only moderator objects: the organizers decide.
+        ("UALICE", {"UMOD"}, {"UMOD"}, {"UORG"}, Deciders(("UORG",), ORGANIZERS)),
+        # An organizer who objects to the sole moderator's proposal does not decide it either.
+        ("UMOD", {"UORG"}, {"UMOD"}, {"UORG", "UORG2"}, Deciders(("UORG2",), ORGANIZERS)),
+        ("UMOD", {"UORG"}, {"UMOD"}, {"UORG"}, Deciders()),
+        # Members' objections change nothing.
+        ("UALICE", {"UBOB"}, {"UMOD"}, {"UORG"}, Deciders(("UMOD",), MODERATORS)),
+    ],
+)
+def test_an_objector_does_not_decide_their_own_objection(
+    proposer: str,
+    objectors: set[str],
+    moderators: set[str],
+    organizers: set[str],
+    expected: Deciders,
+) -> None:
+    roles = Roles(frozenset(moderators), frozenset(organizers))
+    assert roles.deciders(proposer, objectors) == expected
+    for objector in objectors & (moderators | organizers):
+        with pytest.raises(NotAllowed) as refused:
+            rules.resolve(3, State.ESCALATED, proposer, objector, roles, Verdict.ADOPT, objectors)
+        assert "You object to #3, so you do not decide it" in str(refused.value) or (
+            "No one can resolve #3" in str(refused.value)
+        )
+
+
 def test_who_may_decide_at_all() -> None:
     assert ROLES.may_decide_some("UMOD")
     assert ROLES.may_decide_some("UORG")
