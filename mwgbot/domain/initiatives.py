@@ -95,6 +95,10 @@ def validate_link(text: str) -> str:
     if len(text) > MAX_LINK:
         raise NotPossible(f"That link is {len(text):,} characters; the most is {MAX_LINK:,}.")
     scheme = _SCHEME.match(text)
+    if scheme is None and not _NOT_IN_A_LINK.search(text):
+        raise NotPossible(
+            f"A link starts with https:// (or http://): write `https://{text}`. Nothing changed."
+        )
     if scheme is None or scheme.group(1).lower() not in LINK_SCHEMES:
         raise NotPossible(
             "Only web links starting with http:// or https:// are accepted; nothing changed."

@@ -433,10 +433,12 @@ def _parse_update(words: list[str]) -> Update:
     return Update(number, _bounded(text, MAX_UPDATE, "That update"))
 
 
-# The first word after the number is a link when it looks like an address, a scheme or all:
-# a bad one is refused by the domain, never read as the start of the note.
+# The first word after the number is a link when it looks like an address, a scheme or all,
+# or a bare host name (`example.org/webinars`): a bad one is refused by the domain, never read
+# as the start of the note (and so never lost).
 _LINK_LIKE = re.compile(
-    r"^(?:[a-z][a-z0-9+.-]*://|www\.|(?:javascript|data|vbscript|file|mailto|tel|ftp):)",
+    r"^(?:[a-z][a-z0-9+.-]*://|www\.|(?:javascript|data|vbscript|file|mailto|tel|ftp):"
+    r"|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[/:?#]\S*)?$)",
     re.IGNORECASE,
 )
 # A link the Slack client formatted: `<https://…>` or `<https://…|label>`.

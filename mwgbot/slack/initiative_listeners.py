@@ -42,7 +42,7 @@ class InitiativeHandlers:
             "well done! The channel is told."
         )
         if proposal.delivery_link is None:
-            text += " (No link given: next time, add one so the group can see the result.)"
+            text += " No link was given, so the announcement has none."
         return Reply(text, changed=True)
 
     def drop(self, command: commands.Drop, invocation: Invocation) -> Reply:

@@ -166,7 +166,6 @@ def test_done_on_an_escalated_proposal_is_refused(bot: RunningBot) -> None:
     [
         "javascript:alert(1)",
         "ftp://files.example.org/brochure.pdf",
-        "www.example.org/brochure",
         "data:text/html,<b>hi</b>",
         "mailto:someone@example.org",
     ],
@@ -177,6 +176,19 @@ def test_a_link_that_is_not_http_is_refused(bot: RunningBot, link: str) -> None:
     assert "Only web links starting with http:// or https:// are accepted" in reply
     assert row(bot, n).state == "adopted"
     assert row(bot, n).delivery_link is None
+
+
+@pytest.mark.parametrize("link", ["www.example.org/brochure", "example.org/webinars"])
+def test_a_link_without_https_is_refused_with_the_fix_never_lost(
+    bot: RunningBot, link: str
+) -> None:
+    """A new member's finding: `example.org/webinars` was read as the note and lost for good."""
+    n = adopt(bot, "Brochure")
+    reply = bot.answer(f"done {n} {link} great")
+    assert f"A link starts with https:// (or http://): write `https://{link}`." in reply
+    assert row(bot, n).state == "adopted"
+    assert "is delivered" in bot.answer(f"done {n} https://{link} great")
+    assert row(bot, n).delivery_link == f"https://{link}"
 
 
 def test_a_link_that_could_break_out_is_refused(bot: RunningBot) -> None:

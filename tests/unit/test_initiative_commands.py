@@ -22,7 +22,9 @@ from mwgbot.slack import commands as c
         ("done 3 Shipped to the partners", c.Done(3, None, "Shipped to the partners")),
         # A colon in the note is not a link's scheme.
         ("done 3 Finally: it shipped", c.Done(3, None, "Finally: it shipped")),
-        ("done 3 example.org is live", c.Done(3, None, "example.org is live")),
+        # A bare host name is a link missing its scheme, refused by the domain, never lost.
+        ("done 3 example.org/webinars great", c.Done(3, "example.org/webinars", "great")),
+        ("done 3 v1.2 is live", c.Done(3, None, "v1.2 is live")),
         # Anything that looks like an address is a link, for the domain to accept or refuse.
         ("done 3 ftp://example.org/x", c.Done(3, "ftp://example.org/x")),
         ("done 3 javascript:alert(1) ok", c.Done(3, "javascript:alert(1)", "ok")),

@@ -151,8 +151,6 @@ def test_http_and_https_links_are_kept_as_given(url: str) -> None:
         ("mailto:me@example.org", "http:// or https://"),
         ("data:text/html,hi", "http:// or https://"),
         ("file:///etc/passwd", "http:// or https://"),
-        ("www.example.org", "http:// or https://"),
-        ("example.org/post", "http:// or https://"),
         ("slack://channel?id=C1", "http:// or https://"),
         ("https://", "names no website"),
         ("https:///path-only", "names no website"),
@@ -171,6 +169,13 @@ def test_anything_else_is_refused_with_a_clear_answer(url: str, words: str) -> N
         rules.validate_link(url)
     assert words in str(raised.value)
     assert url not in str(raised.value) or len(url) < 5  # never echoed, unescaped
+
+
+@pytest.mark.parametrize("url", ["www.example.org", "example.org/post", "openedx.org"])
+def test_a_link_without_its_scheme_is_refused_with_the_fix(url: str) -> None:
+    with pytest.raises(NotPossible) as raised:
+        rules.validate_link(url)
+    assert f"write `https://{url}`" in str(raised.value)
 
 
 @pytest.mark.parametrize(
