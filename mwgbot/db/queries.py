@@ -355,6 +355,7 @@ def _snapshot(
         finished_by=row.finished_by,
         delivery_link=row.delivery_link,
         finish_note=row.finish_note,
+        withdrawn_by=row.withdrawn_by,
         joiner_count=joiner_count,
         objection_count=objection_count,
         organization_names=distinct_organizations([proposer_organization, *joiner_organizations]),

@@ -126,17 +126,18 @@ def check_may_change(
     actor_id: str,
     moderators: Collection[str],
 ) -> None:
-    """The proposer or a moderator, on a proposal whose window is still open."""
-    if actor_id != proposer_id and actor_id not in moderators:
-        raise NotAllowed(
-            f"Only the proposer of #{number} or a moderator can {change.value} it; nothing changed."
-        )
+    """The proposer or a moderator, on a proposal whose window is still open. The state is
+    checked first: no one is told to ask someone who could not do it either."""
     if state is not State.OPEN:
         raise NotPossible(
             f"#{number} is {state.value}; only an open proposal can be {_done(change)}."
         )
     if closes_at <= now:
         raise NotPossible(f"#{number}'s window has closed; its outcome is being announced.")
+    if actor_id != proposer_id and actor_id not in moderators:
+        raise NotAllowed(
+            f"Only the proposer of #{number} or a moderator can {change.value} it; nothing changed."
+        )
 
 
 def _done(change: Change) -> str:

@@ -50,16 +50,24 @@ def check_update(
     proposer_id: str,
     joiner_ids: Collection[str],
     moderators: Collection[str],
+    *,
+    objects: bool = False,
 ) -> None:
-    if not may_act(actor_id, proposer_id, joiner_ids, moderators):
-        raise NotAllowed(
-            f"Only {_OWNERS} can post updates on #{number}, while it is open, escalated or "
-            f"an active initiative; nothing changed. `/mwg join {number}` to take part."
-        )
     if state not in UPDATABLE_STATES:
         raise NotPossible(
             f"#{number} is {state.value}: updates are for open, escalated and active "
             "initiatives, from their owners or a moderator. Nothing changed."
+        )
+    if not may_act(actor_id, proposer_id, joiner_ids, moderators):
+        # Only a next step that will work: an objector cannot join before unobjecting.
+        how = (
+            f"You object to it: `/mwg unobject {number}`, then `/mwg join {number}`, to take part."
+            if objects
+            else f"`/mwg join {number}` to take part."
+        )
+        raise NotAllowed(
+            f"Only {_OWNERS} can post updates on #{number}, while it is open, escalated or "
+            f"an active initiative; nothing changed. {how}"
         )
 
 

@@ -143,6 +143,8 @@ class ProposalSnapshot:
     finished_by: str | None = None
     delivery_link: str | None = None
     finish_note: str | None = None
+    # Who withdrew it: its proposer, or a moderator (the channel is told which).
+    withdrawn_by: str | None = None
     joiner_count: int | None = None
     objection_count: int | None = None
     organization_names: tuple[str, ...] | None = None
@@ -297,8 +299,11 @@ def withdraw(
 ) -> State:
     """The proposer (or a moderator) withdraws an open proposal; only the proposer withdraws
     an escalated one: the deciders settle it otherwise, with a note."""
-    if actor_id != proposer_id and actor_id not in moderators:
-        raise NotAllowed(f"Only the proposer of #{number} or a moderator can withdraw it.")
+    # The state before the role: an answer never names someone who could not do it either.
+    if state not in (State.OPEN, State.ESCALATED):
+        raise NotPossible(
+            f"#{number} is {state.value}; only an open or escalated proposal can be withdrawn."
+        )
     if state is State.ESCALATED:
         if actor_id != proposer_id:
             raise NotAllowed(
@@ -306,10 +311,8 @@ def withdraw(
                 f"settle it with `/mwg resolve {number} adopt|decline` and a note."
             )
         return State.WITHDRAWN
-    if state is not State.OPEN:
-        raise NotPossible(
-            f"#{number} is {state.value}; only an open or escalated proposal can be withdrawn."
-        )
+    if actor_id != proposer_id and actor_id not in moderators:
+        raise NotAllowed(f"Only the proposer of #{number} or a moderator can withdraw it.")
     return State.WITHDRAWN
 
 
@@ -327,7 +330,13 @@ def resolve(
     eligible = roles.deciders(proposer_id, objector_ids)
     if actor_id not in eligible:
         raise NotAllowed(
-            _not_a_decider(number, proposer_id, actor_id, eligible, actor_id in objector_ids)
+            _not_a_decider(
+                number,
+                proposer_id,
+                actor_id,
+                eligible,
+                actor_id in objector_ids and roles.may_decide_some(actor_id),
+            )
         )
     if state is not State.ESCALATED:
         raise NotPossible(f"#{number} is {state.value}; only an escalated proposal is resolved.")

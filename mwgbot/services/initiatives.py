@@ -50,6 +50,7 @@ class InitiativeService(UseCase):
             row.proposer_id,
             self._joined_as(number, actor_id),
             self.policy.moderators,
+            objects=actor_id in queries.objector_ids(self.session, [number])[number],
         )
         note = ProposalUpdateRow(
             proposal_number=number, author_id=actor_id, text=text, created_at=self.now

@@ -199,7 +199,10 @@ def outcome(proposal: ProposalSnapshot, deciders: Deciders) -> Rendered:
             f"{escape(proposal.decision.note)}"
         )
     else:
-        text = f"{STATE_EMOJI[state]} #{n} *{title}* is *withdrawn*."
+        text = f"{STATE_EMOJI[state]} #{n} *{title}* is *withdrawn*"
+        by = proposal.withdrawn_by
+        # A moderator withdrawing a member's proposal is said in the channel, not only the log.
+        text += f" by moderator {mention(by)}." if by and by != proposal.proposer_id else "."
     return one_section(text)
 
 

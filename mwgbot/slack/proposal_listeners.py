@@ -18,7 +18,7 @@ from mwgbot.domain.activity import Via
 from mwgbot.domain.editing import Wording
 from mwgbot.domain.errors import DomainError
 from mwgbot.domain.limits import OpenLimitReached
-from mwgbot.domain.proposals import ProposalSnapshot
+from mwgbot.domain.proposals import ProposalSnapshot, State
 from mwgbot.services import outbox
 from mwgbot.services.bot import BotServices
 from mwgbot.services.reactions import ReactionEvent
@@ -153,8 +153,28 @@ class ProposalHandlers:
                 command.number, invocation.user_id
             )
         if not change.changed:
-            return Reply(f"You had not joined #{command.number}.")
+            return Reply(self._not_joined_text(change.proposal, invocation.user_id))
         return Reply(f"You left #{command.number}.", changed=True)
+
+    @staticmethod
+    def _not_joined_text(proposal: ProposalSnapshot, user_id: str) -> str:
+        """Leaving what one never joined: say what the member can do instead."""
+        n = proposal.number
+        if proposal.proposer_id == user_id:
+            if proposal.state in (State.OPEN, State.ESCALATED):
+                instead = f"to take it back, `/mwg withdraw {n}`"
+            elif proposal.state is State.ADOPTED:
+                instead = (
+                    f"to end it, `/mwg done {n} [&lt;link&gt;]` or `/mwg drop {n} &lt;reason&gt;`"
+                )
+            else:
+                instead = f"it is {proposal.state.value}, so nothing is left to leave"
+            return f"You proposed #{n}, so you own it rather than joined it: {instead}."
+        if any(o.user_id == user_id for o in proposal.objections):
+            return (
+                f"You had not joined #{n}: you object to it (`/mwg unobject {n}` withdraws that)."
+            )
+        return f"You had not joined #{n}."
 
     def object(self, command: commands.Object, invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:

@@ -49,8 +49,8 @@ def check(
         ("UALICE", State.DECLINED, NOW - DAY, NotPossible, "#4 is declined"),
         # Open, but the window ended and the sweep has not closed it yet.
         ("UALICE", State.OPEN, NOW, NotPossible, "window has closed"),
-        # Someone else on a closed proposal: the role is the first answer.
-        ("UBOB", State.ADOPTED, NOW - DAY, NotAllowed, "Only the proposer"),
+        # Someone else on a closed proposal: the state is the first answer (no one can).
+        ("UBOB", State.ADOPTED, NOW - DAY, NotPossible, "only an open proposal"),
     ],
 )
 def test_who_may_edit_or_extend_and_when(

@@ -48,7 +48,7 @@ def test_anyone_else_may_not(actor: str) -> None:
         (State.DROPPED, "UMOD", NotPossible),
         (State.DECLINED, "UPROPOSER", NotPossible),
         (State.WITHDRAWN, "UJOINER", NotPossible),
-        (State.DELIVERED, "USTRANGER", NotAllowed),
+        (State.DELIVERED, "USTRANGER", NotPossible),  # the state first: no one may
     ],
 )
 def test_update(state: State, actor: str, expected: type[Exception] | None) -> None:
