@@ -200,9 +200,12 @@ def outcome(proposal: ProposalSnapshot, deciders: Deciders) -> Rendered:
         )
     else:
         text = f"{STATE_EMOJI[state]} #{n} *{title}* is *withdrawn*"
-        by = proposal.withdrawn_by
+        withdrawer = proposal.withdrawn_by
         # A moderator withdrawing a member's proposal is said in the channel, not only the log.
-        text += f" by moderator {mention(by)}." if by and by != proposal.proposer_id else "."
+        if withdrawer and withdrawer != proposal.proposer_id:
+            text += f" by moderator {mention(withdrawer)}."
+        else:
+            text += "."
     return one_section(text)
 
 

@@ -15,8 +15,7 @@ PAST_CLOSE = timedelta(days=4, minutes=1)
 def test_a_proposer_who_leaves_is_told_what_they_can_do(bot: RunningBot) -> None:
     bot.answer("propose Webinars --close 4d")
     assert bot.answer("leave 1") == (
-        "You proposed #1, so you own it rather than joined it: to take it back, "
-        "`/mwg withdraw 1`."
+        "You proposed #1, so you own it rather than joined it: to take it back, `/mwg withdraw 1`."
     )
     bot.advance(PAST_CLOSE)
     assert bot.answer("leave 1") == (
