@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from mwgbot.console.people import BadName, Directory
 from mwgbot.console.render import Names, blocks_to_lines, mrkdwn_to_text, view_to_lines
@@ -430,12 +431,25 @@ def test_the_consoles_decisions_export_as_the_readme_says(tmp_path: Path) -> Non
     assert not (tmp_path / "elsewhere.db").exists()  # the environment wins over .env
 
 
-def test_database_url_is_honoured(database_url: str) -> None:
+def test_database_url_is_honoured_and_a_second_session_is_refused(database_url: str) -> None:
+    """The session's data is kept where DATABASE_URL says. A second session on it would post
+    new cards over the first one's (the stand-in Slack starts empty): one line refuses it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env["DATABASE_URL"] = database_url
     clean(console("/mwg propose Kept in the database\n", env=env))
-    out = clean(console("/mwg show 1\n", env=env))
-    assert "#1 Kept in the database" in out
+    again = console("/mwg propose Posted over the first\n", env=env)
+    assert again.returncode == 2
+    [line] = again.stderr.splitlines()
+    assert "already holds an earlier console session (1 proposal)" in line
+    assert "use a fresh file" in line
+    assert "Traceback" not in again.stdout + again.stderr
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            titles = connection.execute(text("SELECT title FROM proposals")).scalars().all()
+    finally:
+        engine.dispose()
+    assert titles == ["Kept in the database"]  # the first session's, untouched
 
 
 def test_a_terminal_gets_a_prompt_and_history(tmp_path: Path) -> None:

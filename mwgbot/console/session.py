@@ -22,11 +22,11 @@ from urllib.parse import urlencode
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from slack_bolt import BoltRequest, BoltResponse
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from mwgbot import fakeslack_payloads as payloads
-from mwgbot.config import Settings, parse_duration
+from mwgbot.config import ConfigError, Settings, parse_duration
 from mwgbot.console.people import BadName, Directory, normalize
 from mwgbot.console.render import Names, blocks_to_lines, view_to_lines
 from mwgbot.console.stepping import Stops
@@ -219,6 +219,7 @@ class Console:
             log_level=self.log_level,
         )
         self._runtime = build_runtime(settings, clock=self.clock, http=False)
+        self._refuse_an_earlier_session()
         bot = self._runtime.bot
         bot.wake = _nothing  # delivery runs after each line, here, in order
         bot.delivery.card_update_interval = timedelta(0)  # show every change of a card
@@ -226,6 +227,20 @@ class Console:
         bot.delivery.card_updates = RateBudget(rate=1000, capacity=1000)
         self._drain()  # auth.test
         self.emit(self._settle())  # the catch-up sweep every start does
+
+    def _refuse_an_earlier_session(self) -> None:
+        """The stand-in Slack and the clock start afresh each time: an earlier session's cards
+        are not in it, so new proposals would be posted over them. One line says so."""
+        with self.runtime.db.unit_of_work() as session:
+            kept = session.scalar(select(func.count()).select_from(ProposalRow)) or 0
+        if kept:
+            raise ConfigError(
+                f"the database {make_url(self.database_url).render_as_string(hide_password=True)} "
+                "already holds an earlier console "
+                f"session ({kept} proposal{'s' if kept != 1 else ''}); the console's stand-in "
+                "Slack starts empty each time, so use a fresh file (e.g. export "
+                "DATABASE_URL=sqlite:///console-2.db) or unset DATABASE_URL"
+            )
 
     def close(self) -> None:
         if self._runtime is not None:
