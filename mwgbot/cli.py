@@ -331,7 +331,8 @@ def cmd_forget(settings: Settings, groups: Groups, args: argparse.Namespace) -> 
         return 0
     cards = len(forgotten.cards)
     print(
-        f"forgot {user}: erased {forgotten.erased} rows; {forgotten.pseudonymized} now read as "
+        f"forgot {user}: erased {forgotten.erased} row{'s' if forgotten.erased != 1 else ''}; "
+        f"{forgotten.pseudonymized} now read as "
         f"{forgotten.pseudonym!r}"
         + (f"; the running bot updates {cards} card{'s' if cards != 1 else ''}" if cards else "")
     )

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from mwgbot.domain.errors import NotAllowed, NotPossible
 from mwgbot.domain.escalation import DeciderRole, Deciders, Roles
+from mwgbot.domain.meetings import format_duration
 
 MAX_TITLE = 150
 MAX_DESCRIPTION = 2500
@@ -390,5 +391,8 @@ def _human(delta: timedelta) -> str:
     if seconds % 3600 == 0:
         hours = seconds // 3600
         return f"{hours} hour" + ("s" if hours != 1 else "")
-    minutes = max(1, seconds // 60)
-    return f"{minutes} minute" + ("s" if minutes != 1 else "")
+    if seconds < 3600:
+        minutes = max(1, seconds // 60)
+        return f"{minutes} minute" + ("s" if minutes != 1 else "")
+    # As members type it (`71h59m`), never `4319 minutes`.
+    return format_duration(timedelta(minutes=seconds // 60))

@@ -481,12 +481,21 @@ def _parse_org(words: list[str]) -> SetOrganization:
 
 def _parse_meeting(words: list[str]) -> MeetingSkip:
     usage = "meeting skip|unskip &lt;YYYY-MM-DD&gt;"
-    if len(words) != 2 or words[0].lower() not in ("skip", "unskip"):
-        raise UsageError(f"Usage: `/mwg {usage}`")
+    if not words or words[0].lower() not in ("skip", "unskip"):
+        near = difflib.get_close_matches(words[0].lower(), ("skip", "unskip"), n=1) if words else []
+        hint = f"did you mean `{near[0]}`? " if near else ""
+        raise UsageError(f"{hint.capitalize()}Usage: `/mwg {usage}`")
+    if len(words) == 1:
+        raise UsageError(f"Which meeting? Give its day. Usage: `/mwg {usage}`")
+    if len(words) > 2:
+        raise UsageError(
+            f"`/mwg meeting {words[0].lower()}` takes the day alone, with nothing after it. "
+            f"Usage: `/mwg {usage}`"
+        )
     try:
-        day = date.fromisoformat(words[1])
-    except ValueError:
-        raise UsageError(f"`{shown(words[1])}` is not a date; write it as YYYY-MM-DD.") from None
+        day = time_log.parse_day(words[1])
+    except time_log.BadTime as error:
+        raise UsageError(str(error)) from None
     return MeetingSkip(day, skip=words[0].lower() == "skip")
 
 

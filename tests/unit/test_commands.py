@@ -79,6 +79,11 @@ def test_parses(text: str, expected: c.Command) -> None:
         ("x" * 5000, "at most 4,000"),
         ("meeting skip tomorrow", "not a date"),
         ("meeting reschedule 2027-01-06", "Usage"),
+        # A new member's findings: the answer names what is wrong.
+        ("meeting skp 2026-12-23", "Did you mean `skip`? Usage"),
+        ("meeting skip 2026-02-30", "2026-02-30 is not a date on the calendar."),
+        ("meeting skip 2026-12-09 holiday party", "takes the day alone, with nothing after it"),
+        ("meeting skip", "Which meeting? Give its day."),
         ("help me", "takes no arguments"),
         ("org " + "o" * 81, "the most is 80"),
     ],

@@ -76,6 +76,11 @@ def test_a_short_window_refusal_names_the_minimum() -> None:
         rules.validate_window(timedelta(hours=1), timedelta(hours=72))
 
 
+def test_a_window_just_short_is_shown_as_members_type_it() -> None:
+    with pytest.raises(NotPossible, match="; 71h59m is too short"):
+        rules.validate_window(timedelta(hours=71, minutes=59), timedelta(hours=72))
+
+
 @pytest.mark.parametrize("state", ALL_STATES)
 def test_join(state: State) -> None:
     if state in (State.OPEN, State.ESCALATED, State.ADOPTED):
