@@ -77,7 +77,7 @@ def test_a_short_window_refusal_names_the_minimum() -> None:
 
 
 def test_a_window_just_short_is_shown_as_members_type_it() -> None:
-    with pytest.raises(NotPossible, match="; 71h59m is too short"):
+    with pytest.raises(NotPossible, match="; 2d23h59m is too short"):
         rules.validate_window(timedelta(hours=71, minutes=59), timedelta(hours=72))
 
 
