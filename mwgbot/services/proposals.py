@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
-from mwgbot.db.models import MemberRow, ObjectionRow, ProposalRow, SignupRow
+from mwgbot.db.models import MemberRow, ObjectionRow, ProposalRow, ReactionMarkRow, SignupRow
 from mwgbot.domain import proposals as rules
 from mwgbot.domain.activity import ActivityKind, Via
 from mwgbot.domain.errors import no_such_proposal
@@ -36,6 +36,9 @@ class Change:
     withdrew_join: bool = False
     # Withdrawing the last standing objection adopted the escalated proposal.
     adopted: bool = False
+    # The member's own reactions still on the card that now say the opposite of their stance
+    # (a join by :raised_hand: left by command): only they can remove them.
+    reactions_left: tuple[str, ...] = ()
 
 
 class ProposalService(UseCase):
@@ -110,23 +113,43 @@ class ProposalService(UseCase):
 
     def leave(self, number: int, user_id: str) -> Change:
         changed = self._participation.leave(lock_card(self.session, number), user_id)
-        return Change(self.show(number), changed)
+        left = self._reactions_left(number, user_id, "join") if changed else ()
+        return Change(self.show(number), changed, reactions_left=left)
 
     def object(self, number: int, user_id: str, reason: str | None) -> Change:
         outcome = self._participation.object(lock_card(self.session, number), user_id, reason)
+        withdrew_join = outcome is Objected.ADDED_INSTEAD_OF_JOIN
         return Change(
             self.show(number),
             outcome is not Objected.UNCHANGED,
-            withdrew_join=outcome is Objected.ADDED_INSTEAD_OF_JOIN,
+            withdrew_join=withdrew_join,
+            reactions_left=(self._reactions_left(number, user_id, "join") if withdrew_join else ()),
         )
 
     def withdraw_objection(self, number: int, user_id: str) -> Change:
         card = lock_card(self.session, number)
         withdrawn = self._participation.withdraw_objection(card, user_id)
+        changed = withdrawn is not Withdrawn.NOTHING
         return Change(
             self.show(number),
-            withdrawn is not Withdrawn.NOTHING,
+            changed,
             adopted=withdrawn is Withdrawn.ADOPTED,
+            reactions_left=self._reactions_left(number, user_id, "object") if changed else (),
+        )
+
+    def _reactions_left(self, number: int, user_id: str, meaning: str) -> tuple[str, ...]:
+        """The member's reactions of that meaning still on the card, as the events left them."""
+        return tuple(
+            self.session.scalars(
+                select(ReactionMarkRow.emoji)
+                .where(
+                    ReactionMarkRow.proposal_number == number,
+                    ReactionMarkRow.user_id == user_id,
+                    ReactionMarkRow.meaning == meaning,
+                    ReactionMarkRow.present.is_(True),
+                )
+                .order_by(ReactionMarkRow.emoji)
+            )
         )
 
     # --- proposer and deciders -------------------------------------------------------------

@@ -21,6 +21,7 @@ from mwgbot.domain.limits import OpenLimitReached
 from mwgbot.domain.proposals import ProposalSnapshot, State
 from mwgbot.services import outbox
 from mwgbot.services.bot import BotServices
+from mwgbot.services.proposals import Change
 from mwgbot.services.reactions import ReactionEvent
 from mwgbot.services.time_log import hours_given
 from mwgbot.slack import blocks, commands, ids, member_blocks, proposal_form, slack_refusals
@@ -154,7 +155,7 @@ class ProposalHandlers:
             )
         if not change.changed:
             return Reply(self._not_joined_text(change.proposal, invocation.user_id))
-        return Reply(f"You left #{command.number}.", changed=True)
+        return Reply(f"You left #{command.number}.{_remove_too(change)}", changed=True)
 
     @staticmethod
     def _not_joined_text(proposal: ProposalSnapshot, user_id: str) -> str:
@@ -190,7 +191,8 @@ class ProposalHandlers:
         )
         return Reply(
             f"Your objection to #{command.number} is recorded: it cannot pass by lazy consensus "
-            f"while it stands.{left} `/mwg unobject {command.number}` withdraws it.",
+            f"while it stands.{left} `/mwg unobject {command.number}` withdraws it."
+            f"{_remove_too(change)}",
             changed=True,
         )
 
@@ -201,7 +203,7 @@ class ProposalHandlers:
             )
         if not change.changed:
             return Reply(f"You had no objection to #{command.number}.")
-        text = f"You withdrew your objection to #{command.number}."
+        text = f"You withdrew your objection to #{command.number}.{_remove_too(change)}"
         if change.adopted:
             text += (
                 " It was the last one standing, so #"
@@ -299,8 +301,7 @@ class ProposalHandlers:
             service = self.bot.proposals(session, via=Via.BUTTON)
             try:
                 if service.has_joined(number, user_id):
-                    service.leave(number, user_id)
-                    text = f"You left #{number}."
+                    text = f"You left #{number}.{_remove_too(service.leave(number, user_id))}"
                 else:
                     text = self._joined_text(service.join(number, user_id).proposal)
             except DomainError as refusal:
@@ -353,7 +354,7 @@ class ProposalHandlers:
                         session,
                         body["user"]["id"],
                         f"Your objection to #{number} is recorded. It withdrew your join: a "
-                        "member either joins a proposal or objects to it.",
+                        f"member either joins a proposal or objects to it.{_remove_too(change)}",
                     )
         except DomainError as refusal:
             ack(
@@ -477,3 +478,16 @@ def register(app: App, bot: BotServices, router: CommandRouter, team_url: str | 
         body: dict[str, Any], event: dict[str, Any], context: BoltContext
     ) -> None:
         handlers.reaction(body, event, False, context.bot_user_id)
+
+
+def _remove_too(change: Change) -> str:
+    """Slack keeps a member's reactions, and only they can remove them: say which still read
+    as the stance they just gave up, so the card and its reactions agree."""
+    if not change.reactions_left:
+        return ""
+    emojis = " ".join(f":{emoji}:" for emoji in change.reactions_left)
+    one = len(change.reactions_left) == 1
+    return (
+        f" Your {emojis} reaction{'' if one else 's'} on the card still "
+        f"read{'s' if one else ''} as before: remove {'it' if one else 'them'} too."
+    )

@@ -65,3 +65,28 @@ def test_a_moderator_withdrawing_a_members_proposal_is_said_in_the_channel(
     by_proposer = [card_as_text(m) for m in bot.thread_replies(2) if m.get("reply_broadcast")]
     assert "#1 *Webinars* is *withdrawn* by moderator <@UMODERATOR>." in by_moderator[-1]
     assert by_proposer[-1].endswith("#2 *Booth* is *withdrawn*.")
+
+
+def test_a_reaction_left_behind_is_named_so_card_and_reactions_agree(bot: RunningBot) -> None:
+    """Slack keeps a member's reactions and only they can remove them: after a command gives
+    up the stance a reaction gave, the answer says to remove it too."""
+    bot.answer("propose Webinars --close 4d")
+    bot.react(1, "UBOB")
+    bot.settle()
+    assert "Joined (1)" in bot.card_text(1)
+    answer = bot.answer("object 1 budget", user="UBOB")
+    assert "It withdrew your join" in answer
+    assert answer.endswith(
+        "Your :raised_hand: reaction on the card still reads as before: remove it too."
+    )
+    bot.react(1, "UCAROL")
+    assert bot.answer("leave 1", user="UCAROL") == (
+        "You left #1. Your :raised_hand: reaction on the card still reads as before: remove it too."
+    )
+    bot.react(1, "UDAVE", emoji="no_entry_sign")
+    bot.answer("object 1 not yet", user="UDAVE")
+    assert "remove it too" in bot.answer("unobject 1", user="UDAVE")
+    # Once the reaction is gone, nothing is said; a member who never reacted is told nothing.
+    bot.react(1, "UCAROL", added=False)
+    bot.answer("join 1", user="UCAROL")
+    assert bot.answer("leave 1", user="UCAROL") == "You left #1."
