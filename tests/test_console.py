@@ -647,3 +647,32 @@ def test_a_form_shows_its_title_inputs_and_submit_button() -> None:
         "Why do you object?: [____________]",
         "[Object]",
     ]
+
+
+def test_home_decisions_and_the_forget_form_can_be_pressed() -> None:
+    """A new member's findings: Adopt/Decline in the Home tab and the forget-me form were dead
+    ends in the console."""
+    out = clean(
+        console(
+            "/mwg propose Webinars --close 72h\n"
+            "as carol\n"
+            "/mwg object 1 not yet\n"
+            "clock +3d1h\n"
+            "as dana\n"
+            "click adopt #1 because fine\n"
+            "home\n"
+            "click adopt #1 because Agreed at the meeting\n"
+            "as bob\n"
+            "/mwg org Northwind\n"
+            "/mwg forget-me\n"
+            "submit\n"
+            "/mwg mydata\n"
+        )
+    )
+    assert "? open your Home tab first (`home`): Adopt is there" in out
+    assert ":warning: Waiting for your decision (1)" in out
+    assert "#1 Webinars is adopted by moderator @dana: Agreed at the meeting" in out
+    assert "(in the console, `submit` confirms this form; anything else leaves it)" in out
+    assert "(the console cannot fill in this form" not in out
+    assert '"member": null' in out  # bob's organization is gone: the form erased it
+    assert "Northwind" not in out.rsplit("What mwgbot holds about you", 1)[1]

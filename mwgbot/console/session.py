@@ -62,6 +62,7 @@ COMMANDS = (
     "edit",
     "enter",
     "home",
+    "submit",
     "kick",
     "invite",
     "clock",
@@ -70,7 +71,8 @@ COMMANDS = (
 )
 ONE_LINE_HELP = (
     "lines: as <name> · /mwg … · react|unreact <emoji> #<n> · "
-    "click join|object #<n> [because <reason>] · edit #<n> <field> <value> · enter · home · "
+    "click join|object|adopt|decline #<n> [because <text>] · edit #<n> <field> <value> · "
+    "enter · home · submit [<text>] · "
     "kick · invite · clock [+<duration>] · help · quit"
 )
 #: How long `home` waits for the bot to publish the Home tab.
@@ -314,6 +316,8 @@ class Console:
             self._enter(args)
         elif word == "home":
             self._home(args)
+        elif word == "submit":
+            self._submit_open_form(rest.split())
         elif word in ("kick", "invite"):
             self._bot_membership(args, invited=word == "invite")
         elif word == "clock":
@@ -332,6 +336,8 @@ class Console:
             ("unreact <emoji> #<n>", "take that reaction back"),
             ("click join #<n>", "press Join / leave on #n's card"),
             ("click object #<n> because <reason>", "press Object and send its form"),
+            ("click adopt|decline #<n> because <note>", "decide in your Home tab (open it first)"),
+            ("submit [<text>]", "send the form that opened last (e.g. forget-me's)"),
             ("edit #<n> title <new title>", "`/mwg edit <n>` and save its form with a new title"),
             ("edit #<n> description <text>", "… a new description (`-` empties it)"),
             ("edit #<n> stages awareness,interest", "… new adopter-journey stages (`-`: none)"),
@@ -527,7 +533,10 @@ class Console:
     # --- buttons and forms -----------------------------------------------------------------
 
     def _click(self, args: list[str]) -> None:
-        usage = "usage: click join #<n>  or  click object #<n> because <reason>"
+        usage = (
+            "usage: click join #<n>  or  click object #<n> because <reason>  or  "
+            "click adopt|decline #<n> because <note> (in your Home tab)"
+        )
         if len(args) < 2:
             raise LineError(usage)
         word, number = args[0].lower(), _number(args[1], usage)
@@ -535,6 +544,9 @@ class Console:
         if rest and rest[0].lower() == "because":
             rest = rest[1:]
         reason = " ".join(rest).strip()
+        if word in ("adopt", "decline"):
+            self._click_home(word, number, reason)
+            return
         channel, ts = self._card(number)
         button = self._button(channel, ts, number, word)
         action = {
@@ -571,6 +583,77 @@ class Console:
             if reason:
                 lines.append("  (no form opened, so the reason was not used)")
         self.emit(lines + self._settle())
+
+    def _click_home(self, word: str, number: int, note: str) -> None:
+        """Adopt or Decline in the actor's Home tab (as last published), then the note's form."""
+        action_id = ids.ACTION_HOME_ADOPT if word == "adopt" else ids.ACTION_HOME_DECLINE
+        home = next(
+            (
+                v
+                for v in self.fake.views
+                if v.get("type") == "home" and v.get("user_id") == self.actor_id
+            ),
+            None,
+        )
+        if home is None:
+            raise LineError(f"open your Home tab first (`home`): {word.capitalize()} is there")
+        button = None
+        for block in home.get("blocks") or []:
+            for element in block.get("elements") or []:
+                if element.get("action_id") == action_id and str(element.get("value")).endswith(
+                    str(number)
+                ):
+                    button = {**element, "_block_id": block.get("block_id")}
+        if button is None:
+            raise LineError(
+                f"your Home tab (as last opened) has no {word.capitalize()} for #{number}; "
+                "`home` shows it again"
+            )
+        action = {
+            "action_id": action_id,
+            "block_id": button.get("_block_id"),
+            "text": button.get("text"),
+            "value": button.get("value"),
+            "type": "button",
+            "action_ts": self._event_ts(),
+        }
+        payload = payloads.home_block_actions(
+            action,
+            user_id=self.actor_id,
+            user_name=self.actor,
+            view=home,
+            trigger_id=self._trigger_id(),
+            team=self.team,
+        )
+        response = self._dispatch(payloads.interactivity_body(payload), payloads.FORM)
+        calls = self._drain()
+        opened = [c for c in calls if c.method == "views.open"]
+        lines: list[str] = []
+        if response.status != 200:
+            lines.append(f"  (the bot failed to handle the button: HTTP {response.status})")
+        if opened and note:
+            lines += self._show(c for c in calls if c.method != "views.open")
+            lines += self._submit(opened[-1].args.get("view") or {}, note)
+        else:
+            lines += self._show(calls)
+            if opened:
+                lines.append(
+                    f"  (in the console, `click {word} #{number} because <note>` sends it)"
+                )
+        self.emit(lines + self._settle())
+
+    def _submit_open_form(self, args: list[str]) -> None:
+        """`submit [<text>]`: the form opened last, sent as it is (its first text box filled
+        with the text, if given), for the forms no other line fills in."""
+        opened = self.fake.calls_to("views.open")
+        if not opened:
+            raise LineError("no form is open: a command or a button opens one")
+        view = opened[-1].args.get("view") or {}
+        text = " ".join(args).strip()
+        lines = self._submit(view, text) if text else self._submit_values(view, {})
+        self.emit(
+            (lines or ["  (the form is sent; the bot answered nothing more)"]) + self._settle()
+        )
 
     def _button(self, channel: str, ts: str, number: int, word: str) -> dict[str, Any]:
         message = self.fake.message(channel, ts) or {}
@@ -843,9 +926,13 @@ class Console:
                 "  (in the console, `edit #<n> title <new title>` saves this form with a change; "
                 "`help` lists the fields)"
             )
-        else:
+        elif view.get("callback_id") == ids.VIEW_FORGET and view.get("submit"):
+            lines.append("  (in the console, `submit` confirms this form; anything else leaves it)")
+        elif view.get("callback_id") == ids.VIEW_PROPOSE:
             lines.append(
                 "  (the console cannot fill in this form; type the command instead, "
                 "e.g. `/mwg propose <title> --close 7d`)"
             )
+        elif view.get("submit") and view.get("callback_id") != ids.VIEW_RESOLVE:
+            lines.append("  (in the console, `submit <text>` sends this form with its first box)")
         return lines
