@@ -70,6 +70,14 @@ OPERATOR_FIXABLE = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class CardTag:
+    """Which proposal a card is: carried in the card's Slack message metadata."""
+
+    group: str
+    number: int
+
+
 class Account(enum.StrEnum):
     """What a Slack user ID stands for, as far as direct messages go."""
 
@@ -89,9 +97,14 @@ class Notifier(Protocol):
         thread_ts: str | None = None,
         broadcast: bool = False,
         marker: str | None = None,
-    ) -> str: ...
+        card: CardTag | None = None,
+    ) -> str:
+        """Post; `card` when the message is a proposal's card (its metadata says which)."""
+        ...
 
-    def update(self, channel: str, ts: str, message: Rendered) -> None: ...
+    def update(
+        self, channel: str, ts: str, message: Rendered, *, card: CardTag | None = None
+    ) -> None: ...
 
     def post_ephemeral(self, channel: str, user: str, message: Rendered) -> None: ...
 
