@@ -16,7 +16,15 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.web import SlackResponse
 
-from mwgbot.services.ports import Account, CardTag, DeliveryError, Rendered
+from mwgbot.services.ports import (
+    Account,
+    CardTag,
+    DeliveryError,
+    HistoryPage,
+    Rendered,
+    SeenMessage,
+    SeenReaction,
+)
 from mwgbot.services.slack_status import TOKEN_REFUSALS, SlackStatus
 from mwgbot.slack import ids
 
@@ -121,6 +129,37 @@ class SlackNotifier:
             for reaction in message.get("reactions") or []
         }
 
+    def history(
+        self, channel: str, *, oldest: str, latest: str, limit: int, cursor: str | None = None
+    ) -> HistoryPage:
+        """`conversations.history` between two messages (both included), with metadata: each
+        message with its reactions (`name`, `users`, `count`; Slack may cut `users` short)."""
+        response = self._call(
+            lambda: self.client.conversations_history(
+                channel=channel,
+                oldest=oldest,
+                latest=latest,
+                inclusive=True,
+                include_all_metadata=True,
+                limit=limit,
+                cursor=cursor,
+            )
+        )
+        messages = tuple(
+            SeenMessage(
+                ts=str(message["ts"]),
+                card=card_of(message),
+                reactions=tuple(
+                    _seen_reaction(reaction) for reaction in message.get("reactions") or []
+                ),
+            )
+            for message in response.get("messages") or []
+            if message.get("ts")
+        )
+        next_cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        more = bool(response.get("has_more")) and bool(next_cursor)
+        return HistoryPage(messages, str(next_cursor) if more else None)
+
     def find_posted(self, channel: str, marker: str, thread_ts: str | None = None) -> str | None:
         if thread_ts is not None:
             messages: Iterator[dict[str, Any]] = iter(self._replies(channel, thread_ts))
@@ -190,6 +229,16 @@ def card_of(message: dict[str, Any]) -> CardTag | None:
     if not isinstance(group, str) or isinstance(number, bool) or not isinstance(number, int):
         return None
     return CardTag(group, number)
+
+
+def _seen_reaction(reaction: dict[str, Any]) -> SeenReaction:
+    users = tuple(str(user) for user in reaction.get("users") or [])
+    count = reaction.get("count")
+    return SeenReaction(
+        name=str(reaction.get("name") or ""),
+        users=users,
+        count=count if isinstance(count, int) and not isinstance(count, bool) else len(users),
+    )
 
 
 def _marker_of(message: dict[str, Any]) -> str | None:
