@@ -252,9 +252,7 @@ class Reconciler:
         if error.code in CHANNEL_REFUSALS:
             # The bot is out of the channel: said once (the status); its cards are read again
             # after the interval, and their closes wait no longer.
-            self.status.channel_refused(
-                channel, error.code, f"read the reactions on the cards in {channel}"
-            )
+            self.status.channel_refused(channel, error.code, "read the reactions on its cards")
             for card in rest:
                 self._claim(card.number, card.checked, self.wall_clock.now())
             with self._lock:
