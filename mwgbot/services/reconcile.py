@@ -36,7 +36,7 @@ from mwgbot.domain.clock import Clock
 from mwgbot.domain.proposals import JOINABLE_STATES, State
 from mwgbot.services.pacing import RateBudget
 from mwgbot.services.participation import lock_card
-from mwgbot.services.policy import Policy
+from mwgbot.services.policy import Groups, Policy
 from mwgbot.services.ports import DeliveryError, ReactionReader, Renderer, SeenMessage
 from mwgbot.services.reactions import ReactionService
 from mwgbot.services.slack_status import CHANNEL_REFUSALS, TOKEN_REFUSALS, SlackStatus
@@ -92,9 +92,13 @@ class Reconciler:
         budget: RateBudget | None = None,
         status: SlackStatus | None = None,
         *,
+        groups: Groups | None = None,
         history_limit: int = HISTORY_LIMIT,
         history_pages: int = HISTORY_PAGES,
     ) -> None:
+        """`groups`: whose channel a card is in decides the group whose rules (emojis) apply
+        and whose key its metadata must carry; without it, every card is `policy`'s.
+        `history_pages=0` reads every card with reactions.get (as before the history)."""
         self.db = db
         self.reader = reader
         self.renderer = renderer
@@ -110,6 +114,7 @@ class Reconciler:
         self._unread_at_start: set[int] = set()
         # Cards a history read showed cut short or did not reach: read with reactions.get.
         self._needs_full: set[int] = set()
+        self.groups = groups
         self.history_limit = history_limit
         self.history_pages = history_pages
 
@@ -274,12 +279,16 @@ class Reconciler:
         tag = message.card
         if tag is None:
             return by_ts.get(message.ts)
-        if tag.group != self.policy.key:
-            return None
         card = by_number.get(tag.number)
         if card is None or card.ts != message.ts:
             return None  # not due now, or a copy of the card the bot does not track
+        if tag.group != self._policy_of(card.channel).key:
+            return None  # it says it is another group's card
         return card
+
+    def _policy_of(self, channel: str) -> Policy:
+        found = self.groups.by_channel(channel) if self.groups is not None else None
+        return found or self.policy
 
     def _leave_to_reactions_get(self, number: int) -> None:
         with self._lock:
@@ -337,7 +346,11 @@ class Reconciler:
         report.cards += 1
         with self.db.unit_of_work() as session:
             service = ReactionService(
-                session, self.policy, self.renderer, self.clock.now(), Via.RECONCILE
+                session,
+                self._policy_of(card.channel),
+                self.renderer,
+                self.clock.now(),
+                Via.RECONCILE,
             )
             report.applied += service.reconcile(
                 lock_card(session, card.number),
