@@ -2,22 +2,36 @@
 
 Slack retries an event three times within about five minutes; a reaction added or removed
 while the bot was down for longer is never delivered. So at start, and then once every
-MWG_RECONCILE_INTERVAL, each card of an open, escalated or active proposal is read back with
-`reactions.get` and the stored joins and objections are made to match it, by the same rules
-as events (`ReactionService.reconcile`): the bot's own reactions are ignored, the emojis come
-from the settings, an objection found this way asks for a reason, the ledger says
-`reconcile`.
+MWG_RECONCILE_INTERVAL, each card of an open, escalated or active proposal is read back and
+the stored joins and objections are made to match it, by the same rules as events
+(`ReactionService.reconcile`): the bot's own reactions are ignored, the emojis come from the
+rules of the card's group (the group whose channel it is in), an objection found this way asks
+for a reason, the ledger says `reconcile`.
 
-`reactions.get` is Tier 3 (about 50 calls a minute per workspace), so the reads are spread:
-a card is due once its last reading is older than the interval (or older than this process:
-a start reads everything again), and a token bucket paces the calls; a 429 pauses them for
-its Retry-After. Each card is claimed with a conditional UPDATE of `reactions_checked_at`,
-so two instances never read, and so never apply, the same card at once.
+With many groups, hundreds of cards are live; one `reactions.get` each would take minutes. So
+the cards due are read per channel, from its history: `conversations.history` from the
+channel's newest card due back to its oldest (both included), 200 messages a page with their
+reactions and metadata, at most HISTORY_PAGES pages a run. A message is matched to its
+proposal by its metadata (`mwg_proposal`: group and number; a message saying it is a card of
+another group, or a copy of a card at another ts, counts for none), or by its ts for a card
+posted before cards carried metadata. `reactions.get` (with `full`) reads only a card whose
+reaction `count` exceeds the users the history lists (Slack cuts long lists short), a card the
+history did not show (older than the pages read, or gone), a channel's only card due (one call
+either way), or every card of a channel whose history cannot be read (a missing scope).
+
+Both methods are Tier 3 (about 50 calls a minute per workspace), so the reads are spread: a
+card is due once its last reading is older than the interval (or older than this process: a
+start reads everything again), and one token bucket paces every call; a 429 pauses them for
+its Retry-After. Each card is claimed with a conditional UPDATE of `reactions_checked_at`
+(before its reactions.get, or after its history page was read and before it is applied), so
+two instances never apply the same card at once. A channel that refuses the bot
+(not_in_channel, ...) is said once, by the status, and its cards wait for the interval.
 
 A window that ended while no bot ran must not close on what was stored before: an objection
 made meanwhile would be missed, and the proposal adopted against it. So the cards of the
-proposals open at start are read first (soonest to close first), and the sweep holds their
-closes until they are read back, or until START_READ_DEADLINE if Slack cannot be read.
+proposals open at start are read first (the channels of the soonest to close first), and the
+sweep holds their closes until they are read back, or until START_READ_DEADLINE if Slack
+cannot be read.
 """
 
 from __future__ import annotations
