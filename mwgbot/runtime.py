@@ -119,7 +119,15 @@ def build_runtime(
         group_commit=GroupCommitter(db, name="reactions"),
     )
     reconciler = Reconciler(
-        db, slack, renderer, policy, clock, SystemClock(), identity.bot_user_id, status=status
+        db,
+        slack,
+        renderer,
+        policy,
+        clock,
+        SystemClock(),
+        identity.bot_user_id,
+        status=status,
+        groups=groups,
     )
     scheduler = BotScheduler(
         Sweep(bot, steps=default_steps(bot), held_back=reconciler.unread_since_start),

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.metadata import Metadata
 from slack_sdk.models.views import View
 
 from mwgbot.fakeslack import FakeSlack
@@ -31,6 +32,9 @@ _MARKUP = re.compile(
     r"(?:\|(?P<label>[^<>]*))?>"
 )
 _BARE_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
+# Message metadata: Slack's event_type is a short alphanumeric name (underscores allowed), its
+# payload an object of strings, numbers, booleans, objects and arrays of them.
+_EVENT_TYPE = re.compile(r"[A-Za-z0-9_]{1,255}")
 
 
 def mrkdwn_problems(text: str) -> list[str]:
@@ -89,6 +93,30 @@ def assert_valid_message(message: Any) -> None:
     assert_valid_blocks(list(blocks or []))
     for mrkdwn in [str(text or ""), *_mrkdwn_texts(list(blocks or []))]:
         assert_mrkdwn(mrkdwn)
+    metadata = None if hasattr(message, "blocks") else message.get("metadata")
+    if metadata:
+        assert_valid_metadata(metadata)
+
+
+def assert_valid_metadata(metadata: Any) -> None:
+    """Message metadata as Slack takes it (`event_type`, `event_payload`)."""
+    assert isinstance(metadata, dict), f"metadata must be an object: {metadata!r}"
+    parsed = Metadata(**metadata)
+    assert set(parsed.to_dict()) <= {"event_type", "event_payload"}, metadata
+    assert _EVENT_TYPE.fullmatch(str(parsed.event_type)), f"event_type {parsed.event_type!r}"
+    assert isinstance(parsed.event_payload, dict), f"event_payload {parsed.event_payload!r}"
+    _assert_payload_values(parsed.event_payload)
+
+
+def _assert_payload_values(value: Any) -> None:
+    if isinstance(value, dict):
+        for inner in value.values():
+            _assert_payload_values(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            _assert_payload_values(inner)
+    else:
+        assert isinstance(value, (str, int, float, bool)), f"metadata value {value!r}"
 
 
 def assert_valid_view(view: dict[str, Any]) -> None:

@@ -85,6 +85,33 @@ def test_post_update_and_history(fake: FakeSlack, client: WebClient) -> None:
     assert err.value.response["error"] == "message_not_found"
 
 
+def test_history_lists_reactions_as_slack_does_with_the_users_capped(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    posted = client.chat_postMessage(channel="C1", text="card", metadata=METADATA)["ts"]
+    for user in ("UA", "UB", "UC", "UD"):
+        fake.add_reaction("C1", posted, "raised_hand", user)
+    fake.add_reaction("C1", posted, "tada", "UA")
+
+    [message] = client.conversations_history(channel="C1", include_all_metadata=True)["messages"]
+    assert message["metadata"] == METADATA
+    assert message["reactions"] == [
+        {"name": "raised_hand", "users": ["UA", "UB", "UC", "UD"], "count": 4},
+        {"name": "tada", "users": ["UA"], "count": 1},
+    ]
+
+    fake.history_reaction_users = 2  # Slack lists a few users; `count` stays the whole number
+    [message] = client.conversations_history(channel="C1")["messages"]
+    assert message["reactions"] == [
+        {"name": "raised_hand", "users": ["UA", "UB"], "count": 4},
+        {"name": "tada", "users": ["UA"], "count": 1},
+    ]
+    # reactions.get with `full` still lists everyone; the stored message is untouched.
+    full = client.reactions_get(channel="C1", timestamp=posted, full=True)["message"]
+    assert full["reactions"][0]["users"] == ["UA", "UB", "UC", "UD"]
+    assert fake.messages("C1")[0]["reactions"]["raised_hand"] == ["UA", "UB", "UC", "UD"]
+
+
 def test_form_encoded_blocks_are_decoded(fake: FakeSlack, client: WebClient) -> None:
     client.api_call(
         "chat.postMessage",

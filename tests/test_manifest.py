@@ -38,10 +38,12 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "chat.postEphemeral": frozenset({"chat:write"}),
     "chat.delete": frozenset({"chat:write"}),
     "chat.getPermalink": frozenset(),
-    # The relevant *:history scope for the conversation's type. The bot reads MWG_CHANNEL,
-    # which may be a public or a private channel, and its own DM with a newcomer, only to
-    # find a welcome whose sending was uncertain (so it is never sent twice); it reads no
-    # group DMs, so mpim:history is not asked for.
+    # The relevant *:history scope for the conversation's type. The bot reads a group's
+    # channel (MWG_CHANNEL, public or private) for two things: the cards' reactions after a
+    # restart (services/reconcile.py: one call reads up to 200 cards with their reactions,
+    # where reactions.get reads one, both Tier 3), and a post whose sending was uncertain (so
+    # it is never posted twice); its own DM with a newcomer only for an uncertain welcome. It
+    # reads no group DMs, so mpim:history is not asked for.
     "conversations.history": frozenset({"channels:history", "groups:history", "im:history"}),
     "conversations.replies": frozenset({"channels:history", "groups:history"}),
     "conversations.info": frozenset({"channels:read", "groups:read"}),
@@ -164,6 +166,22 @@ def test_the_scanner_finds_the_calls_we_know_about() -> None:
     found = called_methods()
     for method in ("auth.test", "chat.postMessage", "chat.update", "conversations.history"):
         assert method in found, f"the AST scan missed {method}; found {sorted(found)}"
+
+
+def test_the_history_scopes_serve_the_recovery_and_say_so() -> None:
+    """channels:history and groups:history are asked for to read the cards back after a
+    restart (and to find an uncertain post): both uses call conversations.history, and the
+    manifest's comment names both."""
+    places = called_methods()["conversations.history"]
+    assert any(place.startswith("mwgbot/slack/notifier.py") for place in places), places
+    notifier = (ROOT / "mwgbot" / "slack" / "notifier.py").read_text()
+    reconcile = (ROOT / "mwgbot" / "services" / "reconcile.py").read_text()
+    assert "def history(" in notifier
+    assert "self.reader.history(" in reconcile
+    lines = MANIFEST.read_text().splitlines()
+    comment = " ".join(line.split("#", 1)[1].strip() for line in lines if "#" in line)
+    assert "reactions back after a restart" in comment
+    assert "uncertain" in comment
 
 
 def test_every_called_method_has_a_known_scope(manifest: dict[str, Any]) -> None:

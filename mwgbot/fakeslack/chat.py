@@ -59,6 +59,14 @@ class ChatMethods(FakeSlackBase):
             self._changed.notify_all()
             return str(stored["ts"])
 
+    def set_metadata(self, channel: str, ts: str, metadata: dict[str, Any] | None) -> None:
+        """Give a stored message other metadata (or none: a message an older release posted)."""
+        with self._lock:
+            stored = self._find(channel, ts)
+            if stored is None:
+                raise KeyError(f"no message {ts} in {channel}")
+            stored["metadata"] = copy.deepcopy(metadata)
+
     # ------------------------------------------------------------------ message store (lock held)
 
     def _store_message(

@@ -20,6 +20,9 @@ from mwgbot.fakeslack.base import (
 )
 
 _HISTORY_DEFAULT_LIMIT = 100
+#: How many users each reaction of a history message lists, unless set otherwise (Slack lists
+#: a few and gives the whole number in ``count``; ``reactions.get`` with ``full`` lists all).
+HISTORY_REACTION_USERS = 50
 _HISTORY_MAX_LIMIT = 999
 #: Methods that act in a channel, and so need the bot in it (Slack: ``not_in_channel``).
 IN_CHANNEL_METHODS = frozenset(
@@ -56,6 +59,10 @@ class ConversationsMethods(FakeSlackBase):
 
     def _reset_state(self) -> None:
         super()._reset_state()
+        #: The cap on the users each reaction lists in ``conversations.history`` (``count``
+        #: is always the whole number); a test lowers it to see what a reader does with a
+        #: cut list.
+        self.history_reaction_users = HISTORY_REACTION_USERS
         self._dm_channels: dict[str, str] = {}
         self._without_bot: set[str] = set()
         self._archived: set[str] = set()
@@ -147,8 +154,12 @@ class ConversationsMethods(FakeSlackBase):
         visible.sort(key=lambda m: ts_key(m["ts"]), reverse=True)
         page, has_more = visible[:limit], len(visible) > limit
         include_metadata = truthy(args.get("include_all_metadata"))
+        messages = [self._api_message(m, include_metadata=include_metadata) for m in page]
+        for message in messages:
+            for reaction in message.get("reactions", []):
+                reaction["users"] = reaction["users"][: max(self.history_reaction_users, 0)]
         return {
-            "messages": [self._api_message(m, include_metadata=include_metadata) for m in page],
+            "messages": messages,
             "has_more": has_more,
             "pin_count": 0,
             "channel_actions_ts": None,

@@ -31,7 +31,7 @@ from mwgbot.domain.clock import Clock, SystemClock
 from mwgbot.services import members, outbox
 from mwgbot.services.pacing import RateBudget
 from mwgbot.services.policy import Policy
-from mwgbot.services.ports import Account, DeliveryError, Notifier, Rendered, Renderer
+from mwgbot.services.ports import Account, CardTag, DeliveryError, Notifier, Rendered, Renderer
 from mwgbot.services.privacy import is_user_id
 from mwgbot.services.slack_status import CHANNEL_REFUSALS, TOKEN_REFUSALS, SlackStatus
 
@@ -272,8 +272,12 @@ class Delivery:
                 log.info("outbox %s was already posted as %s; not posting again", claim.id, found)
                 return found
         if claim.kind == outbox.KIND_CARD:
+            assert claim.proposal_number is not None
             return self.notifier.post(
-                claim.channel_id, self._render_card(claim.proposal_number), marker=marker
+                claim.channel_id,
+                self._render_card(claim.proposal_number),
+                marker=marker,
+                card=CardTag(self.policy.key, claim.proposal_number),
             )
         if claim.kind == outbox.KIND_THREAD:
             if claim.thread_ts is None:
@@ -568,7 +572,7 @@ class Delivery:
         )
         self.card_updates.spend()
         try:
-            self.notifier.update(channel, ts, message)
+            self.notifier.update(channel, ts, message, card=CardTag(self.policy.key, number))
         except DeliveryError as error:
             if error.code in CHANNEL_REFUSALS:
                 self.status.channel_refused(channel, error.code, f"update the card of #{number}")

@@ -70,6 +70,14 @@ OPERATOR_FIXABLE = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class CardTag:
+    """Which proposal a card is: carried in the card's Slack message metadata."""
+
+    group: str
+    number: int
+
+
 class Account(enum.StrEnum):
     """What a Slack user ID stands for, as far as direct messages go."""
 
@@ -89,9 +97,14 @@ class Notifier(Protocol):
         thread_ts: str | None = None,
         broadcast: bool = False,
         marker: str | None = None,
-    ) -> str: ...
+        card: CardTag | None = None,
+    ) -> str:
+        """Post; `card` when the message is a proposal's card (its metadata says which)."""
+        ...
 
-    def update(self, channel: str, ts: str, message: Rendered) -> None: ...
+    def update(
+        self, channel: str, ts: str, message: Rendered, *, card: CardTag | None = None
+    ) -> None: ...
 
     def post_ephemeral(self, channel: str, user: str, message: Rendered) -> None: ...
 
@@ -108,11 +121,53 @@ class Notifier(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class SeenReaction:
+    """One emoji's reaction on a message as a channel's history shows it: Slack may list
+    fewer `users` than `count`."""
+
+    name: str
+    users: tuple[str, ...]
+    count: int
+
+
+@dataclass(frozen=True)
+class SeenMessage:
+    """A message of a channel's history: its ts, the card it says it is, its reactions."""
+
+    ts: str
+    card: CardTag | None
+    reactions: tuple[SeenReaction, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Whether every reaction lists all its users (else `reactions.get` must be asked)."""
+        return all(reaction.count <= len(reaction.users) for reaction in self.reactions)
+
+    def users_by_emoji(self) -> dict[str, list[str]]:
+        return {reaction.name: list(reaction.users) for reaction in self.reactions}
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of a channel's history, newest first; `next_cursor` when there is more."""
+
+    messages: tuple[SeenMessage, ...]
+    next_cursor: str | None = None
+
+
 class ReactionReader(Protocol):
-    """Reads a card's reactions back from Slack; raises DeliveryError on failure."""
+    """Reads the cards' reactions back from Slack; raises DeliveryError on failure."""
 
     def reactions(self, channel: str, ts: str) -> dict[str, list[str]]:
         """Every reaction on the message: emoji name -> the users who reacted with it."""
+        ...
+
+    def history(
+        self, channel: str, *, oldest: str, latest: str, limit: int, cursor: str | None = None
+    ) -> HistoryPage:
+        """One page of the channel's messages from `latest` back to `oldest` (both included),
+        each with its reactions and metadata."""
         ...
 
 

@@ -24,6 +24,9 @@ FLAG_COBRANDED = "cobranded"
 
 # Metadata on every post, so an uncertain post can be found before posting again.
 METADATA_EVENT_TYPE = "mwgbot_notice"
+# A proposal's card carries this instead, with its group and number (and the marker), so that
+# reading a channel's history back (reconciliation) can always tell which proposal it is.
+CARD_METADATA_EVENT_TYPE = "mwg_proposal"
 
 # The Home tab and the "Log time" form (members, issue 9).
 ACTION_HOME_JOIN = "mwg_home_join"

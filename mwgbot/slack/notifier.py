@@ -16,7 +16,15 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.web import SlackResponse
 
-from mwgbot.services.ports import Account, DeliveryError, Rendered
+from mwgbot.services.ports import (
+    Account,
+    CardTag,
+    DeliveryError,
+    HistoryPage,
+    Rendered,
+    SeenMessage,
+    SeenReaction,
+)
 from mwgbot.services.slack_status import TOKEN_REFUSALS, SlackStatus
 from mwgbot.slack import ids
 
@@ -67,6 +75,7 @@ class SlackNotifier:
         thread_ts: str | None = None,
         broadcast: bool = False,
         marker: str | None = None,
+        card: CardTag | None = None,
     ) -> str:
         kwargs: dict[str, Any] = {
             "channel": channel,
@@ -78,7 +87,9 @@ class SlackNotifier:
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
             kwargs["reply_broadcast"] = broadcast
-        if marker:
+        if card is not None:
+            kwargs["metadata"] = card_metadata(card, marker)
+        elif marker:
             kwargs["metadata"] = {
                 "event_type": ids.METADATA_EVENT_TYPE,
                 "event_payload": {"marker": marker},
@@ -86,12 +97,19 @@ class SlackNotifier:
         response = self._call(lambda: self.client.chat_postMessage(**kwargs))
         return str(response["ts"])
 
-    def update(self, channel: str, ts: str, message: Rendered) -> None:
-        self._call(
-            lambda: self.client.chat_update(
-                channel=channel, ts=ts, text=message.text, blocks=message.blocks or None
-            )
-        )
+    def update(
+        self, channel: str, ts: str, message: Rendered, *, card: CardTag | None = None
+    ) -> None:
+        kwargs: dict[str, Any] = {
+            "channel": channel,
+            "ts": ts,
+            "text": message.text,
+            "blocks": message.blocks or None,
+        }
+        if card is not None:
+            # A card posted before cards carried metadata gets it at its next redraw.
+            kwargs["metadata"] = card_metadata(card, None)
+        self._call(lambda: self.client.chat_update(**kwargs))
 
     def post_ephemeral(self, channel: str, user: str, message: Rendered) -> None:
         self._call(
@@ -110,6 +128,37 @@ class SlackNotifier:
             str(reaction["name"]): [str(user) for user in reaction.get("users") or []]
             for reaction in message.get("reactions") or []
         }
+
+    def history(
+        self, channel: str, *, oldest: str, latest: str, limit: int, cursor: str | None = None
+    ) -> HistoryPage:
+        """`conversations.history` between two messages (both included), with metadata: each
+        message with its reactions (`name`, `users`, `count`; Slack may cut `users` short)."""
+        response = self._call(
+            lambda: self.client.conversations_history(
+                channel=channel,
+                oldest=oldest,
+                latest=latest,
+                inclusive=True,
+                include_all_metadata=True,
+                limit=limit,
+                cursor=cursor,
+            )
+        )
+        messages = tuple(
+            SeenMessage(
+                ts=str(message["ts"]),
+                card=card_of(message),
+                reactions=tuple(
+                    _seen_reaction(reaction) for reaction in message.get("reactions") or []
+                ),
+            )
+            for message in response.get("messages") or []
+            if message.get("ts")
+        )
+        next_cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        more = bool(response.get("has_more")) and bool(next_cursor)
+        return HistoryPage(messages, str(next_cursor) if more else None)
 
     def find_posted(self, channel: str, marker: str, thread_ts: str | None = None) -> str | None:
         if thread_ts is not None:
@@ -161,9 +210,40 @@ class SlackNotifier:
         return list(response.get("messages", []))
 
 
+def card_metadata(card: CardTag, marker: str | None) -> dict[str, Any]:
+    """A card's message metadata: which proposal it is (and the outbox marker it was posted
+    with, so an uncertain post of it can be found too)."""
+    payload: dict[str, Any] = {"group": card.group, "number": card.number}
+    if marker:
+        payload["marker"] = marker
+    return {"event_type": ids.CARD_METADATA_EVENT_TYPE, "event_payload": payload}
+
+
+def card_of(message: dict[str, Any]) -> CardTag | None:
+    """The proposal a message of Slack's is the card of, by its metadata; None if it says none."""
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != ids.CARD_METADATA_EVENT_TYPE:
+        return None
+    payload = metadata.get("event_payload") or {}
+    group, number = payload.get("group"), payload.get("number")
+    if not isinstance(group, str) or isinstance(number, bool) or not isinstance(number, int):
+        return None
+    return CardTag(group, number)
+
+
+def _seen_reaction(reaction: dict[str, Any]) -> SeenReaction:
+    users = tuple(str(user) for user in reaction.get("users") or [])
+    count = reaction.get("count")
+    return SeenReaction(
+        name=str(reaction.get("name") or ""),
+        users=users,
+        count=count if isinstance(count, int) and not isinstance(count, bool) else len(users),
+    )
+
+
 def _marker_of(message: dict[str, Any]) -> str | None:
     metadata = message.get("metadata") or {}
-    if metadata.get("event_type") != ids.METADATA_EVENT_TYPE:
+    if metadata.get("event_type") not in (ids.METADATA_EVENT_TYPE, ids.CARD_METADATA_EVENT_TYPE):
         return None
     marker = (metadata.get("event_payload") or {}).get("marker")
     return str(marker) if marker else None

@@ -1,5 +1,6 @@
-"""Reconciliation: the cards' reactions are read back from Slack (`reactions.get`) and the
-stored joins and objections made to match, by the same rules as events."""
+"""Reconciliation: the cards' reactions are read back from Slack (a channel's history, or
+`reactions.get` for one card) and the stored joins and objections made to match, by the same
+rules as events."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from mwgbot.slack.notifier import SlackNotifier
 from tests.conftest import CHANNEL, RunningBot
 
 
-def fresh_reconciler(bot: RunningBot, budget: RateBudget | None = None) -> Reconciler:
+def fresh_reconciler(
+    bot: RunningBot, budget: RateBudget | None = None, **options: int
+) -> Reconciler:
     """The reconciler a restarted bot builds: everything read before it started is due.
 
     The running bot's own reconciler is held back (as a 429 would), so that what a test
@@ -34,6 +37,7 @@ def fresh_reconciler(bot: RunningBot, budget: RateBudget | None = None) -> Recon
         SystemClock(),
         bot.fake.bot_user_id,
         budget,
+        **options,
     )
 
 
@@ -125,15 +129,45 @@ def test_an_event_newer_than_the_reading_wins(bot: RunningBot, card: str) -> Non
     assert joined(bot, 1) == set()
 
 
-def test_reads_are_paced_and_a_429_pauses_them(bot: RunningBot) -> None:
+def six_cards(bot: RunningBot) -> list[str]:
     for i in range(6):
         assert "Proposed" in bot.answer(f"propose Idea {i} --close 4d", user=f"UPROPOSER{i}")
     bot.settle()
+    return [bot.card_ts(n) for n in range(1, 7)]
+
+
+def test_history_reads_are_paced_and_a_429_pauses_them(bot: RunningBot) -> None:
+    six_cards(bot)
     now = [1000.0]
     budget = RateBudget(rate=1.0, capacity=2, monotonic=lambda: now[0])
+    reconciler = fresh_reconciler(bot, budget, history_limit=2)  # three pages for six cards
+    before = len(bot.fake.calls_to("conversations.history"))
+    assert reconciler.run_once().cards == 4  # the burst: two pages
+    assert reconciler.run_once().cards == 0  # no tokens left
+    now[0] += 2
+    bot.fake.fail_next("conversations.history", status=429, retry_after=30)
+    report = reconciler.run_once()
+    assert (report.cards, report.failed) == (0, 1)
+    now[0] += 10
+    assert reconciler.run_once().cards == 0  # still waiting for Retry-After
+    now[0] += 25
+    assert reconciler.run_once().cards == 2  # the rest, from where the last read stopped
+    reads = bot.fake.calls_to("conversations.history")[before:]
+    assert len([c for c in reads if not c.failed]) == 3
+    assert bot.fake.calls_to("reactions.get") == []
+
+
+def test_cards_shown_cut_short_are_read_one_by_one_paced(bot: RunningBot) -> None:
+    for ts in six_cards(bot):
+        bot.fake.add_reaction(CHANNEL, ts, "raised_hand", "UBOB")
+        bot.fake.add_reaction(CHANNEL, ts, "raised_hand", "UCAROL")
+    bot.fake.history_reaction_users = 1  # every card's joiners are cut short in the history
+    now = [1000.0]
+    budget = RateBudget(rate=1.0, capacity=3, monotonic=lambda: now[0])
     reconciler = fresh_reconciler(bot, budget)
     before = len(bot.fake.calls_to("reactions.get"))
-    assert reconciler.run_once().cards == 2  # the burst
+    report = reconciler.run_once()  # one page of history, then reactions.get
+    assert (report.history_pages, report.full_reads, report.cards) == (1, 2, 2)
     assert reconciler.run_once().cards == 0  # no tokens left
     now[0] += 2
     bot.fake.fail_next("reactions.get", status=429, retry_after=30)
@@ -142,12 +176,14 @@ def test_reads_are_paced_and_a_429_pauses_them(bot: RunningBot) -> None:
     now[0] += 10
     assert reconciler.run_once().cards == 0  # still waiting for Retry-After
     now[0] += 25
-    assert reconciler.run_once().cards == 2
+    report = reconciler.run_once()
+    assert (report.history_pages, report.cards) == (0, 3)  # the history is not read again
     now[0] += 5
-    assert reconciler.run_once().cards == 2  # the card that failed is still due, and done
+    assert reconciler.run_once().cards == 1  # the card that failed is still due, and done
     reads = bot.fake.calls_to("reactions.get")[before:]
     assert len([c for c in reads if not c.failed]) == 6
     assert len({c.args["timestamp"] for c in reads if not c.failed}) == 6
+    assert all(joined(bot, n) == {"UBOB", "UCAROL"} for n in range(1, 7))
 
 
 def test_two_reconcilers_at_once_double_nothing(bot: RunningBot, card: str) -> None:

@@ -170,3 +170,53 @@ def test_an_objection_made_while_down_stops_a_window_that_closed_meanwhile(
     assert database.rows("SELECT user_id FROM objections") == [("UDAVE",)]
     [asked] = [e for e in fake_slack.ephemerals if e["user"] == "UDAVE"]
     assert "say why" in asked["text"]
+
+
+@pytest.mark.slow
+def test_one_restart_reads_many_cards_back_through_the_channel_history(
+    tmp_path: Path, env: dict[str, str], fake_slack: FakeSlack, database: Database
+) -> None:
+    first = started(tmp_path, env)
+    try:
+        for i in range(1, 9):
+            answer = sr.send(first.url, sr.slash_command(f"propose Idea {i}", user_id=f"UP{i}"))
+            assert f"Proposed #{i}" in answer.json()["text"]
+        fake_slack.wait_until(lambda: len(fake_slack.messages(CHANNEL)) >= 8, timeout=15)
+    finally:
+        first.kill()
+    cards = [m for m in fake_slack.messages(CHANNEL) if m["thread_ts"] is None][:8]
+    assert [m["metadata"]["event_payload"]["number"] for m in cards] == list(range(1, 9))
+    # While no bot runs: UCAROL joins every card, UDAVE objects on every other one, and #3
+    # gets more joiners than the history lists.
+    fake_slack.history_reaction_users = 2
+    for number, card in enumerate(cards, start=1):
+        fake_slack.add_reaction(CHANNEL, card["ts"], "raised_hand", "UCAROL")
+        if number % 2 == 0:
+            fake_slack.add_reaction(CHANNEL, card["ts"], "no_entry_sign", "UDAVE")
+    for user in ("UERIN", "UFRANK", "UGRACE"):
+        fake_slack.add_reaction(CHANNEL, cards[2]["ts"], "raised_hand", user)
+    fake_slack.clear()
+
+    def matches() -> bool:
+        rows = database.rows("SELECT proposal_number, user_id FROM signups")
+        objections = database.rows("SELECT proposal_number, user_id FROM objections")
+        return len(rows) == 11 and len(objections) == 4
+
+    second = started(tmp_path, env)
+    try:
+        wait_for(matches)
+        time.sleep(3)  # more ticks: nothing else is read
+    finally:
+        stop(second)
+    joined = {
+        (int(str(n)), str(u))
+        for n, u in database.rows("SELECT proposal_number, user_id FROM signups")
+    }
+    assert joined == {(n, "UCAROL") for n in range(1, 9)} | {
+        (3, "UERIN"),
+        (3, "UFRANK"),
+        (3, "UGRACE"),
+    }
+    history = [c for c in fake_slack.calls_to("conversations.history") if not c.failed]
+    assert len(history) == 1
+    assert [c.args["timestamp"] for c in fake_slack.calls_to("reactions.get")] == [cards[2]["ts"]]
