@@ -121,8 +121,13 @@ def _existing_database(settings: Settings) -> Database:
         from pathlib import Path
 
         if not Path(url.database).exists():
+            given = (
+                "DATABASE_URL points at"
+                if "database_url" in settings.model_fields_set
+                else ("DATABASE_URL is not set, so the default is")
+            )
             raise ConfigError(
-                f"DATABASE_URL points at {url.database}, which does not exist: "
+                f"{given} {url.database}, which does not exist: "
                 "set DATABASE_URL to the bot's database"
             )
     db = Database(settings.database_url)

@@ -425,3 +425,15 @@ def test_ci_runs_the_suite_on_both_databases_and_fails_on_no_tests() -> None:
         assert step in script
     assert 'MWGBOT_TEST_DATABASE_URL="$PG_URL" run_tests' in script
     assert '"$code" -eq 5' in script
+
+
+def test_a_missing_default_database_is_named_as_the_default(tmp_path: Path) -> None:
+    """With DATABASE_URL unset the answer does not claim it points somewhere (a new member's
+    finding); with it set, it names where it points."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    unset = mwgbot("export", "decisions", cwd=tmp_path, env=env)
+    assert_one_line_error(unset, "DATABASE_URL is not set, so the default is mwgbot.db")
+    given = mwgbot(
+        "export", "decisions", cwd=tmp_path, env={**env, "DATABASE_URL": "sqlite:///nope.db"}
+    )
+    assert_one_line_error(given, "DATABASE_URL points at nope.db, which does not exist")

@@ -241,7 +241,7 @@ class ProposalHandlers:
             service.set_organization(invocation.user_id, command.organization)
         if command.organization is None:
             return Reply("Your organization is cleared.", changed=True)
-        return Reply(f"Your organization is now *{escape(command.organization)}*.", changed=True)
+        return Reply(f"Your organization is now *{as_typed(command.organization)}*.", changed=True)
 
     # --- the modal behind `/mwg propose` ---------------------------------------------------
 
