@@ -245,6 +245,8 @@ class Settings(BaseSettings):
     mwg_max_open_per_member: int = Field(default=5, ge=1)
     mwg_commands_per_minute: int = Field(default=30, ge=1)
     mwg_escalation_reminder: Annotated[timedelta, NoDecode] = timedelta(days=7)
+    # The group's page, a live channel canvas (on|off); needs the canvases:write scope.
+    mwg_canvas: bool = False
     mwg_groups_file: str | None = None
     log_level: str = "INFO"
 
