@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
+from mwgbot.db.models import ProposalRow
 from mwgbot.fakeslack import FakeSlack
+from mwgbot.fakeslack.canvases import MAX_MARKDOWN
+from mwgbot.services.ledger import page_is_stale
+from mwgbot.slack.canvas_page import PAGE_BUDGET
 from tests.conftest import CHANNEL, RunningBot
 from tests.integration.meeting_support import (
     Launcher,
@@ -206,3 +212,126 @@ def test_member_text_is_escaped_on_the_page(launcher: Launcher) -> None:
     assert r"\<!channel>" in line  # no `<…>` token, no link a member did not mean
     assert r"\[x\](https://evil.example)" in line
     assert r"\`code\` \~s\~" in line
+
+
+def test_slacks_retry_after_is_honoured_and_cards_go_on(
+    launcher: Launcher, fake_slack: FakeSlack
+) -> None:
+    bot = start(launcher)
+    edits = calls(fake_slack, "canvases.edit")
+    fake_slack.fail_next("canvases.edit", status=429, retry_after=30)
+    bot.answer("propose Case-study series --close 4d")
+    later(bot)  # the edit is asked for once, and Slack says to wait 30 s
+    assert calls(fake_slack, "canvases.edit") == edits + 1
+    assert "Case-study series" in bot.card_text(1)  # the card did not wait
+    assert "**#1**" not in page(fake_slack)
+    later(bot, timedelta(seconds=20))  # 26 s after the refusal: still waiting
+    assert calls(fake_slack, "canvases.edit") == edits + 1
+    assert "**#1** Case-study series" in later(bot, timedelta(seconds=10))
+    assert calls(fake_slack, "canvases.edit") == edits + 2
+
+
+def test_time_alone_redraws_the_page_when_the_meeting_begins(launcher: Launcher) -> None:
+    bot = start(launcher)
+    assert "**Wed 2026-12-09 15:00 UTC**" in page(bot.fake)
+    edits = calls(bot.fake, "canvases.edit")
+    bot.advance(timedelta(days=7))  # Dec 8, 12:00: nothing changed, nothing edited
+    assert calls(bot.fake, "canvases.edit") == edits
+    bot.advance(timedelta(days=1, hours=3, minutes=1))  # the meeting has begun
+    shown = page(bot.fake)
+    assert "**Wed 2026-12-23 15:00 UTC**" in shown
+    assert "**Wed 2026-12-09 15:00 UTC**" not in shown
+    assert calls(bot.fake, "canvases.edit") == edits + 1
+
+
+def test_two_instances_make_one_canvas(launcher: Launcher, fake_slack: FakeSlack) -> None:
+    first = start(launcher)
+    second = start(launcher)
+    first.answer("propose Case-study series --close 4d")
+    second.answer("join 1", user="UBOB")
+    for bot in (first, second):
+        bot.advance(GAP)
+    second.clock.advance(first.clock.now() - second.clock.now())
+    assert "1 joined, 0 objecting" in later(second)
+    assert calls(fake_slack, "conversations.canvases.create") == 1
+    assert len(fake_slack.canvases()) == 1
+
+
+def test_a_change_costs_one_update_of_the_page_row(
+    launcher: Launcher, fake_slack: FakeSlack
+) -> None:
+    bot = start(launcher)
+    bot.answer("propose Case-study series --close 4d")
+    marks: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE CANVAS_PAGES SET REVISION"):
+            marks.append(statement)
+
+    engine = bot.runtime.db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        bot.answer("join 1", user="UBOB")
+        assert len(marks) == 1
+        bot.answer("update 1 First post out")
+        assert len(marks) == 2
+        bot.answer("list")  # reads nothing stale
+        assert len(marks) == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_off_no_page_row_is_touched(bot: RunningBot) -> None:
+    bot.answer("propose Case-study series --close 4d")
+    marks: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "canvas_pages" in statement:
+            marks.append(statement)
+
+    engine = bot.runtime.db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        bot.answer("join 1", user="UBOB")
+        bot.react(1, "UCAROL")
+        bot.advance(GAP)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert marks == []
+
+
+def test_hundreds_of_proposals_and_long_titles_stay_far_below_the_limit(
+    launcher: Launcher, fake_slack: FakeSlack
+) -> None:
+    bot = start(launcher)
+    now = bot.clock.now()
+    title = ("*_[x](https://e.example)<!here>~`\\ " * 8)[:200]
+    states = ["open"] * 150 + ["escalated"] * 50 + ["adopted"] * 100 + ["delivered"] * 100
+    states += ["declined"] * 60
+    with bot.runtime.db.unit_of_work() as session:
+        for n, state in enumerate(states):
+            session.add(
+                ProposalRow(
+                    title=f"{n} {title}",
+                    proposer_id=f"U{n:08d}",
+                    state=state,
+                    created_at=now - timedelta(days=10),
+                    closes_at=now + timedelta(days=3),
+                    closed_at=None if state == "open" else now - timedelta(days=2),
+                    decided_at=now - timedelta(days=1) if state == "declined" else None,
+                    last_activity_at=now - timedelta(days=1),
+                    finished_at=now - timedelta(hours=n % 48) if state == "delivered" else None,
+                    delivery_link=f"https://example.org/{'x' * 900}/{n}"
+                    if state == "delivered"
+                    else None,
+                )
+            )
+        # A change any member makes would mark the page; here the rows came in by hand.
+        page_is_stale(session, "mwg")
+    shown = later(bot)
+    assert len(shown) < PAGE_BUDGET < MAX_MARKDOWN
+    assert "## Open proposals (200)" in shown
+    assert "- and 175 more: `/mwg list`" in shown
+    assert "## Active initiatives (100)" in shown
+    assert "## Delivered (100)" in shown
+    assert "## Decided in the last 30 days (" in shown
