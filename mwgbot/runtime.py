@@ -111,7 +111,11 @@ def build_runtime(
     clock = clock or SystemClock()
     status = SlackStatus(bot_name=identity.bot_name)
     slack = SlackNotifier(client, status)
-    pages = PageSync(db, slack, list(groups), clock, page_markdown)
+    # The page of each group whose MWG_CANVAS (or groups-file `canvas`) is on. For now the
+    # services serve the first group (as the delivery does), so only its page is kept: its
+    # reads are not filtered by group yet. With several groups served (issue 17), pass every
+    # group and filter `group_page.build_page`'s reads by `policy.key`.
+    pages = PageSync(db, slack, [policy], clock, page_markdown)
     pages.start()
     delivery = Delivery(db, slack, renderer, policy, clock, status=status, pages=pages)
     bot = BotServices(

@@ -288,10 +288,6 @@ class PageSync:
             # The status logs it once and holds every call; the page waits with the rest.
             self._release(claim, timedelta(0), error=str(error))
             return
-        if code == "channel_canvas_already_exists":
-            # Made meanwhile (by a member, or by an attempt whose answer was lost): look it up.
-            self._release(claim, timedelta(0), error=str(error))
-            return
         if code == "canvas_not_found" and canvas_id is not None:
             # Someone deleted the canvas: the channel's current one is found, or made, again.
             log.info("group %s: canvas %s is gone; the page is made again", policy.key, canvas_id)
@@ -300,7 +296,11 @@ class PageSync:
         backoff = min(MAX_BACKOFF, timedelta(seconds=2 ** min(claim.attempts, 10)))
         if error.retry_after is not None:
             backoff = max(backoff, timedelta(seconds=error.retry_after))
-        if code in CHANNEL_REFUSALS:
+        if code == "channel_canvas_already_exists":
+            # Made meanwhile (by a member, or by an attempt whose answer was lost): it is
+            # looked up again on the next try (backing off, should Slack not show it).
+            log.info("group %s: the channel already has a canvas; using it", policy.key)
+        elif code in CHANNEL_REFUSALS:
             # The bot's channel problem: its posts say so (the status logs it once).
             backoff = max(backoff, timedelta(minutes=1))
         elif code != "ratelimited" and error.status != 429:

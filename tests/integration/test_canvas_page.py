@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import event
 
 from mwgbot.db.models import ProposalRow
@@ -335,3 +336,16 @@ def test_hundreds_of_proposals_and_long_titles_stay_far_below_the_limit(
     assert "## Active initiatives (100)" in shown
     assert "## Delivered (100)" in shown
     assert "## Decided in the last 30 days (" in shown
+
+
+def test_a_deleted_canvas_is_made_again(launcher: Launcher, fake_slack: FakeSlack) -> None:
+    bot = start(launcher)
+    gone = fake_slack.canvas_of(CHANNEL)
+    assert gone is not None
+    WebClient(token="xoxb-test", base_url=fake_slack.url).canvases_delete(canvas_id=gone)
+    bot.answer("propose Case-study series --close 4d")
+    later(bot)
+    shown = later(bot)  # the edit finds no canvas; the next try makes one
+    assert "**#1** Case-study series" in shown
+    assert fake_slack.canvas_of(CHANNEL) not in (None, gone)
+    assert calls(fake_slack, "conversations.canvases.create") == 2
