@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 GAP = timedelta(seconds=5)
 LEASE = timedelta(seconds=60)
+LOOK_EVERY = timedelta(seconds=1)
 MAX_BACKOFF = timedelta(minutes=15)
 # canvases.edit is Tier 3 (50+ a minute), conversations.canvases.create Tier 2 (20+).
 EDITS_PER_MINUTE = 45
@@ -131,6 +132,7 @@ class PageSync:
         self.lease = lease
         self.edits = edits or RateBudget(EDITS_PER_MINUTE / 60, 5)
         self.creates = creates or RateBudget(CREATES_PER_MINUTE / 60, 2)
+        self._next_look = datetime.min.replace(tzinfo=UTC)
 
     def start(self) -> None:
         """At each start: every page-keeping group has its row, is on again (a refusal holds
@@ -142,10 +144,19 @@ class PageSync:
                 _ensure_row(session, policy)
 
     def run_once(self) -> int:
-        """One pass: how many canvases were created or edited."""
+        """One pass: how many canvases were created or edited.
+
+        The delivery runs a pass after every change and every second; the pages are looked at
+        no more often than once a `LOOK_EVERY` of the clock (well within the gap between two
+        edits), so that a burst of reactions does not pay for a look each."""
+        now = self.clock.now()
+        if not self.policies or now < self._next_look or self.edits.available() <= 0:
+            return 0
+        self._next_look = now + min(self.gap, LOOK_EVERY)
         done = 0
         for policy in self.policies:
             if self.edits.available() <= 0:
+                self._next_look = now  # the rest are looked at as soon as the budget allows
                 break
             claim = self._claim(policy)
             if claim is not None and self._send(policy, claim):
@@ -158,6 +169,10 @@ class PageSync:
         now = self.clock.now()
         page = CanvasPageRow
         with self.db.unit_of_work() as session:
+            # A read first: most passes find nothing due, and write nothing.
+            found = session.get(page, policy.key)
+            if found is None or not self._due(found, now):
+                return None
             claimed = session.execute(
                 update(page)
                 .where(
@@ -194,6 +209,21 @@ class PageSync:
                 refresh_at=next_change(shown),
             )
 
+    def _due(self, row: CanvasPageRow, now: datetime) -> bool:
+        """What the claim's UPDATE checks (which decides, should another instance race)."""
+        stale = (
+            row.revision > row.synced_revision
+            or row.canvas_id is None
+            or (row.refresh_at is not None and row.refresh_at <= now)
+        )
+        return (
+            stale
+            and row.off_reason is None
+            and (row.lease_until is None or row.lease_until < now)
+            and (row.next_try_at is None or row.next_try_at <= now)
+            and (row.edited_at is None or row.edited_at <= now - self.gap)
+        )
+
     def _send(self, policy: Policy, claim: _Claim) -> bool:
         canvas_id = claim.canvas_id
         method = "canvases.edit"
@@ -203,7 +233,8 @@ class PageSync:
                 canvas_id = self.canvases.channel_canvas(claim.channel_id)
             if canvas_id is None:
                 if self.creates.available() <= 0:
-                    self._release(claim, timedelta(seconds=5))
+                    self._release(claim, timedelta(0))
+                    self._next_look = self.clock.now()
                     return False
                 method = "conversations.canvases.create"
                 self.creates.spend()

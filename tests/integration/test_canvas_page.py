@@ -344,8 +344,8 @@ def test_a_deleted_canvas_is_made_again(launcher: Launcher, fake_slack: FakeSlac
     assert gone is not None
     WebClient(token="xoxb-test", base_url=fake_slack.url).canvases_delete(canvas_id=gone)
     bot.answer("propose Case-study series --close 4d")
-    later(bot)
-    shown = later(bot)  # the edit finds no canvas; the next try makes one
+    bot.advance(GAP)  # the edit finds no canvas...
+    shown = later(bot)  # ...and the next try makes one
     assert "**#1** Case-study series" in shown
     assert fake_slack.canvas_of(CHANNEL) not in (None, gone)
     assert calls(fake_slack, "conversations.canvases.create") == 2
