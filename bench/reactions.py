@@ -77,7 +77,9 @@ def seed_card(runtime: Any, joiners: int) -> str:
     return ts
 
 
-def serve(name: str, port: int, database_url: str, joiners: int, info: Path) -> None:
+def serve(
+    name: str, port: int, database_url: str, joiners: int, info: Path, canvas: bool = False
+) -> None:
     import logging
 
     import uvicorn
@@ -96,7 +98,8 @@ def serve(name: str, port: int, database_url: str, joiners: int, info: Path) -> 
     else:
         from mwgbot.runtime import build_runtime
 
-        runtime = build_runtime(mwgbot_settings(database_url, fake.url), http=True)
+        settings = mwgbot_settings(database_url, fake.url, mwg_canvas=canvas)
+        runtime = build_runtime(settings, http=True)
         ts = seed_card(runtime, joiners)
         runtime.start_background()
         http_app = runtime.http_app()
@@ -142,11 +145,18 @@ class Measured:
 
 
 def measure(
-    label: str, name: str, database_url: str, joiners: int, events: int, clients: int
+    label: str,
+    name: str,
+    database_url: str,
+    joiners: int,
+    events: int,
+    clients: int,
+    canvas: str = "off",
 ) -> Measured:
     with tempfile.TemporaryDirectory(prefix="mwgbot-bench-") as scratch:
         info = Path(scratch) / "info.json"
         arguments = ["--serve", name, "--database", database_url, "--joiners", str(joiners)]
+        arguments += ["--canvas", canvas]
         with server_process(__file__, [*arguments, "--info", str(info)]) as (port, pid):
             time.sleep(1.0)  # let start-up work (sweep, delivery) settle before reading RSS
             idle = rss_mb(pid)
@@ -172,9 +182,12 @@ def main() -> int:
     parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--joiners", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--info", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--canvas", choices=["on", "off"], default="off", help="MWG_CANVAS of the mwgbot servers"
+    )
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.port, args.database, args.joiners, args.info)
+        serve(args.serve, args.port, args.database, args.joiners, args.info, args.canvas == "on")
         return 0
 
     results: list[Measured] = []
@@ -199,7 +212,9 @@ def main() -> int:
                     full = f"{db_label}: {label}"
                     print(f"measuring {full} ...", file=sys.stderr, flush=True)
                     url = make_url(f"{name}{joiners}")
-                    results.append(measure(full, name, url, joiners, args.events, args.clients))
+                    results.append(
+                        measure(full, name, url, joiners, args.events, args.clients, args.canvas)
+                    )
         finally:
             for drop in droppers:
                 drop()
@@ -208,7 +223,7 @@ def main() -> int:
     print(
         f"reaction events (join/leave by reaction), {SEQUENTIAL_EVENTS} from one client one "
         f"at a time, then {args.events} from {args.clients} concurrent keep-alive clients; "
-        f"loopback, {os.cpu_count()} CPUs"
+        f"MWG_CANVAS={args.canvas}; loopback, {os.cpu_count()} CPUs"
     )
     header = (
         f"{'server':<44} {'1-client p50':>12} {'p99':>8} {'16-client p50':>14} {'p99':>8} "

@@ -103,6 +103,7 @@ EXPECTATIONS: dict[str, str] = {
     "MWG_MAX_OPEN_PER_MEMBER": "a whole number of proposals, at least 1, e.g. 5",
     "MWG_COMMANDS_PER_MINUTE": "a whole number of commands, at least 1, e.g. 30",
     "MWG_ESCALATION_REMINDER": "a duration such as 7d",
+    "MWG_CANVAS": "on or off",
     "MWG_GROUPS_FILE": "the path of a TOML file of [[group]] tables (see examples/groups.toml), "
     "or empty for one group from the MWG_* settings",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
@@ -245,6 +246,8 @@ class Settings(BaseSettings):
     mwg_max_open_per_member: int = Field(default=5, ge=1)
     mwg_commands_per_minute: int = Field(default=30, ge=1)
     mwg_escalation_reminder: Annotated[timedelta, NoDecode] = timedelta(days=7)
+    # The group's page, a live channel canvas (on|off); needs the canvases:write scope.
+    mwg_canvas: bool = False
     mwg_groups_file: str | None = None
     log_level: str = "INFO"
 

@@ -79,6 +79,8 @@ class GroupConfig:
     escalation_reminder: timedelta
     tags: tuple[str, ...] = DEFAULT_TAGS
     about: str | None = None
+    # The group's page, a live canvas in its channel (MWG_CANVAS unless the file says).
+    canvas: bool = False
     from_file: frozenset[str] = frozenset()
 
 
@@ -257,6 +259,7 @@ FIELDS: Mapping[str, _Field] = {
         _at_least_one, "a whole number of proposals, at least 1, e.g. 5", "MWG_MAX_OPEN_PER_MEMBER"
     ),
     "escalation_reminder": _Field(_duration, 'a duration such as "7d"', "MWG_ESCALATION_REMINDER"),
+    "canvas": _Field(_switch, "true or false", "MWG_CANVAS"),
     "tags": _Field(
         _tags,
         f'an array of 1 to {MAX_TAGS} lowercase tags, e.g. ["courses", "instructors"]',

@@ -22,6 +22,7 @@ from mwgbot.scheduling.jobs import BotScheduler, Sweep, default_steps
 from mwgbot.services.batching import GroupCommitter
 from mwgbot.services.bot import BotServices
 from mwgbot.services.delivery import Delivery
+from mwgbot.services.page_sync import PageSync
 from mwgbot.services.policy import Groups, load_groups
 from mwgbot.services.reconcile import Reconciler
 from mwgbot.services.slack_status import SlackStatus
@@ -34,6 +35,7 @@ from mwgbot.slack import (
     record_listeners,
 )
 from mwgbot.slack.app import build_app, verify_slack
+from mwgbot.slack.canvas_page import page_markdown
 from mwgbot.slack.notifier import SlackNotifier, make_web_client
 from mwgbot.slack.renderer import BlockKitRenderer
 
@@ -109,7 +111,13 @@ def build_runtime(
     clock = clock or SystemClock()
     status = SlackStatus(bot_name=identity.bot_name)
     slack = SlackNotifier(client, status)
-    delivery = Delivery(db, slack, renderer, policy, clock, status=status)
+    # The page of each group whose MWG_CANVAS (or groups-file `canvas`) is on. For now the
+    # services serve the first group (as the delivery does), so only its page is kept: its
+    # reads are not filtered by group yet. With several groups served (issue 17), pass every
+    # group and filter `group_page.build_page`'s reads by `policy.key`.
+    pages = PageSync(db, slack, [policy], clock, page_markdown)
+    pages.start()
+    delivery = Delivery(db, slack, renderer, policy, clock, status=status, pages=pages)
     bot = BotServices(
         db=db,
         policy=policy,

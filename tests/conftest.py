@@ -237,6 +237,12 @@ class RunningBot:
         # (tests/integration/test_delivery_pacing.py covers both) holds a test's cards back.
         delivery.card_update_interval = timedelta(0)
         delivery.card_updates = RateBudget(rate=1000, capacity=1000)
+        # Nor do the canvas budgets (the edit gap, on the test's clock, still holds).
+        pages = delivery.pages
+        page_budgets = (pages.edits, pages.creates) if pages is not None else None
+        if pages is not None:
+            pages.edits = RateBudget(rate=1000, capacity=1000)
+            pages.creates = RateBudget(rate=1000, capacity=1000)
         deadline = time.monotonic() + 15
         try:
             while True:
@@ -251,6 +257,8 @@ class RunningBot:
                 time.sleep(0.02)
         finally:
             delivery.card_update_interval, delivery.card_updates = interval, budget
+            if pages is not None and page_budgets is not None:
+                pages.edits, pages.creates = page_budgets
 
     def _due_in_outbox(self) -> int:
         with self.runtime.db.unit_of_work() as session:

@@ -676,3 +676,21 @@ def test_home_decisions_and_the_forget_form_can_be_pressed() -> None:
     assert "(the console cannot fill in this form" not in out
     assert '"member": null' in out  # bob's organization is gone: the form erased it
     assert "Northwind" not in out.rsplit("What mwgbot holds about you", 1)[1]
+
+
+def test_page_prints_the_groups_canvas(console_session: tuple[Console, io.StringIO]) -> None:
+    running, out = console_session
+    running.handle("/mwg propose Case-study *webinar* series --close 72h")
+    running.handle("as bob")
+    running.handle("react raised_hand #1")
+    running.handle("page")
+    text = out.getvalue()
+    page = text[text.rindex("[canvas of #") :].splitlines()
+    assert page[0] == "[canvas of #marketing]"
+    assert "    # Marketing Working Group" in page
+    assert "    ## Open proposals (1)" in page
+    line = next(line for line in page if "**#1**" in line)
+    assert r"Case-study \*webinar\* series" in line
+    assert "1 joined, 0 objecting" in line
+    running.handle("page now")
+    assert "? usage: page" in out.getvalue()

@@ -46,7 +46,13 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     # reads no group DMs, so mpim:history is not asked for.
     "conversations.history": frozenset({"channels:history", "groups:history", "im:history"}),
     "conversations.replies": frozenset({"channels:history", "groups:history"}),
+    # The group's channel (public or private): its own canvas, reused as the group's page.
     "conversations.info": frozenset({"channels:read", "groups:read"}),
+    # MWG_CANVAS=on: the group's page is its channel canvas, made once and kept current with
+    # one whole-document `replace` (docs/slack-canvases.md); canvases:read is not needed, as
+    # the bot never reads a canvas back (canvases.sections.lookup is not called).
+    "conversations.canvases.create": frozenset({"canvases:write"}),
+    "canvases.edit": frozenset({"canvases:write"}),
     # The app's 1:1 DM with a newcomer, for the welcome (im:write; mpim:write is for groups).
     "conversations.open": frozenset({"im:write"}),
     # Is a newcomer a person or a bot (before their welcome, or a DM)? Display names in

@@ -63,6 +63,7 @@ COMMANDS = (
     "enter",
     "home",
     "submit",
+    "page",
     "kick",
     "invite",
     "clock",
@@ -72,7 +73,7 @@ COMMANDS = (
 ONE_LINE_HELP = (
     "lines: as <name> · /mwg … · react|unreact <emoji> #<n> · "
     "click join|object|adopt|decline #<n> [because <text>] · edit #<n> <field> <value> · "
-    "enter · home · submit [<text>] · "
+    "enter · home · submit [<text>] · page · "
     "kick · invite · clock [+<duration>] · help · quit"
 )
 #: How long `home` waits for the bot to publish the Home tab.
@@ -219,6 +220,7 @@ class Console:
             mwg_moderators=[self.moderator_id],
             mwg_organizers=[self.organizer_id],
             log_level=self.log_level,
+            mwg_canvas=True,  # the stand-in keeps the channel's canvas: `page` prints it
         )
         self._runtime = build_runtime(settings, clock=self.clock, http=False)
         self._refuse_an_earlier_session()
@@ -227,6 +229,10 @@ class Console:
         bot.delivery.card_update_interval = timedelta(0)  # show every change of a card
         # The stand-in has no rate limits, and the console's time is not the wall clock's.
         bot.delivery.card_updates = RateBudget(rate=1000, capacity=1000)
+        if bot.delivery.pages is not None:  # the group's page too: redrawn after every line
+            bot.delivery.pages.gap = timedelta(0)
+            bot.delivery.pages.edits = RateBudget(rate=1000, capacity=1000)
+            bot.delivery.pages.creates = RateBudget(rate=1000, capacity=1000)
         self._drain()  # auth.test
         self.emit(self._settle())  # the catch-up sweep every start does
 
@@ -318,6 +324,8 @@ class Console:
             self._home(args)
         elif word == "submit":
             self._submit_open_form(rest.split())
+        elif word == "page":
+            self._page(args)
         elif word in ("kick", "invite"):
             self._bot_membership(args, invited=word == "invite")
         elif word == "clock":
@@ -345,6 +353,7 @@ class Console:
             ("edit #<n> cobranded on|off", "… the flag: co-branded with a sponsor"),
             ("enter", f"join #{CHANNEL_NAME}: a newcomer gets the bot's welcome by DM"),
             ("home", "open the bot's Home tab: meetings, proposals, objections, hours"),
+            ("page", f"the group's page: the canvas of #{CHANNEL_NAME}, as the bot keeps it"),
             ("kick", f"remove mwgbot from #{CHANNEL_NAME}: what it posts there waits"),
             ("invite", f"`/invite @mwgbot` in #{CHANNEL_NAME}: what waits is posted at once"),
             ("clock", "the time now (UTC)"),
@@ -360,6 +369,18 @@ class Console:
             "a member. Lines starting with # are comments."
         )
         return lines
+
+    def _page(self, args: list[str]) -> None:
+        """Print the channel's canvas, the group's page, as the stand-in Slack keeps it."""
+        if args:
+            raise LineError("usage: page   (the group's page, the channel canvas)")
+        markdown = self.fake.channel_page(CHANNEL_ID)
+        if markdown is None:
+            self.emit([f"  (#{CHANNEL_NAME} has no canvas yet)"])
+            return
+        self.emit(
+            [f"[canvas of #{CHANNEL_NAME}]", *(f"    {line}" for line in markdown.splitlines())]
+        )
 
     def _as(self, args: list[str]) -> None:
         if len(args) != 1:

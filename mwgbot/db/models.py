@@ -341,3 +341,30 @@ class MeetingSkipRow(Base):
     meeting_date: Mapped[date] = mapped_column(Date, primary_key=True)
     skipped_by: Mapped[str] = mapped_column(String(32))
     skipped_at: Mapped[datetime]
+
+
+class CanvasPageRow(Base):
+    """One group's page, its channel canvas (MWG_CANVAS): where it is and how current.
+
+    Every change to what the page shows bumps `revision` (the ledger does, once per unit of
+    work); the delivery edits the canvas while `revision` is ahead of `synced_revision`, at
+    most once per gap, claimed with a lease so that two instances never edit it at once, and
+    `refresh_at` redraws it when time alone changes it (a meeting begins, a decision ages out).
+    `off_reason`: Slack refused the canvas for a reason only an admin can fix (the plan, a
+    permission); the page is off until the next start, which clears it.
+    """
+
+    __tablename__ = "canvas_pages"
+
+    group_key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    canvas_id: Mapped[str | None] = mapped_column(String(32))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    synced_revision: Mapped[int] = mapped_column(Integer, default=0)
+    edited_at: Mapped[datetime | None]
+    refresh_at: Mapped[datetime | None]
+    next_try_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    off_reason: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)

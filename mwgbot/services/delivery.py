@@ -30,6 +30,7 @@ from mwgbot.db.session import Database
 from mwgbot.domain.clock import Clock, SystemClock
 from mwgbot.services import members, outbox
 from mwgbot.services.pacing import RateBudget
+from mwgbot.services.page_sync import PageSync
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Account, CardTag, DeliveryError, Notifier, Rendered, Renderer
 from mwgbot.services.privacy import is_user_id
@@ -50,10 +51,11 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     cards_updated: int = 0
+    pages_edited: int = 0
 
     @property
     def busy(self) -> bool:
-        return bool(self.sent or self.failed or self.cards_updated)
+        return bool(self.sent or self.failed or self.cards_updated or self.pages_edited)
 
 
 class Delivery:
@@ -70,6 +72,7 @@ class Delivery:
         wall_clock: Clock | None = None,
         card_updates: RateBudget | None = None,
         status: SlackStatus | None = None,
+        pages: PageSync | None = None,
     ) -> None:
         self.db = db
         self.notifier = notifier
@@ -90,6 +93,8 @@ class Delivery:
         self._refused_cards_until: dict[str, datetime] = {}  # channel -> next card try
         self._answering: dict[str, int] = {}  # members whose command's answer is being written
         self._answering_lock = threading.Lock()
+        # The groups' pages (channel canvases), edited after the posts and cards of a pass.
+        self.pages = pages
 
     def run_once(self) -> DeliveryReport:
         with self._one_pass:
@@ -101,6 +106,8 @@ class Delivery:
                 if self.status.token_refusal is not None:
                     return report
             self._sync_cards(report)
+            if self.pages is not None and self.status.token_refusal is None:
+                report.pages_edited += self.pages.run_once()
             return report
 
     @contextmanager

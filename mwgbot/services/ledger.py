@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from mwgbot.db.models import ActivityRow, MemberRow, ProposalRow
+from mwgbot.db.models import ActivityRow, CanvasPageRow, MemberRow, ProposalRow
 from mwgbot.domain.activity import Activity, ActivityKind, Via
 from mwgbot.services import members
 
@@ -76,10 +76,14 @@ def record(
     proposal_number: int | None = None,
     details: Mapping[str, Any] | None = None,
     card_is_stale: bool = False,
+    page_key: str | None = None,
 ) -> None:
     """Append one row; a member who acted is marked as having taken part. With
     `card_is_stale`, the proposal's card is also marked for an update (the delivery
-    coalesces them), in the same round trip where the database allows."""
+    coalesces them), in the same round trip where the database allows. With `page_key` (a
+    group whose page is on, or `EVERY_PAGE`), that group's page is marked stale at commit."""
+    if page_key is not None:
+        page_is_stale(session, page_key)
     connection = session.connection()
     row = {
         "at": at,
@@ -99,6 +103,37 @@ def record(
     connection.execute(_APPEND, row)
     if actor_id is not None:
         members.touch(session, actor_id, at)
+
+
+#: `page_key` for a change that may show on every group's page (a member forgotten).
+EVERY_PAGE = "*"
+_PAGES = "mwgbot_stale_pages"
+_PAGES_HOOKED = "mwgbot_stale_pages_hooked"
+
+
+def page_is_stale(session: Session, group_key: str) -> None:
+    """Mark the group's page (its canvas) stale when this unit of work commits.
+
+    However many changes the unit of work makes, it costs one UPDATE, run just before the
+    commit: the page's row is the last row the transaction locks, so it is held for the
+    commit alone and two transactions never wait on each other's locks through it."""
+    keys: set[str] | None = session.info.get(_PAGES)
+    if keys is None:
+        keys = session.info[_PAGES] = set()
+    keys.add(group_key)
+    if not session.info.get(_PAGES_HOOKED):
+        session.info[_PAGES_HOOKED] = True
+        event.listen(session, "before_commit", _mark_stale_pages)
+
+
+def _mark_stale_pages(session: Session) -> None:
+    keys: set[str] = session.info.pop(_PAGES, None) or set()
+    if not keys:
+        return
+    statement = update(CanvasPageRow).values(revision=CanvasPageRow.revision + 1)
+    if EVERY_PAGE not in keys:
+        statement = statement.where(CanvasPageRow.group_key.in_(sorted(keys)))
+    session.execute(statement.execution_options(synchronize_session=False))
 
 
 def timeline(session: Session, number: int, limit: int) -> tuple[list[Activity], int]:

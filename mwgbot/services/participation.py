@@ -215,6 +215,8 @@ class Participation:
         self.via = via
         # Reactions read back from Slack carry no time: one may predate the window's close.
         self._read_back = via is Via.RECONCILE
+        # The group whose page (its channel canvas) each change here makes stale, if any.
+        self.page_key = policy.key if policy.canvas else None
 
     def join(self, card: Card, user_id: str) -> bool:
         rules.check_join(card.number, card.state, proposer=user_id == card.proposer_id)
@@ -311,6 +313,7 @@ class Participation:
             via=self.via,
             proposal_number=card.number,
             details={"outcome": State.ADOPTED.value, "last_objection_withdrawn_by": withdrawn_by},
+            page_key=self.page_key,
         )
         escalations.notices_moot(self.session, card.number)
         row = self.session.get(ProposalRow, card.number, populate_existing=True)
@@ -340,4 +343,5 @@ class Participation:
             proposal_number=card.number,
             details=details,
             card_is_stale=True,
+            page_key=self.page_key,
         )

@@ -48,6 +48,8 @@ class Policy:
     about: str | None = None
     # Deciders are reminded of an escalation waiting for them after each such period.
     escalation_reminder: timedelta = timedelta(days=7)
+    # The group's page, a live canvas in its channel (MWG_CANVAS, or the groups file's canvas).
+    canvas: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -80,6 +82,7 @@ class Policy:
             tags=group.tags,
             about=group.about,
             escalation_reminder=group.escalation_reminder,
+            canvas=group.canvas,
         )
 
     @property

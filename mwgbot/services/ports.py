@@ -156,6 +156,22 @@ class HistoryPage:
     next_cursor: str | None = None
 
 
+class CanvasWriter(Protocol):
+    """A channel's canvas on Slack (docs/slack-canvases.md); raises DeliveryError on failure."""
+
+    def channel_canvas(self, channel: str) -> str | None:
+        """The ID of the channel's canvas, if it has one (`conversations.info`)."""
+        ...
+
+    def create_channel_canvas(self, channel: str, markdown: str) -> str:
+        """Create the channel's canvas with this document; its ID."""
+        ...
+
+    def replace_canvas(self, canvas_id: str, markdown: str) -> None:
+        """Replace the canvas's whole document (one `replace` without a section)."""
+        ...
+
+
 class ReactionReader(Protocol):
     """Reads the cards' reactions back from Slack; raises DeliveryError on failure."""
 

@@ -244,7 +244,8 @@ def forget(session: Session, user_id: str, *, now: datetime, via: Via) -> Forgot
             .where(ProposalRow.number.in_(numbers))
             .values(card_revision=ProposalRow.card_revision + 1)
         )
-    ledger.record(session, kind=ActivityKind.FORGOTTEN, at=now, via=via)
+    # The pages mention members too: each is redrawn without the forgotten one's ID.
+    ledger.record(session, kind=ActivityKind.FORGOTTEN, at=now, via=via, page_key=ledger.EVERY_PAGE)
     session.flush()
     return Forgotten(user_id, pseudonym, erased, len(matches), tuple(sorted(numbers)))
 

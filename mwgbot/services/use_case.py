@@ -34,7 +34,13 @@ class UseCase:
             actor_id=actor_id,
             proposal_number=number,
             details=details,
+            page_key=self.page_key,
         )
+
+    @property
+    def page_key(self) -> str | None:
+        """The group whose page (its channel canvas) a change here makes stale, if it has one."""
+        return self.policy.key if self.policy.canvas else None
 
     def _locked_proposal(self, number: int) -> ProposalRow:
         """The proposal to change, as committed now; locked until commit on PostgreSQL."""

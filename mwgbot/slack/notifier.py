@@ -118,6 +118,29 @@ class SlackNotifier:
             )
         )
 
+    def channel_canvas(self, channel: str) -> str | None:
+        """`channel.properties.canvas.file_id`; without a canvas Slack sends no `properties`."""
+        response = self._call(lambda: self.client.conversations_info(channel=channel))
+        info: dict[str, Any] = response.get("channel") or {}
+        canvas = (info.get("properties") or {}).get("canvas") or {}
+        file_id = canvas.get("file_id")
+        return str(file_id) if file_id else None
+
+    def create_channel_canvas(self, channel: str, markdown: str) -> str:
+        response = self._call(
+            lambda: self.client.conversations_canvases_create(
+                channel_id=channel, document_content={"type": "markdown", "markdown": markdown}
+            )
+        )
+        return str(response["canvas_id"])
+
+    def replace_canvas(self, canvas_id: str, markdown: str) -> None:
+        change = {
+            "operation": "replace",
+            "document_content": {"type": "markdown", "markdown": markdown},
+        }
+        self._call(lambda: self.client.canvases_edit(canvas_id=canvas_id, changes=[change]))
+
     def reactions(self, channel: str, ts: str) -> dict[str, list[str]]:
         """`reactions.get` with `full`: without it Slack may cut each list of users short."""
         response = self._call(

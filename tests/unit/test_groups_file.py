@@ -190,6 +190,8 @@ def test_what_a_group_leaves_out_comes_from_the_environment(
             datetime(2026, 1, 7, 15, tzinfo=UTC),
         ),
         ('welcome = "off"', "welcome", False),
+        ("canvas = true", "canvas", True),
+        ('canvas = "off"', "canvas", False),
         ('consensus_min = " 1W "', "consensus_min", timedelta(weeks=1)),
         ('join_emojis = [":wave:"]', "join_emojis", ("wave",)),
         ('about = "  "', "about", None),
@@ -600,3 +602,16 @@ def test_a_blank_groups_file_setting_means_no_file(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("MWG_GROUPS_FILE", "  ")
     monkeypatch.setenv("MWG_CHANNEL", "C0MKT")
     assert load_groups(load_settings()).keys == ("mwg",)
+
+
+def test_mwg_canvas_is_each_groups_default_and_the_file_may_turn_it_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MWG_CANVAS", "on")
+    (edu,) = load_groups(with_file(monkeypatch, EDU))
+    assert edu.canvas is True
+    (edu,) = load_groups(with_file(monkeypatch, EDU + "canvas = false\n"))
+    assert edu.canvas is False
+    monkeypatch.delenv("MWG_CANVAS")
+    (edu,) = load_groups(with_file(monkeypatch, EDU))
+    assert edu.canvas is False
