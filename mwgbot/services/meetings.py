@@ -22,6 +22,7 @@ from mwgbot.domain.errors import NotAllowed, NotPossible
 from mwgbot.domain.meetings import MeetingSeries, ReminderSlot, check_meeting_day, due_reminders
 from mwgbot.domain.proposals import State
 from mwgbot.services import listings, outbox
+from mwgbot.services.agenda_queries import topics_by_meeting
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Agenda, MeetingChange, NextMeetings
@@ -110,6 +111,7 @@ class MeetingService(UseCase):
             stalled=lists["stalled"],
             delivered=lists["delivered"],
             dropped=lists["dropped"],
+            topics=topics_by_meeting(self.session, self.policy.key, [meeting])[meeting],
         )
 
     # --- organizers shape the series ---------------------------------------------------------
