@@ -15,10 +15,13 @@ from mwgbot.db.models import AgendaTopicRow, MeetingNoteRow
 from mwgbot.services.read_models import AgendaTopic, MeetingNote, MeetingNotes, Topics
 
 __all__ = [
+    "CALENDAR_NOTED_MEETINGS",
     "NOTES_LISTED",
     "note_of",
+    "noted_meetings",
     "notes_between",
     "notes_by_meeting",
+    "recent_notes",
     "standing",
     "topic_of",
     "topics_by_meeting",
@@ -117,3 +120,31 @@ def notes_between(
             session.scalar(select(func.count()).select_from(MeetingNoteRow).where(*where)) or 0
         )
     return MeetingNotes(tuple(note_of(r) for r in rows), total)
+
+
+# The calendar feed lists the notes of this many of the latest meetings that have some.
+CALENDAR_NOTED_MEETINGS = 10
+
+
+def recent_notes(
+    session: Session, group_key: str, limit: int = CALENDAR_NOTED_MEETINGS
+) -> dict[datetime, tuple[MeetingNote, ...]]:
+    """The notes of the latest ``limit`` meetings that have notes."""
+    meetings = list(
+        session.scalars(
+            select(MeetingNoteRow.meeting_at)
+            .where(MeetingNoteRow.group_key == group_key)
+            .group_by(MeetingNoteRow.meeting_at)
+            .order_by(MeetingNoteRow.meeting_at.desc())
+            .limit(limit)
+        )
+    )
+    return notes_by_meeting(session, group_key, meetings)
+
+
+def noted_meetings(session: Session, group_key: str) -> list[datetime]:
+    """Every meeting that has topics or notes, oldest first (the export's meetings)."""
+    with_topics = select(AgendaTopicRow.meeting_at).where(*standing(group_key))
+    with_notes = select(MeetingNoteRow.meeting_at).where(MeetingNoteRow.group_key == group_key)
+    found = set(session.scalars(with_topics)) | set(session.scalars(with_notes))
+    return sorted(found)

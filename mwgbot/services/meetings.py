@@ -22,7 +22,7 @@ from mwgbot.domain.errors import NotAllowed, NotPossible
 from mwgbot.domain.meetings import MeetingSeries, ReminderSlot, check_meeting_day, due_reminders
 from mwgbot.domain.proposals import State
 from mwgbot.services import listings, outbox
-from mwgbot.services.agenda_queries import topics_by_meeting
+from mwgbot.services.agenda_queries import recent_notes, topics_by_meeting
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Agenda, MeetingChange, NextMeetings
@@ -232,8 +232,22 @@ class MeetingService(UseCase):
     # --- the calendar ------------------------------------------------------------------------
 
     def calendar(self, *, url: str | None = None) -> bytes:
-        """The series as iCalendar, skipped meetings as EXDATEs."""
-        return series_to_ical(self.series(), url=url, now=self.now)
+        """The series as iCalendar, skipped meetings as EXDATEs, the latest meetings' notes
+        in their occurrence's description."""
+        notes = {
+            meeting: [
+                note.link + (f" ({' '.join(note.summary.split())})" if note.summary else "")
+                for note in found
+            ]
+            for meeting, found in recent_notes(self.session, self.policy.key).items()
+        }
+        return series_to_ical(
+            self.series(),
+            url=url,
+            now=self.now,
+            duration=self.policy.meeting_length,
+            notes=notes,
+        )
 
 
 def _day(meeting: datetime) -> str:
