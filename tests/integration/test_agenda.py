@@ -4,9 +4,11 @@ meeting's reminder, in `/mwg next` and on the Home tab."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mwgbot.console.session import Console
 from mwgbot.domain.agenda import MAX_TOPIC, MAX_TOPICS
 from tests.conftest import CHANNEL, RunningBot
 from tests.integration.meeting_support import advance, reminders, tokens
@@ -189,3 +191,16 @@ def test_twenty_long_topics_make_a_valid_reminder(bot: RunningBot) -> None:
     assert blocks_text(last["blocks"]).count("added by <@UMEMBER") == MAX_TOPICS
     assert open_home(bot, "UALICE").status == 200
     assert len(home_of(bot, "UALICE")["blocks"]) <= 100
+
+
+def test_the_console_shows_topics_in_next_and_the_reminder(
+    console_session: tuple[Console, io.StringIO],
+) -> None:
+    running, out = console_session
+    running.handle("/mwg agenda add Plan the <!here> newsletter")
+    running.handle("/mwg next")
+    running.handle("clock +7d")
+    text = out.getvalue()
+    assert "Topic 1 is on the agenda" in text
+    assert text.count("Plan the <!here> newsletter") >= 3  # the answer, /mwg next, a reminder
+    assert "Topics members added" in text
