@@ -487,9 +487,9 @@ def topic_carried(change: TopicChange) -> str:
 def notes_ask(meeting: datetime, organizers: Sequence[str]) -> Rendered:
     """At a meeting's end, in its reminder's thread: who has the notes and the recording?"""
     who = ", ".join(mention(u) for u in organizers[:MAX_LISTED])
-    asked = f"{who}: " if who else ""
+    asked = f"{who}: the" if who else "The"
     text = (
-        f":memo: {asked}the meeting of {meeting_token(meeting)} is over. Please share its notes "
+        f":memo: {asked} meeting of {meeting_token(meeting)} is over. Please share its notes "
         "and recording, so whoever missed it can catch up: `/mwg notes &lt;link&gt; "
         "[&lt;summary&gt;]` (one link each time)."
     )

@@ -110,7 +110,9 @@ def test_notes_show_in_the_thread_in_meetings_in_the_digest_and_the_calendar(
     bot.answer("agenda add Website refresh", user="UBOB")
     through_the_meeting(bot)
     ledger = Ledger(bot)
-    answer = bot.answer(f"notes {NOTES} Decisions on the website and the booth", user=ORGANIZER)
+    answer = bot.answer(
+        f"notes {NOTES} Decisions on the website and the booth <!channel>", user=ORGANIZER
+    )
     assert "attached to the meeting of <!date^" in answer
     # A member who added a topic to that meeting may add notes too: the recording.
     assert "attached" in bot.answer(f"notes <{RECORDING}>", user="UBOB")
@@ -124,6 +126,8 @@ def test_notes_show_in_the_thread_in_meetings_in_the_digest_and_the_calendar(
     bot.settle()
     thread = in_thread(bot, last_reminder_ts(bot))
     assert any(NOTES in t and "Decisions on the website" in t for t in thread)
+    assert any("booth &lt;!channel&gt;" in t for t in thread)
+    assert not any("<!channel>" in t for t in thread)
     assert any(RECORDING in t for t in thread)
 
     meetings = full_answer(bot, "meetings")
