@@ -17,6 +17,7 @@ from mwgbot.services.read_models import AgendaTopic, MeetingNote, MeetingNotes, 
 __all__ = [
     "CALENDAR_NOTED_MEETINGS",
     "NOTES_LISTED",
+    "move_topics",
     "note_of",
     "noted_meetings",
     "notes_between",
@@ -148,3 +149,43 @@ def noted_meetings(session: Session, group_key: str) -> list[datetime]:
     with_notes = select(MeetingNoteRow.meeting_at).where(MeetingNoteRow.group_key == group_key)
     found = set(session.scalars(with_topics)) | set(session.scalars(with_notes))
     return sorted(found)
+
+
+def move_topics(
+    session: Session, group_key: str, source: datetime, target: datetime, now: datetime
+) -> list[tuple[int, int, str]]:
+    """Carry every standing topic of ``source`` (a meeting just skipped) over to ``target``,
+    in their order: ``(number at source, number at target, added by)`` for each. The limit of
+    topics a meeting holds binds what members add, not this: no topic is lost to a skip."""
+    rows = session.scalars(
+        select(AgendaTopicRow)
+        .where(*standing(group_key), AgendaTopicRow.meeting_at == source)
+        .order_by(AgendaTopicRow.number)
+        .with_for_update()
+    ).all()
+    if not rows:
+        return []
+    highest = session.scalar(
+        select(func.max(AgendaTopicRow.number)).where(
+            AgendaTopicRow.group_key == group_key, AgendaTopicRow.meeting_at == target
+        )
+    )
+    moved = []
+    for offset, row in enumerate(rows, start=1):
+        number = int(highest or 0) + offset
+        row.carried_to = target
+        session.add(
+            AgendaTopicRow(
+                group_key=group_key,
+                meeting_at=target,
+                number=number,
+                text=row.text,
+                added_by=row.added_by,
+                added_at=now,
+                carried_from=source,
+                carried_from_number=row.number,
+            )
+        )
+        moved.append((row.number, number, row.added_by))
+    session.flush()
+    return moved

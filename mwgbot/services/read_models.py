@@ -193,6 +193,7 @@ class MeetingChange:
     skipped: bool  # the meeting's state afterwards
     changed: bool
     next_meeting: datetime
+    topics_moved: int = 0  # agenda topics of a skipped meeting carried to the next one held
 
 
 @dataclass(frozen=True)

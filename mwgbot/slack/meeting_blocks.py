@@ -276,6 +276,12 @@ def meeting_change(change: MeetingChange, actor_id: str) -> Rendered:
             f"*skipped* (organizer {mention(actor_id)}). "
             f"The next meeting is {meeting_token(change.next_meeting)}."
         )
+        if change.topics_moved:
+            n = change.topics_moved
+            text += (
+                f" Its {n} agenda topic{'s are' if n != 1 else ' is'} carried over to the next "
+                "meeting held: `/mwg agenda`."
+            )
     else:
         text = (
             f":calendar: The {GROUP} meeting of {meeting_token(change.meeting)} is *back on* "

@@ -204,3 +204,26 @@ def test_the_console_shows_topics_in_next_and_the_reminder(
     assert "Topic 1 is on the agenda" in text
     assert text.count("Plan the <!here> newsletter") >= 3  # the answer, /mwg next, a reminder
     assert "Topics members added" in text
+
+
+def test_skipping_a_meeting_carries_its_topics_to_the_next_one_held(bot: RunningBot) -> None:
+    bot.answer("agenda add Sponsor list")
+    bot.answer("agenda add Newsletter", user="UBOB")
+    ledger = Ledger(bot)
+    answer = bot.answer("meeting skip 2026-12-09", user=ORGANIZER)
+    assert "is skipped" in answer
+    rows = ledger.new()
+    assert kinds(rows) == ["meeting_skipped", "topic_carried", "topic_carried"]
+    assert [(r.details["from_topic"], r.details["topic"]) for r in rows[1:]] == [(1, 1), (2, 2)]
+    assert {r.details["meeting"] for r in rows[1:]} == {DEC_23.isoformat()}
+    listed = full_answer(bot, "agenda")
+    assert tokens(listed)[0][0] == DEC_23
+    assert "Sponsor list" in listed
+    assert "Newsletter" in listed
+    assert listed.count("carried over") == 4  # both topics, in the fallback and the blocks
+    bot.settle()
+    notice = [m for m in bot.fake.messages(CHANNEL) if "*skipped*" in str(m.get("text", ""))]
+    assert "2 agenda topics are carried over" in str(notice[-1]["text"])
+    # Restoring the meeting leaves them where they went; a new topic goes to 9 December.
+    bot.answer("meeting unskip 2026-12-09", user=ORGANIZER)
+    assert tokens(bot.answer("agenda add Back on"))[0][0] == DEC_9
