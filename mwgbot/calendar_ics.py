@@ -7,6 +7,7 @@ shows in its reader's own zone; the meeting keeps its fixed 15:00 UTC across DST
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 
 from icalendar import Calendar, Event, vText
@@ -60,6 +61,7 @@ def series_to_ical(
     url: str | None = None,
     duration: timedelta = timedelta(hours=1),
     now: datetime,
+    notes: Mapping[datetime, Sequence[str]] | None = None,
 ) -> bytes:
     """The series as an ``.ics`` document (UTF-8, CRLF line endings, lines folded at 75 octets).
 
@@ -67,6 +69,10 @@ def series_to_ical(
     is a whole number of weeks, else DAILY, HOURLY, MINUTELY or SECONDLY with the fitting
     interval. Each skipped meeting becomes one EXDATE (a skipped date that matches no meeting
     adds none). ``now`` is the DTSTAMP and must be timezone-aware.
+
+    ``notes`` maps a meeting's start to the lines of its notes (links, summaries): each such
+    meeting is an overriding VEVENT of the series (same UID, RECURRENCE-ID = its start) whose
+    DESCRIPTION lists them after the series' description.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -112,5 +118,22 @@ def series_to_ical(
     event.add("status", "CONFIRMED")
     event.add("transp", "OPAQUE")
     cal.add_component(event)
+    for meeting, lines in sorted((notes or {}).items()):
+        if not lines or meeting.microsecond:
+            continue
+        start = meeting.astimezone(UTC)
+        occurrence = Event()
+        occurrence.add("uid", series_uid(series))
+        occurrence.add("dtstamp", now.astimezone(UTC).replace(microsecond=0))
+        occurrence.add("recurrence-id", start)
+        occurrence.add("dtstart", start)
+        occurrence.add("dtend", start + duration)
+        occurrence.add("summary", title)
+        occurrence.add("description", description + "\n\nNotes and recording:\n" + "\n".join(lines))
+        if url is not None:
+            occurrence.add("url", url)
+        occurrence.add("status", "CONFIRMED")
+        occurrence.add("transp", "OPAQUE")
+        cal.add_component(occurrence)
     result: bytes = cal.to_ical()
     return result

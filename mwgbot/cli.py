@@ -262,9 +262,58 @@ def _export_output(path: str | None) -> Iterator[TextIO]:
         raise
 
 
-def cmd_export(settings: Settings, _groups: Groups, args: argparse.Namespace) -> int:
-    """Write the decision log (every proposal with an outcome) as Markdown, CSV or JSON."""
+def _export_meetings(settings: Settings, groups: Groups, args: argparse.Namespace) -> int:
+    """Write every meeting with topics or notes, per group, as Markdown, CSV or JSON."""
+    from mwgbot import meeting_log
+    from mwgbot.services.agenda_queries import noted_meetings, notes_by_meeting, topics_by_meeting
+
+    since = _since(args.since)
+    since_at = datetime.combine(since, time(), UTC) if since else None
+    now = SystemClock().now()
+    db = _existing_database(settings)
+    try:
+        records: list[meeting_log.MeetingRecord] = []
+        with db.unit_of_work() as session:
+            for policy in groups:
+                meetings = [
+                    m
+                    for m in noted_meetings(session, policy.key)
+                    if since_at is None or m >= since_at
+                ]
+                topics = topics_by_meeting(session, policy.key, meetings)
+                notes = notes_by_meeting(session, policy.key, meetings)
+                records += [
+                    meeting_log.MeetingRecord(
+                        policy.key, m, topics[m].items if m in topics else (), notes.get(m, ())
+                    )
+                    for m in meetings
+                ]
+        try:
+            with _export_output(args.output) as out:
+                if args.format == "json":
+                    count = meeting_log.write_json(out, records)
+                elif args.format == "csv":
+                    count = meeting_log.write_csv(out, records)
+                else:
+                    count = meeting_log.write_markdown(
+                        out, records, exported_at=now, several=len(groups) > 1
+                    )
+        except BrokenPipeError:
+            return 1
+    finally:
+        db.dispose()
+    if args.output:
+        print(f"exported {count} meeting{'s' if count != 1 else ''} to {args.output}")
+    return 0
+
+
+def cmd_export(settings: Settings, groups: Groups, args: argparse.Namespace) -> int:
+    """Write the decision log (every proposal with an outcome) as Markdown, CSV or JSON; or,
+    with `meetings`, the meetings with their topics and notes."""
     from mwgbot.services.decisions import DecisionLog, NameSource
+
+    if args.what == "meetings":
+        return _export_meetings(settings, groups, args)
     from mwgbot.slack.directory import SlackDirectory
 
     since = _since(args.since)
@@ -416,9 +465,14 @@ def build_parser() -> argparse.ArgumentParser:
     calendar = sub.add_parser("calendar", help="print the meeting series as iCalendar (.ics)")
     calendar.set_defaults(handler=cmd_calendar)
     export = sub.add_parser(
-        "export", help="export the decision log (Markdown for a wiki, CSV, or JSON)"
+        "export",
+        help="export the decision log or the meetings (Markdown for a wiki, CSV, or JSON)",
     )
-    export.add_argument("what", choices=["decisions"], help="what to export: decisions")
+    export.add_argument(
+        "what",
+        choices=["decisions", "meetings"],
+        help="what to export: decisions, or meetings with their topics and notes",
+    )
     export.add_argument(
         "--format",
         choices=decision_log.FORMATS,
@@ -428,7 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--since",
         metavar="YYYY-MM-DD",
-        help="only proposals proposed or settled on or after this day (UTC)",
+        help="only proposals proposed or settled (meetings held) on or after this day (UTC)",
     )
     export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     export.add_argument(

@@ -95,6 +95,7 @@ EXPECTATIONS: dict[str, str] = {
     "MWG_MEETING_FIRST": "one meeting's start, ISO 8601 with an offset, e.g. 2026-01-07T15:00:00Z",
     "MWG_MEETING_EVERY": "a duration such as 14d",
     "MWG_MEETING_REMINDERS": "comma-separated durations such as 24h,15m",
+    "MWG_MEETING_LENGTH": "a duration such as 1h (the notes are asked for when it has passed)",
     "MWG_DIGEST_CRON": "a five-field crontab in UTC, e.g. 0 14 * * 1",
     "MWG_STALE_AFTER": "a duration such as 21d",
     "MWG_WELCOME": "on or off",
@@ -238,6 +239,7 @@ class Settings(BaseSettings):
     mwg_meeting_reminders: Annotated[list[timedelta], NoDecode] = Field(
         default_factory=lambda: [timedelta(hours=24), timedelta(minutes=15)]
     )
+    mwg_meeting_length: Annotated[timedelta, NoDecode] = timedelta(hours=1)
     mwg_digest_cron: str = "0 14 * * 1"
     mwg_stale_after: Annotated[timedelta, NoDecode] = timedelta(days=21)
     mwg_welcome: bool = True
@@ -324,6 +326,7 @@ class Settings(BaseSettings):
         "mwg_consensus_min",
         "mwg_sweep_interval",
         "mwg_meeting_every",
+        "mwg_meeting_length",
         "mwg_stale_after",
         "mwg_reconcile_interval",
         "mwg_escalation_reminder",

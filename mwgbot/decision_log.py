@@ -190,7 +190,7 @@ def _md_person(person: Person | None) -> str:
     return f"{label} ({md(person.organization)})" if person.organization else label
 
 
-def _md_link(link: str) -> str:
+def md_link(link: str) -> str:
     if re.fullmatch(r"https?://[^\s<>()\[\]|]+", link):
         return f"<{link}>"
     return md(link)
@@ -254,7 +254,7 @@ def _section(record: DecisionRecord) -> list[str]:
         if record.finished_by:
             delivered += f" by {_md_person(record.finished_by)}"
         if record.delivery_link:
-            delivered += f", {_md_link(record.delivery_link)}"
+            delivered += f", {md_link(record.delivery_link)}"
         if record.delivery_note:
             delivered += f": {md(record.delivery_note)}"
         lines.append(delivered)

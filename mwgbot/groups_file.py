@@ -77,6 +77,7 @@ class GroupConfig:
     calendar_url: str | None
     max_open_per_member: int
     escalation_reminder: timedelta
+    meeting_length: timedelta = timedelta(hours=1)
     tags: tuple[str, ...] = DEFAULT_TAGS
     about: str | None = None
     # The group's page, a live canvas in its channel (MWG_CANVAS unless the file says).
@@ -247,6 +248,7 @@ FIELDS: Mapping[str, _Field] = {
     "meeting_reminders": _Field(
         _durations, 'an array of durations such as ["24h", "15m"], or []', "MWG_MEETING_REMINDERS"
     ),
+    "meeting_length": _Field(_duration, 'a duration such as "1h"', "MWG_MEETING_LENGTH"),
     "digest_cron": _Field(
         _crontab, 'a five-field crontab in UTC, e.g. "0 14 * * 1"', "MWG_DIGEST_CRON"
     ),

@@ -207,6 +207,10 @@ def test_the_tour_runs_cleanly() -> None:
         "@alice @bob: how is it going?",
         "#1 Case-study webinar series is delivered by @alice: openedx.org/blog/case-study-webinars",
         ":tada: Delivered by @alice",
+        # issue 18: a topic on the agenda, the ask for the notes, the notes attached
+        "Which sponsors to approach in 2027 · added by @carol",
+        "Please share its notes and recording",
+        "docs.example.org/mwg/2026-12-09 · added by @dana: Sponsors for 2027 agreed",
     ):
         assert expected in out, expected
     # In the order they fall due: the reminders before the closes, the closes in order; then

@@ -333,6 +333,13 @@ ARGUMENTS: dict[str, st.SearchStrategy[list[str]]] = {
     "update": shaped(NUMBERS, TEXT),
     "done": shaped(NUMBERS, LINKS, TEXT),
     "drop": shaped(NUMBERS, TEXT),
+    "agenda": st.one_of(
+        shaped(),
+        shaped(st.sampled_from(["add", "ADD", "list"]), TEXT),
+        shaped(st.sampled_from(["remove", "carry", "Carry", "rm"]), NUMBERS),
+    ),
+    "notes": shaped(LINKS, TEXT),
+    "meetings": shaped(),
 }
 
 

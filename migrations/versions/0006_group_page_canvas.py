@@ -1,7 +1,7 @@
 """the group's page: one channel canvas row per group
 
 Revision ID: 0006
-Revises: 0003 (re-chained after 0005 at merge)
+Revises: 0005
 Create Date: 2026-12-04 20:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import mwgbot.db.models
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -368,3 +368,52 @@ class CanvasPageRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     off_reason: Mapped[str | None] = mapped_column(Text)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AgendaTopicRow(Base):
+    """A topic a member put on a meeting's agenda (`/mwg agenda add`), numbered per meeting.
+
+    A removed topic keeps its row (``removed_at``), so numbers are never reused; a carried one
+    stays on its meeting (``carried_to``) and a new row on the next meeting says where it came
+    from (``carried_from``, ``carried_from_number``)."""
+
+    __tablename__ = "agenda_topics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_key: Mapped[str] = mapped_column(String(16))
+    meeting_at: Mapped[datetime]
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
+    removed_by: Mapped[str | None] = mapped_column(String(32))
+    carried_from: Mapped[datetime | None]
+    carried_from_number: Mapped[int | None] = mapped_column(Integer)
+    carried_to: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("group_key", "meeting_at", "number"),
+        Index("ix_agenda_topics_group_key_added_by", "group_key", "added_by"),
+    )
+
+
+class MeetingNoteRow(Base):
+    """A link to a meeting's notes or recording (`/mwg notes`), with an optional summary."""
+
+    __tablename__ = "meeting_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_key: Mapped[str] = mapped_column(String(16))
+    meeting_at: Mapped[datetime]
+    link: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_meeting_notes_group_key_meeting_at", "group_key", "meeting_at"),
+        # The digest reads the notes added since the last one.
+        Index("ix_meeting_notes_group_key_added_at", "group_key", "added_at"),
+        Index("ix_meeting_notes_added_by", "added_by"),
+    )

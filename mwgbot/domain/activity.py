@@ -45,6 +45,12 @@ class ActivityKind(enum.StrEnum):
     ORGANIZATION_SET = "organization_set"
     MEETING_SKIPPED = "meeting_skipped"
     MEETING_RESTORED = "meeting_restored"
+    # Agenda topics and meeting notes; details: meeting (ISO start), topic (its number), for a carry
+    # `from_meeting`/`from_topic`, for a note `link`.
+    TOPIC_ADDED = "topic_added"
+    TOPIC_REMOVED = "topic_removed"
+    TOPIC_CARRIED = "topic_carried"
+    NOTES_ADDED = "notes_added"
     FORGOTTEN = "forgotten"
 
 

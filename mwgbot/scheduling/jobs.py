@@ -90,6 +90,15 @@ def reminder_step(bot: BotServices) -> SweepStep:
     return meeting_reminders
 
 
+def notes_ask_step(bot: BotServices) -> SweepStep:
+    """At each meeting's end, ask for its notes and recording, once (by its dedupe key)."""
+
+    def meeting_notes_asks(session: Session, now: datetime) -> object:
+        return bot.agenda(session, via=Via.SWEEP, now=now).enqueue_notes_asks()
+
+    return meeting_notes_asks
+
+
 def digest_step(bot: BotServices) -> SweepStep:
     """Queue the digest of the latest MWG_DIGEST_CRON fire time, once."""
 
@@ -121,7 +130,13 @@ def escalation_step(bot: BotServices) -> SweepStep:
 def default_steps(bot: BotServices) -> list[SweepStep]:
     """What every running bot sweeps for besides closes: reminders, the digest, nudges of
     quiet initiatives and of waiting deciders."""
-    return [reminder_step(bot), digest_step(bot), stale_step(bot), escalation_step(bot)]
+    return [
+        reminder_step(bot),
+        notes_ask_step(bot),
+        digest_step(bot),
+        stale_step(bot),
+        escalation_step(bot),
+    ]
 
 
 def _prune(session: Session, now: datetime) -> None:

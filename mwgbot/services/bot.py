@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from mwgbot.db.session import Database
 from mwgbot.domain.activity import Via
 from mwgbot.domain.clock import Clock
+from mwgbot.services.agenda import AgendaService
 from mwgbot.services.batching import GroupCommitter
 from mwgbot.services.delivery import Delivery
 from mwgbot.services.digest import DigestService
@@ -65,6 +66,9 @@ class BotServices:
         self, session: Session, *, via: Via, now: datetime | None = None
     ) -> MeetingService:
         return MeetingService(session, self.policy, self.renderer, now or self.clock.now(), via)
+
+    def agenda(self, session: Session, *, via: Via, now: datetime | None = None) -> AgendaService:
+        return AgendaService(session, self.policy, self.renderer, now or self.clock.now(), via)
 
     def digests(self, session: Session, now: datetime | None = None) -> DigestService:
         return DigestService(session, self.policy, self.renderer, now or self.clock.now())

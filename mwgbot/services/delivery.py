@@ -251,6 +251,8 @@ class Delivery:
             if row.proposal_number is not None:
                 proposal = session.get(ProposalRow, row.proposal_number)
                 thread_ts = proposal.message_ts if proposal else None
+            elif isinstance(row.payload.get("thread_ts"), str):
+                thread_ts = row.payload["thread_ts"]  # a reply to a post (a reminder)
             return _Claim(
                 id=row.id,
                 kind=row.kind,
@@ -615,6 +617,8 @@ def _what(claim: _Claim) -> str:
     if claim.kind == outbox.KIND_CARD:
         return f"the card of #{claim.proposal_number}"
     if claim.kind == outbox.KIND_THREAD:
+        if claim.proposal_number is None:
+            return f"a reply in the thread of {claim.thread_ts}"
         return f"a reply in the thread of #{claim.proposal_number}"
     return "a message"
 

@@ -28,6 +28,7 @@ from mwgbot.db.models import OutboxRow, ProposalRow, ProposalUpdateRow
 from mwgbot.domain.cron import cron_trigger, latest_fire_time
 from mwgbot.domain.proposals import FINAL_STATES, LISTED, Stage, State
 from mwgbot.services import listings, members, outbox
+from mwgbot.services.agenda_queries import notes_between
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Digest, UpdateNote, Updates
@@ -123,6 +124,7 @@ class DigestService:
             dropped=lists["dropped"],
             stalled=lists["stalled"],
             updates=self._updates(since),
+            notes=notes_between(self.session, self.policy.key, since, self.now),
         )
 
     def _updates(self, since: datetime | None, limit: int = LISTED) -> Updates:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from mwgbot.db.models import ProposalRow
 from mwgbot.domain.meetings import MeetingSeries
 from mwgbot.domain.proposals import State
-from mwgbot.services import listings
+from mwgbot.services import agenda_queries, listings
 from mwgbot.services.meetings import meeting_series
 from mwgbot.services.page_models import GroupPage, PageMeeting, Topics
 from mwgbot.services.policy import Policy
@@ -30,14 +30,9 @@ DECIDED = frozenset({State.ADOPTED, State.DECLINED, State.DELIVERED, State.DROPP
 
 
 def topics_of(session: Session, policy: Policy, meeting: datetime) -> Topics:
-    """The topics members put on a meeting's agenda.
-
-    None yet: agenda topics (`/mwg agenda add`, issue 18's first half) land on another
-    branch, which reads them as `Topics` of `AgendaTopic`; the lead wires that read here at
-    merge (the page then shows them, and `ledger.record` of a topic marks the page stale).
-    """
-    del session, policy, meeting
-    return Topics()
+    """The topics members put on a meeting's agenda (`/mwg agenda add`); a topic's change is
+    recorded through `ledger.record`, which marks the page stale."""
+    return agenda_queries.topics_by_meeting(session, policy.key, [meeting]).get(meeting, Topics())
 
 
 def _meetings(

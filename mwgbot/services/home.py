@@ -18,6 +18,7 @@ from mwgbot.db.models import ObjectionRow, ProposalRow, SignupRow
 from mwgbot.domain.proposals import ProposalSnapshot, State
 from mwgbot.domain.time_log import Month
 from mwgbot.services import listings
+from mwgbot.services.agenda_queries import topics_by_meeting
 from mwgbot.services.meetings import meeting_series
 from mwgbot.services.member_models import (
     HomeView,
@@ -66,12 +67,14 @@ class HomeService:
         objections, objections_total = self._objections(user_id)
         waiting, waiting_total = self._waiting(user_id)
         closing_numbers = [p.number for p in closing.items]
+        held = series.next_meeting(self.now)
         return HomeView(
             user_id=user_id,
             as_of=self.now,
             next_meeting=upcoming,
             next_meeting_skipped=series.is_skipped(upcoming),
-            next_held_meeting=series.next_meeting(self.now),
+            next_held_meeting=held,
+            topics=topics_by_meeting(self.session, self.policy.key, [held])[held],
             month=MonthTotal(month, month_minutes(self.session, user_id, month)),
             calendar_url=self.policy.calendar_url,
             closing=closing.items,

@@ -22,6 +22,7 @@ from mwgbot.domain.errors import NotAllowed, NotPossible
 from mwgbot.domain.meetings import MeetingSeries, ReminderSlot, check_meeting_day, due_reminders
 from mwgbot.domain.proposals import State
 from mwgbot.services import listings, outbox
+from mwgbot.services.agenda_queries import move_topics, recent_notes, topics_by_meeting
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Agenda, MeetingChange, NextMeetings
@@ -110,6 +111,7 @@ class MeetingService(UseCase):
             stalled=lists["stalled"],
             delivered=lists["delivered"],
             dropped=lists["dropped"],
+            topics=topics_by_meeting(self.session, self.policy.key, [meeting])[meeting],
         )
 
     # --- organizers shape the series ---------------------------------------------------------
@@ -125,9 +127,27 @@ class MeetingService(UseCase):
             {"meeting_date": meeting.date(), "skipped_by": actor_id, "skipped_at": self.now},
         )
         series = series.with_skipped([meeting.date()])
-        change = MeetingChange(meeting, True, inserted, series.next_meeting(self.now))
+        moved = []
         if inserted:
             self._record_meeting(ActivityKind.MEETING_SKIPPED, actor_id, meeting)
+            # Its agenda topics go to the next meeting held, as carried over.
+            held = series.next_meeting(meeting)
+            moved = move_topics(self.session, self.policy.key, meeting, held, self.now)
+            for from_topic, topic, added_by in moved:
+                self._record(
+                    ActivityKind.TOPIC_CARRIED,
+                    None,
+                    actor_id,
+                    meeting=held.isoformat(),
+                    topic=topic,
+                    from_meeting=meeting.isoformat(),
+                    from_topic=from_topic,
+                    added_by=added_by,
+                )
+        change = MeetingChange(
+            meeting, True, inserted, series.next_meeting(self.now), topics_moved=len(moved)
+        )
+        if inserted:
             # Reminders queued for it but not yet sent are moot now; a restore queues them anew.
             keys = [reminder_key(ReminderSlot.for_meeting(meeting, lead)) for lead in self._leads]
             self.session.execute(
@@ -230,8 +250,22 @@ class MeetingService(UseCase):
     # --- the calendar ------------------------------------------------------------------------
 
     def calendar(self, *, url: str | None = None) -> bytes:
-        """The series as iCalendar, skipped meetings as EXDATEs."""
-        return series_to_ical(self.series(), url=url, now=self.now)
+        """The series as iCalendar, skipped meetings as EXDATEs, the latest meetings' notes
+        in their occurrence's description."""
+        notes = {
+            meeting: [
+                note.link + (f" ({' '.join(note.summary.split())})" if note.summary else "")
+                for note in found
+            ]
+            for meeting, found in recent_notes(self.session, self.policy.key).items()
+        }
+        return series_to_ical(
+            self.series(),
+            url=url,
+            now=self.now,
+            duration=self.policy.meeting_length,
+            notes=notes,
+        )
 
 
 def _day(meeting: datetime) -> str:

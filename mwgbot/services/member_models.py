@@ -4,11 +4,12 @@ only the domain."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from mwgbot.domain.proposals import ProposalSnapshot, State
 from mwgbot.domain.time_log import Band, Month, band
+from mwgbot.services.read_models import Topics
 
 __all__ = [
     "HomeView",
@@ -188,3 +189,5 @@ class HomeView:
     # can), the longest waiting first.
     waiting: tuple[ProposalSnapshot, ...] = ()
     waiting_total: int = 0
+    # Topics members put on the next meeting that takes place (`/mwg agenda add`).
+    topics: Topics = field(default_factory=Topics)

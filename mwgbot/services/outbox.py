@@ -67,10 +67,16 @@ def enqueue(
     proposal_number: int | None = None,
     broadcast: bool = False,
     dedupe_key: str | None = None,
+    thread_ts: str | None = None,
 ) -> bool:
-    """Queue a message; with a dedupe_key, a second enqueue of the same notice is a no-op."""
+    """Queue a message; with a dedupe_key, a second enqueue of the same notice is a no-op.
+
+    A thread reply names its proposal (the thread of its card) or, for any other message the
+    bot posted (a meeting's reminder), the parent's ``thread_ts``."""
     payload = asdict(message) if message is not None else {}
     payload["broadcast"] = broadcast
+    if thread_ts is not None:
+        payload["thread_ts"] = thread_ts
     actor = _acting_member.get()
     if actor and kind in CHANNEL_KINDS:
         payload["actor"] = actor

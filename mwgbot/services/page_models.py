@@ -5,46 +5,12 @@ Imports only the domain and the other read models."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mwgbot.services.read_models import Listing
+from mwgbot.services.read_models import AgendaTopic, Listing, Topics
 
 __all__ = ["AgendaTopic", "GroupPage", "PageMeeting", "Topics"]
-
-
-@dataclass(frozen=True)
-class AgendaTopic:
-    """A topic a member put on a meeting's agenda (`/mwg agenda add`), numbered per meeting;
-    ``carried_over`` when an organizer moved it from an earlier meeting."""
-
-    number: int
-    text: str
-    added_by: str  # a user ID
-    carried_over: bool = False
-
-
-@dataclass(frozen=True)
-class Topics:
-    """At most a bounded number of a meeting's topics, in their order, and how many in all."""
-
-    items: tuple[AgendaTopic, ...] = ()
-    total: int = 0
-
-    @classmethod
-    def of(cls, items: Sequence[AgendaTopic]) -> Topics:
-        return cls(tuple(items), len(items))
-
-    def __iter__(self) -> Iterator[AgendaTopic]:
-        return iter(self.items)
-
-    @property
-    def more(self) -> int:
-        return max(0, self.total - len(self.items))
-
-    def __bool__(self) -> bool:
-        return self.total > 0
 
 
 @dataclass(frozen=True)
@@ -54,7 +20,7 @@ class PageMeeting:
 
     starts_at: datetime
     skipped: bool = False
-    topics: Topics = Topics()
+    topics: Topics = field(default_factory=Topics)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,8 @@ class Policy:
     meeting_first: datetime = datetime(2026, 1, 7, 15, 0, tzinfo=UTC)
     meeting_every: timedelta = timedelta(days=14)
     meeting_reminders: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(minutes=15))
+    # A meeting's end is its start plus this: then the notes and recording are asked for.
+    meeting_length: timedelta = timedelta(hours=1)
     digest_cron: str = "0 14 * * 1"
     closing_soon_lead: timedelta = timedelta(hours=24)
     stale_after: timedelta = timedelta(days=21)
@@ -70,6 +72,7 @@ class Policy:
             meeting_first=group.meeting_first,
             meeting_every=group.meeting_every,
             meeting_reminders=group.meeting_reminders,
+            meeting_length=group.meeting_length,
             digest_cron=group.digest_cron,
             stale_after=group.stale_after,
             welcome=group.welcome,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from mwgbot.domain.escalation import Deciders
 from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot
 from mwgbot.services.member_models import Welcome
-from mwgbot.services.read_models import Agenda, Digest, MeetingChange
+from mwgbot.services.read_models import Agenda, Digest, MeetingChange, MeetingNote
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,14 @@ class Renderer(Protocol):
     def meeting_reminder(self, agenda: Agenda) -> Rendered: ...
 
     def meeting_change(self, change: MeetingChange, actor_id: str) -> Rendered: ...
+
+    def notes_ask(self, meeting: datetime, organizers: Sequence[str]) -> Rendered:
+        """At a meeting's end: ask the organizers for the notes and the recording."""
+        ...
+
+    def meeting_note(self, note: MeetingNote) -> Rendered:
+        """A link to a meeting's notes or recording, posted in the meeting's thread."""
+        ...
 
     def digest(self, digest: Digest) -> Rendered: ...
 

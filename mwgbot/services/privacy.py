@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 
 from mwgbot.db.models import (
     ActivityRow,
+    AgendaTopicRow,
     Base,
     CommandCountRow,
     FormerMemberRow,
+    MeetingNoteRow,
     MeetingSkipRow,
     MemberRow,
     ObjectionRow,
@@ -122,6 +124,31 @@ def member_data(session: Session, user_id: str) -> dict[str, Any]:
                 MeetingSkipRow,
                 MeetingSkipRow.skipped_by == user_id,
                 MeetingSkipRow.meeting_date,
+            )
+        ],
+        "agenda_topics": [
+            {
+                "group": t.group_key,
+                "meeting": _iso(t.meeting_at),
+                "number": t.number,
+                "text": t.text,
+                "added_at": _iso(t.added_at),
+                "removed_at": _iso(t.removed_at),
+            }
+            for t in _rows(
+                session, AgendaTopicRow, AgendaTopicRow.added_by == user_id, AgendaTopicRow.id
+            )
+        ],
+        "meeting_notes": [
+            {
+                "group": n.group_key,
+                "meeting": _iso(n.meeting_at),
+                "link": n.link,
+                "summary": n.summary,
+                "added_at": _iso(n.added_at),
+            }
+            for n in _rows(
+                session, MeetingNoteRow, MeetingNoteRow.added_by == user_id, MeetingNoteRow.id
             )
         ],
         "commands_per_minute": [

@@ -10,7 +10,21 @@ from datetime import datetime
 
 from mwgbot.domain.proposals import ProposalSnapshot, Stage
 
-__all__ = ["Agenda", "Digest", "Listing", "MeetingChange", "NextMeetings", "UpdateNote", "Updates"]
+__all__ = [
+    "Agenda",
+    "AgendaTopic",
+    "Digest",
+    "Listing",
+    "MeetingChange",
+    "MeetingNote",
+    "MeetingNotes",
+    "NextMeetings",
+    "PastMeeting",
+    "TopicChange",
+    "Topics",
+    "UpdateNote",
+    "Updates",
+]
 
 
 @dataclass(frozen=True)
@@ -31,6 +45,77 @@ class Listing:
     @property
     def more(self) -> int:
         """How many are left out."""
+        return max(0, self.total - len(self.items))
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+@dataclass(frozen=True)
+class AgendaTopic:
+    """A topic a member put on a meeting's agenda (`/mwg agenda add`), numbered per meeting;
+    ``carried_over`` when an organizer moved it from an earlier meeting."""
+
+    number: int
+    text: str
+    added_by: str  # a user ID
+    carried_over: bool = False
+
+
+@dataclass(frozen=True)
+class Topics:
+    """At most a bounded number of a meeting's topics, in their order, and how many in all."""
+
+    items: tuple[AgendaTopic, ...] = ()
+    total: int = 0
+
+    @classmethod
+    def of(cls, items: Sequence[AgendaTopic]) -> Topics:
+        return cls(tuple(items), len(items))
+
+    def __iter__(self) -> Iterator[AgendaTopic]:
+        return iter(self.items)
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self.items))
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+@dataclass(frozen=True)
+class MeetingNote:
+    """A link to a meeting's notes or recording (`/mwg notes`), who added it, a summary."""
+
+    meeting: datetime
+    link: str
+    added_by: str
+    added_at: datetime
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
+class PastMeeting:
+    """A meeting that has started, with its topics (discussed) and its notes."""
+
+    meeting: datetime
+    topics: Topics = Topics()
+    notes: tuple[MeetingNote, ...] = ()
+
+
+@dataclass(frozen=True)
+class MeetingNotes:
+    """The notes added over a window (the digest's), oldest first, and how many in all."""
+
+    items: tuple[MeetingNote, ...] = ()
+    total: int = 0
+
+    def __iter__(self) -> Iterator[MeetingNote]:
+        return iter(self.items)
+
+    @property
+    def more(self) -> int:
         return max(0, self.total - len(self.items))
 
     def __bool__(self) -> bool:
@@ -63,6 +148,8 @@ class Agenda:
     stalled: Listing = Listing()
     delivered: Listing = Listing()
     dropped: Listing = Listing()
+    # Topics members put on this meeting's agenda (`/mwg agenda add`).
+    topics: Topics = Topics()
 
     @property
     def empty(self) -> bool:
@@ -88,6 +175,17 @@ class NextMeetings:
 
 
 @dataclass(frozen=True)
+class TopicChange:
+    """What `/mwg agenda add|remove|carry` did: the topic as it now stands, on which meeting;
+    for a carry, the meeting and number it came from."""
+
+    meeting: datetime
+    topic: AgendaTopic
+    from_meeting: datetime | None = None
+    from_number: int | None = None
+
+
+@dataclass(frozen=True)
 class MeetingChange:
     """What `/mwg meeting skip|unskip` did: the meeting it concerns, and whether it changed."""
 
@@ -95,6 +193,7 @@ class MeetingChange:
     skipped: bool  # the meeting's state afterwards
     changed: bool
     next_meeting: datetime
+    topics_moved: int = 0  # agenda topics of a skipped meeting carried to the next one held
 
 
 @dataclass(frozen=True)
@@ -152,6 +251,8 @@ class Digest:
     dropped: Listing = Listing()
     stalled: Listing = Listing()
     updates: Updates = Updates()
+    # Links to meetings' notes and recordings added since the previous digest.
+    notes: MeetingNotes = MeetingNotes()
 
     @property
     def quiet(self) -> bool:
@@ -166,4 +267,5 @@ class Digest:
             or self.dropped
             or self.stalled
             or self.new_members
+            or self.notes
         )

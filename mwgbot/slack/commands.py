@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from mwgbot.config import DurationTooLong, parse_duration
 from mwgbot.domain import time_log
+from mwgbot.domain.agenda import MAX_NOTE_SUMMARY, MAX_TOPIC
 from mwgbot.domain.initiatives import MAX_DROP_REASON, MAX_FINISH_NOTE, MAX_LINK, MAX_UPDATE
 from mwgbot.domain.meetings import format_duration
 from mwgbot.domain.proposals import (
@@ -104,6 +105,39 @@ class MeetingSkip:
 
 
 @dataclass(frozen=True)
+class AgendaList:
+    """`/mwg agenda`: the next meeting's topics."""
+
+
+@dataclass(frozen=True)
+class AgendaAdd:
+    text: str
+
+
+@dataclass(frozen=True)
+class AgendaRemove:
+    number: int
+
+
+@dataclass(frozen=True)
+class AgendaCarry:
+    number: int
+
+
+@dataclass(frozen=True)
+class Notes:
+    """`/mwg notes <link> [<summary>]`: the last meeting's notes or recording."""
+
+    link: str
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
+class Meetings:
+    """`/mwg meetings`: the last meetings with their topics and notes."""
+
+
+@dataclass(frozen=True)
 class Edit:
     number: int
 
@@ -191,6 +225,12 @@ Command = (
     | SetOrganization
     | Next
     | MeetingSkip
+    | AgendaList
+    | AgendaAdd
+    | AgendaRemove
+    | AgendaCarry
+    | Notes
+    | Meetings
     | Edit
     | Extend
     | LogTime
@@ -254,6 +294,15 @@ HELP_LINES = (
         "meeting skip|unskip &lt;YYYY-MM-DD&gt;",
         "organizers: cancel or restore one meeting, up to two years ahead",
     ),
+    ("agenda", "the next meeting's topics, with who added them"),
+    ("agenda add &lt;topic&gt;", "put a topic on the next meeting's agenda"),
+    ("agenda remove &lt;n&gt;", "take your topic n off the agenda (organizers: any)"),
+    ("agenda carry &lt;n&gt;", "organizers: move topic n of the last meeting to the next"),
+    (
+        "notes &lt;link&gt; [&lt;summary&gt;]",
+        "attach the last meeting's notes or recording (organizers, moderators, topic authors)",
+    ),
+    ("meetings", "the last meetings with their topics and notes"),
     (
         "log &lt;duration&gt; [#&lt;n&gt;] &lt;what&gt; [--date YYYY-MM-DD]",
         "log time you gave (45m, 2h, 1h30m; a day holds 24h), on #n if you like",
@@ -499,6 +548,54 @@ def _parse_meeting(words: list[str]) -> MeetingSkip:
     return MeetingSkip(day, skip=words[0].lower() == "skip")
 
 
+AGENDA_USAGE = (
+    "Usage: `/mwg agenda`, `/mwg agenda add &lt;topic&gt;`, `/mwg agenda remove &lt;n&gt;` "
+    "or `/mwg agenda carry &lt;n&gt;`"
+)
+
+
+def _topic_number(words: list[str], verb: str) -> int:
+    usage = f"`/mwg agenda {verb} &lt;n&gt;`; `/mwg agenda` lists the topics."
+    if len(words) != 1:
+        raise UsageError(f"Which topic? Usage: {usage}")
+    match = _NUMBER.fullmatch(words[0])
+    if match is None or int(match.group(1)) < 1:
+        raise UsageError(f"`{shown(words[0])}` is not a topic number. Usage: {usage}")
+    return int(match.group(1))
+
+
+def _parse_agenda(words: list[str]) -> AgendaList | AgendaAdd | AgendaRemove | AgendaCarry:
+    if not words:
+        return AgendaList()
+    verb, rest = words[0].lower(), words[1:]
+    if verb == "add":
+        text = " ".join(rest).strip()
+        if not text:
+            raise UsageError("What is the topic? Usage: `/mwg agenda add &lt;topic&gt;`")
+        return AgendaAdd(_bounded(text, MAX_TOPIC, "That topic"))
+    if verb in ("remove", "rm", "delete"):
+        return AgendaRemove(_topic_number(rest, "remove"))
+    if verb == "carry":
+        return AgendaCarry(_topic_number(rest, "carry"))
+    raise UsageError(AGENDA_USAGE)
+
+
+NOTES_USAGE = "Usage: `/mwg notes &lt;link&gt; [&lt;summary&gt;]`"
+
+
+def _parse_notes(words: list[str]) -> Notes:
+    text = " ".join(words).strip()
+    if not text:
+        raise UsageError(f"Which link? {NOTES_USAGE}")
+    formatted = _SLACK_LINK.match(text)
+    if formatted is not None:
+        link, summary = formatted.group(1), formatted.group(2).strip()
+    else:
+        link, summary = words[0], " ".join(words[1:]).strip()
+    _bounded(link, MAX_LINK, "That link")
+    return Notes(link, _bounded(summary, MAX_NOTE_SUMMARY, "That summary") or None)
+
+
 def _parse_extend(words: list[str]) -> Extend:
     usage = "extend &lt;n&gt; &lt;duration&gt;"
     number, rest = _number(words, usage)
@@ -601,6 +698,9 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "org": _parse_org,
     "next": _no_arguments(Next(), "next"),
     "meeting": _parse_meeting,
+    "agenda": _parse_agenda,
+    "notes": _parse_notes,
+    "meetings": _no_arguments(Meetings(), "meetings"),
     "edit": lambda w: Edit(_only_number("edit &lt;n&gt;", w)),
     "extend": _parse_extend,
     "log": _parse_log,

@@ -16,7 +16,7 @@ from mwgbot.domain import time_log
 from mwgbot.domain.proposals import ProposalSnapshot, State
 from mwgbot.domain.time_log import format_minutes
 from mwgbot.services.member_models import HomeView, InitiativeChoice, InitiativeLine, ObjectionLine
-from mwgbot.slack import escalation_blocks, ids
+from mwgbot.slack import escalation_blocks, ids, meeting_blocks
 from mwgbot.slack.block_kit import (
     SECTION_LIMIT,
     Block,
@@ -128,6 +128,20 @@ def _meeting(view: HomeView) -> Block:
     return section(text)
 
 
+HOME_TOPICS = 10
+
+
+def _topics(view: HomeView) -> Block:
+    """The next meeting's topics, their start only; `/mwg agenda` has them whole."""
+    lines = meeting_blocks.topic_lines(view.topics, excerpt=meeting_blocks.TOPIC_EXCERPT)
+    return _listing(
+        f":speech_balloon: *Topics for the next meeting* ({view.topics.total})",
+        lines[:HOME_TOPICS],
+        view.topics.total,
+        "_None yet: add one with `/mwg agenda add &lt;topic&gt;`._",
+    )
+
+
 def home_view(view: HomeView, notice: str | None = None) -> dict[str, Any]:
     """The viewer's Home tab; ``notice`` (mrkdwn built by the bot) answers a button press."""
     blocks: list[Block] = [section(":house: *Your Marketing Working Group*")]
@@ -156,7 +170,8 @@ def home_view(view: HomeView, notice: str | None = None) -> dict[str, Any]:
     if view.waiting:
         blocks += escalation_blocks.waiting_blocks(view.waiting, view.waiting_total, view.as_of)
         blocks.append(DIVIDER)
-    blocks += [_meeting(view), DIVIDER]
+    # The topics show once there are some: an empty list would cost a block of the view's 100.
+    blocks += [_meeting(view), *([_topics(view)] if view.topics else []), DIVIDER]
     if view.closing:
         blocks.append(
             section(

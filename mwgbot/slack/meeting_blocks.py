@@ -11,16 +11,23 @@ from mwgbot.domain.proposals import FINISHED_STATES, ProposalSnapshot, State, Ve
 from mwgbot.services.ports import Rendered
 from mwgbot.services.read_models import (
     Agenda,
+    AgendaTopic,
     Digest,
     Listing,
     MeetingChange,
+    MeetingNote,
+    MeetingNotes,
     NextMeetings,
+    PastMeeting,
+    TopicChange,
+    Topics,
     Updates,
 )
 from mwgbot.slack import initiative_blocks
 from mwgbot.slack.block_kit import (
     MAX_LISTED,
     SECTION_LIMIT,
+    context,
     objection_list,
     people,
     person,
@@ -28,9 +35,11 @@ from mwgbot.slack.block_kit import (
     stages_text,
     title_ref,
 )
-from mwgbot.slack.text import date_token, escape, mention, truncate, truncate_mrkdwn
+from mwgbot.slack.initiative_blocks import link
+from mwgbot.slack.text import as_typed, date_token, escape, mention, truncate, truncate_mrkdwn
 
 __all__ = [
+    "agenda_answer",
     "agenda_parts",
     "agenda_text",
     "digest",
@@ -38,9 +47,18 @@ __all__ = [
     "digest_text",
     "in_words",
     "meeting_change",
+    "meeting_note",
     "meeting_token",
+    "meetings_answer",
+    "next_message",
     "next_text",
+    "notes_ask",
     "reminder",
+    "topic_added",
+    "topic_carried",
+    "topic_lines",
+    "topic_removed",
+    "topics_parts",
 ]
 
 GROUP = "Marketing Working Group"
@@ -176,9 +194,11 @@ def agenda_text(agenda: Agenda) -> str:
     return "\n\n".join(agenda_parts(agenda))
 
 
-def agenda_parts(agenda: Agenda) -> list[str]:
-    """The agenda's parts, in order; a reminder posts each as its own section."""
-    parts: list[str] = []
+def agenda_parts(agenda: Agenda, *, with_topics: bool = True) -> list[str]:
+    """The agenda's parts, in order; a reminder posts each as its own section. The topics
+    members added come first (over several parts when they are long)."""
+    parts: list[str] = topics_parts(agenda.topics) if with_topics else []
+    from_topics = len(parts)
     if agenda.escalated:
         parts.append(
             ":warning: *Escalated, waiting for a decision*\n"
@@ -208,7 +228,7 @@ def agenda_parts(agenda: Agenda) -> list[str]:
             ":handshake: *Adopted, still seeking partners from another organization*\n"
             + "\n".join(lines)
         )
-    if not parts:
+    if len(parts) == from_topics:
         parts.append(NOTHING_ON_AGENDA)
     if agenda.open_later:
         n = agenda.open_later
@@ -256,6 +276,12 @@ def meeting_change(change: MeetingChange, actor_id: str) -> Rendered:
             f"*skipped* (organizer {mention(actor_id)}). "
             f"The next meeting is {meeting_token(change.next_meeting)}."
         )
+        if change.topics_moved:
+            n = change.topics_moved
+            text += (
+                f" Its {n} agenda topic{'s are' if n != 1 else ' is'} carried over to the next "
+                "meeting held: `/mwg agenda`."
+            )
     else:
         text = (
             f":calendar: The {GROUP} meeting of {meeting_token(change.meeting)} is *back on* "
@@ -328,6 +354,8 @@ def digest_sections(d: Digest) -> list[str]:
         parts.append(f":scales: *Outcomes ({d.outcomes.total})*\n" + "\n".join(lines))
     if d.updates:
         parts.append(_updates(d.updates))
+    if d.notes:
+        parts.append(_notes_part(d.notes))
     parts += _initiative_parts(d.delivered, d.dropped, d.stalled, "since the last digest")
     if d.seeking_partners:
         lines = _listed([_partners_line(p) for p in d.seeking_partners], d.seeking_partners.total)
@@ -355,4 +383,187 @@ def digest(d: Digest) -> Rendered:
     return Rendered(
         text=truncate_mrkdwn("\n\n".join(sections), SECTION_LIMIT),
         blocks=[section(s) for s in sections],
+    )
+
+
+# --- agenda topics and notes -----------------------------------------------------------------
+
+# The Home tab and `/mwg meetings` quote the start of each topic; the reminder has them whole.
+TOPIC_EXCERPT = 120
+SUMMARY_EXCERPT = 300
+NOTHING_ADDED = "_No topics yet: add one with `/mwg agenda add &lt;topic&gt;`._"
+
+
+def topic_line(topic: AgendaTopic, *, excerpt: int | None = None, discussed: bool = False) -> str:
+    """`• *2.* Budget for the booth · added by @ann · _carried over_`."""
+    text = topic.text if excerpt is None else truncate(topic.text, excerpt)
+    line = f"• *{topic.number}.* {as_typed(text)} · added by {mention(topic.added_by)}"
+    if topic.carried_over:
+        line += " · _carried over_"
+    if discussed:
+        line += " · discussed"
+    return line
+
+
+def topic_lines(
+    topics: Topics, *, excerpt: int | None = None, discussed: bool = False
+) -> list[str]:
+    return [topic_line(t, excerpt=excerpt, discussed=discussed) for t in topics]
+
+
+# Room left in a section for a heading put before a part ("*Agenda*").
+_CHUNK_LIMIT = SECTION_LIMIT - 40
+
+
+def _chunks(header: str, lines: Sequence[str], limit: int = _CHUNK_LIMIT) -> list[str]:
+    """A header and its lines as sections of at most ``limit`` characters, cut between lines:
+    every line is shown, over as many sections as it takes."""
+    parts: list[str] = []
+    current = [header]
+    size = len(header)
+    for whole in lines:
+        line = truncate_mrkdwn(whole, limit - 1)
+        if size + 1 + len(line) > limit:
+            parts.append("\n".join(current))
+            current, size = [line], len(line)
+        else:
+            current.append(line)
+            size += 1 + len(line)
+    parts.append("\n".join(current))
+    return parts
+
+
+def topics_parts(topics: Topics, *, discussed: bool = False) -> list[str]:
+    """A meeting's topics, whole, as one or more sections (20 topics of 300 characters take a
+    few); nothing when there are none."""
+    if not topics:
+        return []
+    header = f":speech_balloon: *Topics members added* ({topics.total})"
+    lines = topic_lines(topics, discussed=discussed)
+    if topics.more:
+        lines.append(f"• and {topics.more} more: `/mwg agenda`")
+    return _chunks(header, lines)
+
+
+def agenda_answer(meeting: datetime, topics: Topics) -> Rendered:
+    """`/mwg agenda`: the next meeting's topics, with who added them."""
+    head = f":speech_balloon: *Topics for the meeting of {meeting_token(meeting)}*"
+    if not topics:
+        text = f"{head}\n{NOTHING_ADDED}"
+        return Rendered(text=text, blocks=[section(text)])
+    parts = _chunks(head + f" ({topics.total})", topic_lines(topics))
+    tip = (
+        "Add one with `/mwg agenda add &lt;topic&gt;`; remove yours with "
+        "`/mwg agenda remove &lt;n&gt;`."
+    )
+    return Rendered(
+        text=truncate_mrkdwn("\n".join(parts), SECTION_LIMIT),
+        blocks=[*(section(p) for p in parts), context(tip)],
+    )
+
+
+def topic_added(change: TopicChange) -> str:
+    return (
+        f"Topic *{change.topic.number}* is on the agenda of the meeting of "
+        f"{meeting_token(change.meeting)}: {as_typed(truncate(change.topic.text, 200))}. "
+        "`/mwg agenda` lists them all."
+    )
+
+
+def topic_removed(change: TopicChange) -> str:
+    return (
+        f"Topic {change.topic.number} ({as_typed(truncate(change.topic.text, 200))}) is off the "
+        f"agenda of the meeting of {meeting_token(change.meeting)}."
+    )
+
+
+def topic_carried(change: TopicChange) -> str:
+    since = (
+        f" from the meeting of {meeting_token(change.from_meeting)}"
+        if change.from_meeting is not None
+        else ""
+    )
+    return (
+        f"Topic {change.from_number} ({as_typed(truncate(change.topic.text, 200))}) is carried "
+        f"over{since} to the meeting of {meeting_token(change.meeting)}, as topic "
+        f"*{change.topic.number}*."
+    )
+
+
+def notes_ask(meeting: datetime, organizers: Sequence[str]) -> Rendered:
+    """At a meeting's end, in its reminder's thread: who has the notes and the recording?"""
+    who = ", ".join(mention(u) for u in organizers[:MAX_LISTED])
+    asked = f"{who}: the" if who else "The"
+    text = (
+        f":memo: {asked} meeting of {meeting_token(meeting)} is over. Please share its notes "
+        "and recording, so whoever missed it can catch up: `/mwg notes &lt;link&gt; "
+        "[&lt;summary&gt;]` (one link each time)."
+    )
+    text = truncate_mrkdwn(text, SECTION_LIMIT)
+    return Rendered(text=text, blocks=[section(text)])
+
+
+def _note_text(note: MeetingNote) -> str:
+    line = f"{link(note.link)} · added by {mention(note.added_by)}"
+    if note.summary:
+        line += f": {escape(truncate(note.summary, SUMMARY_EXCERPT))}"
+    return line
+
+
+def meeting_note(note: MeetingNote) -> Rendered:
+    """A link to the meeting's notes or recording, posted in its thread."""
+    text = truncate_mrkdwn(
+        f":memo: *Notes of the meeting of {meeting_token(note.meeting)}:* {_note_text(note)}",
+        SECTION_LIMIT,
+    )
+    return Rendered(text=text, blocks=[section(text)])
+
+
+def meetings_answer(meetings: Sequence[PastMeeting]) -> Rendered:
+    """`/mwg meetings`: the last meetings, newest first, with their topics and notes."""
+    if not meetings:
+        text = "No meeting has taken place yet."
+        return Rendered(text=text, blocks=[section(text)])
+    parts = [f":calendar: *The last {len(meetings)} meetings*, newest first"]
+    for past in meetings:
+        lines = topic_lines(past.topics, excerpt=TOPIC_EXCERPT, discussed=True)
+        if not lines:
+            lines = ["_No topics were added._"]
+        if past.notes:
+            lines += [f"• :memo: {_note_text(n)}" for n in past.notes]
+        else:
+            lines.append("• _No notes yet: `/mwg notes &lt;link&gt;` adds them._")
+        header = f"*{meeting_token(past.meeting)}*"
+        parts.append(initiative_blocks.listing_text(header, lines, 0))
+    return Rendered(
+        text=truncate_mrkdwn("\n\n".join(parts), SECTION_LIMIT),
+        blocks=[section(p) for p in parts],
+    )
+
+
+def _notes_part(notes: MeetingNotes) -> str:
+    lines = [f"• {meeting_token(n.meeting)} · {_note_text(n)}" for n in notes]
+    return initiative_blocks.listing_text(
+        f":memo: *Meeting notes ({notes.total})*", lines, notes.more
+    )
+
+
+def next_message(view: NextMeetings) -> Rendered:
+    """The `/mwg next` answer: one text while no topic was added; with topics, blocks that
+    show them whole (they may take several sections), then the rest of the agenda."""
+    if not view.agenda.topics:
+        return Rendered(text=next_text(view), blocks=[])
+    lines = [
+        f":calendar: *Next meeting:* {meeting_token(view.next)} "
+        f"(in {in_words(view.next - view.agenda.as_of)})",
+        f"*The one after:* {meeting_token(view.after)}",
+    ]
+    for skipped in view.skipped:
+        lines.append(f"_The meeting of {meeting_token(skipped)} is skipped._")
+    head = truncate_mrkdwn("\n".join(lines), SECTION_LIMIT)
+    parts = agenda_parts(view.agenda)
+    body = ["*Agenda as it stands*\n" + parts[0], *parts[1:]]
+    return Rendered(
+        text=next_text(view),
+        blocks=[section(head), *(section(p) for p in body)],
     )

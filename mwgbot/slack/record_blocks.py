@@ -81,6 +81,38 @@ def _minutes(details: Mapping[str, Any]) -> str | None:
     )
 
 
+_MEETING_KINDS = frozenset(
+    {
+        ActivityKind.MEETING_SKIPPED,
+        ActivityKind.MEETING_RESTORED,
+        ActivityKind.TOPIC_ADDED,
+        ActivityKind.TOPIC_REMOVED,
+        ActivityKind.TOPIC_CARRIED,
+        ActivityKind.NOTES_ADDED,
+    }
+)
+
+
+def _meeting_sentence(who: str, kind: ActivityKind, d: Mapping[str, Any]) -> str:
+    """Meetings skipped or restored, agenda topics and meeting notes, in words."""
+    meeting = _when(d, "meeting")
+    if kind in (ActivityKind.MEETING_SKIPPED, ActivityKind.MEETING_RESTORED):
+        verb = "skipped" if kind is ActivityKind.MEETING_SKIPPED else "restored"
+        return f"{who} {verb} " + (f"the meeting of {meeting}" if meeting else "a meeting")
+    of = f" of the meeting of {meeting}" if meeting else ""
+    if kind is ActivityKind.NOTES_ADDED:
+        link = _detail(d, "link")
+        line = f"{who} attached notes" + (f" to the meeting of {meeting}" if meeting else "")
+        return line + (f" ({escape(truncate(clean_line(link), QUOTED))})" if link else "")
+    topic = d.get("topic")
+    what = f"topic {topic}" if isinstance(topic, int) else "a topic"
+    if kind is ActivityKind.TOPIC_ADDED:
+        return f"{who} added {what} to the agenda{of}"
+    if kind is ActivityKind.TOPIC_REMOVED:
+        return f"{who} removed {what} from the agenda{of}"
+    return f"{who} carried a topic over to the agenda{of}, as {what}"
+
+
 def activity_sentence(activity: Activity) -> str:
     """What happened, in words; details written by members are quoted and escaped."""
     d = activity.details
@@ -155,10 +187,8 @@ def activity_sentence(activity: Activity) -> str:
         return f"{who} removed time they had logged on it"
     if kind is ActivityKind.ORGANIZATION_SET:
         return f"{who} set their organization"
-    if kind in (ActivityKind.MEETING_SKIPPED, ActivityKind.MEETING_RESTORED):
-        verb = "skipped" if kind is ActivityKind.MEETING_SKIPPED else "restored"
-        meeting = _when(d, "meeting")
-        return f"{who} {verb} " + (f"the meeting of {meeting}" if meeting else "a meeting")
+    if kind in _MEETING_KINDS:
+        return _meeting_sentence(who, kind, d)
     if kind is ActivityKind.FORGOTTEN:
         return "A member asked to be forgotten; their part reads under a pseudonym"
     return f"{who}: {kind.value.replace('_', ' ')}"  # a kind added later, before its words

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from mwgbot.domain.escalation import Deciders
 from mwgbot.domain.proposals import ProgressUpdate, ProposalSnapshot
 from mwgbot.services.member_models import Welcome
 from mwgbot.services.ports import Rendered
-from mwgbot.services.read_models import Agenda, Digest, MeetingChange
+from mwgbot.services.read_models import Agenda, Digest, MeetingChange, MeetingNote
 from mwgbot.slack import (
     blocks,
     escalation_blocks,
@@ -57,6 +58,12 @@ class BlockKitRenderer:
 
     def digest(self, digest: Digest) -> Rendered:
         return meeting_blocks.digest(digest)
+
+    def notes_ask(self, meeting: datetime, organizers: Sequence[str]) -> Rendered:
+        return meeting_blocks.notes_ask(meeting, organizers)
+
+    def meeting_note(self, note: MeetingNote) -> Rendered:
+        return meeting_blocks.meeting_note(note)
 
     def welcome(self, welcome: Welcome) -> Rendered:
         return member_blocks.welcome(welcome)

@@ -349,3 +349,15 @@ def test_a_deleted_canvas_is_made_again(launcher: Launcher, fake_slack: FakeSlac
     assert "**#1** Case-study series" in shown
     assert fake_slack.canvas_of(CHANNEL) not in (None, gone)
     assert calls(fake_slack, "conversations.canvases.create") == 2
+
+
+def test_an_agenda_topic_shows_on_the_page_and_its_removal_too(launcher: Launcher) -> None:
+    bot = start(launcher)
+    added = bot.answer("agenda add Budget for the *spring* campaign", user="UBOB")
+    assert added.startswith("Topic *1* is on the agenda")
+    shown = later(bot)
+    meeting = shown.split("## Next meeting", 1)[1].split("\n## ", 1)[0]
+    assert r"Budget for the \*spring\* campaign" in meeting
+    assert "<@UBOB>" in meeting or "@UBOB" in meeting
+    assert "is off the agenda" in bot.answer("agenda remove 1", user="UBOB")
+    assert "Budget for the" not in later(bot)

@@ -87,6 +87,22 @@ EVERY_KIND: list[tuple[ActivityKind, dict[str, Any], str]] = [
         "<@UALICE> skipped the meeting of <!date^",
     ),
     (ActivityKind.MEETING_RESTORED, {}, "<@UALICE> restored a meeting"),
+    (
+        ActivityKind.TOPIC_ADDED,
+        {"meeting": "2026-12-09T15:00:00+00:00", "topic": 2},
+        "<@UALICE> added topic 2 to the agenda of the meeting of <!date^",
+    ),
+    (ActivityKind.TOPIC_REMOVED, {"topic": 1}, "<@UALICE> removed topic 1 from the agenda"),
+    (
+        ActivityKind.TOPIC_CARRIED,
+        {"meeting": "2026-12-23T15:00:00+00:00", "topic": 1, "from_topic": 4},
+        "<@UALICE> carried a topic over to the agenda of the meeting of <!date^",
+    ),
+    (
+        ActivityKind.NOTES_ADDED,
+        {"meeting": "2026-12-09T15:00:00+00:00", "link": "https://x.example/<!channel>"},
+        "<@UALICE> attached notes to the meeting of <!date^",
+    ),
     (ActivityKind.FORGOTTEN, {}, "A member asked to be forgotten"),
 ]
 
