@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from urllib.parse import urlencode
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
-from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt import BoltResponse
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -36,6 +36,7 @@ from mwgbot.fakeslack import FakeSlack, RecordedCall
 from mwgbot.runtime import Runtime, build_runtime
 from mwgbot.services.pacing import RateBudget
 from mwgbot.slack import ids
+from mwgbot.slack.bolt_request import bolt_request
 
 log = logging.getLogger(__name__)
 
@@ -807,8 +808,8 @@ class Console:
     # --- plumbing --------------------------------------------------------------------------
 
     def _dispatch(self, body: str, content_type: str) -> BoltResponse:
-        request = BoltRequest(
-            body=body,
+        request = bolt_request(
+            body,
             headers={
                 "content-type": content_type,
                 "x-slack-request-timestamp": str(int(time.time())),

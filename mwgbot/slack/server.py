@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from mwgbot.db.session import Database
 from mwgbot.services.slack_status import SlackStatus
+from mwgbot.slack.bolt_request import bolt_request
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -50,8 +51,8 @@ class FrontDoor:
 
 
 def _to_bolt(request: Request, body: bytes) -> BoltRequest:
-    return BoltRequest(
-        body=body.decode("utf-8", errors="replace"),
+    return bolt_request(
+        body.decode("utf-8", errors="replace"),
         query=dict(request.query_params),
         headers={k: [v] for k, v in request.headers.items()},
     )

@@ -214,3 +214,19 @@ def test_only_the_three_routes_answer(bot: RunningBot, method: str, path: str, s
     if status >= 400:
         assert response.getheader("connection") == "close"
     assert slack_calls(bot) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "propose Payload for the newsletter --close 4d",
+        "propose a payload=1 test --close 4d",
+        "propose payload --close 4d",
+    ],
+)
+def test_the_word_payload_in_a_command_is_read_as_the_command(bot: RunningBot, text: str) -> None:
+    """slack-bolt reads any form body containing "payload" as an interactive payload and
+    answered such a command 404 "unhandled request" (a helper's property test found it)."""
+    answer = bot.command(text)
+    assert answer.status == 200, answer.text
+    assert "Proposed #1" in answer.json()["text"]
