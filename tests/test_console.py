@@ -444,8 +444,9 @@ def test_database_url_is_honoured_and_a_second_session_is_refused(database_url: 
     again = console("/mwg propose Posted over the first\n", env=env)
     assert again.returncode == 2
     [line] = again.stderr.splitlines()
-    assert "already holds an earlier console session (1 proposal)" in line
+    assert "already holds an earlier console session (1 change recorded)" in line
     assert "use a fresh file" in line
+    assert again.stdout == ""  # refused before the banner, before anything starts
     assert "Traceback" not in again.stdout + again.stderr
     engine = create_engine(database_url)
     try:
@@ -698,3 +699,14 @@ def test_page_prints_the_groups_canvas(console_session: tuple[Console, io.String
     assert "1 joined, 0 objecting" in line
     running.handle("page now")
     assert "? usage: page" in out.getvalue()
+
+
+def test_a_session_with_only_a_skip_is_refused_too(database_url: str) -> None:
+    """Not only proposals: a skip, a topic, an hour logged would all go on from the old
+    session's state (a new member's finding)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["DATABASE_URL"] = database_url
+    clean(console("as eden\n/mwg meeting skip 2026-12-23\n", env=env))
+    again = console("/mwg agenda\n", env=env)
+    assert again.returncode == 2
+    assert "already holds an earlier console session (1 change recorded)" in again.stderr

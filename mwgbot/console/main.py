@@ -15,7 +15,7 @@ from typing import TextIO
 from sqlalchemy.exc import OperationalError
 
 from mwgbot.config import ConfigError, checked_database_url
-from mwgbot.console.session import COMMANDS, Console
+from mwgbot.console.session import COMMANDS, Console, refuse_an_earlier_session
 from mwgbot.slack.app import SlackUnavailableError
 from mwgbot.slack.commands import HELP_LINES
 
@@ -85,6 +85,17 @@ def run(
     except ConfigError as error:
         print(f"mwgbot: {error}", file=sys.stderr)
         return EXIT_USAGE
+
+    if database_url:
+        try:
+            refuse_an_earlier_session(database_url)
+        except ConfigError as error:
+            print(f"mwgbot: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        except OperationalError as error:
+            first = str(error.orig or error).strip().splitlines()[0]
+            print(f"mwgbot: cannot use the database (DATABASE_URL): {first}", file=sys.stderr)
+            return EXIT_UNAVAILABLE
 
     with tempfile.TemporaryDirectory(prefix="mwgbot-console-") as scratch:
         console = Console(

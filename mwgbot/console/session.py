@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from slack_bolt import BoltResponse
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy.engine import make_url
 
 from mwgbot import fakeslack_payloads as payloads
@@ -30,7 +30,7 @@ from mwgbot.config import ConfigError, Settings, parse_duration
 from mwgbot.console.people import BadName, Directory, normalize
 from mwgbot.console.render import Names, blocks_to_lines, view_to_lines
 from mwgbot.console.stepping import Stops
-from mwgbot.db.models import ProposalRow
+from mwgbot.db.models import ActivityRow, MemberRow, ProposalRow
 from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack, RecordedCall
 from mwgbot.runtime import Runtime, build_runtime
@@ -224,7 +224,6 @@ class Console:
             mwg_canvas=True,  # the stand-in keeps the channel's canvas: `page` prints it
         )
         self._runtime = build_runtime(settings, clock=self.clock, http=False)
-        self._refuse_an_earlier_session()
         bot = self._runtime.bot
         bot.wake = _nothing  # delivery runs after each line, here, in order
         bot.delivery.card_update_interval = timedelta(0)  # show every change of a card
@@ -236,20 +235,6 @@ class Console:
             bot.delivery.pages.creates = RateBudget(rate=1000, capacity=1000)
         self._drain()  # auth.test
         self.emit(self._settle())  # the catch-up sweep every start does
-
-    def _refuse_an_earlier_session(self) -> None:
-        """The stand-in Slack and the clock start afresh each time: an earlier session's cards
-        are not in it, so new proposals would be posted over them. One line says so."""
-        with self.runtime.db.unit_of_work() as session:
-            kept = session.scalar(select(func.count()).select_from(ProposalRow)) or 0
-        if kept:
-            raise ConfigError(
-                f"the database {make_url(self.database_url).render_as_string(hide_password=True)} "
-                "already holds an earlier console "
-                f"session ({kept} proposal{'s' if kept != 1 else ''}); the console's stand-in "
-                "Slack starts empty each time, so use a fresh file (e.g. export "
-                "DATABASE_URL=sqlite:///console-2.db) or unset DATABASE_URL"
-            )
 
     def close(self) -> None:
         if self._runtime is not None:
@@ -358,7 +343,10 @@ class Console:
             ("kick", f"remove mwgbot from #{CHANNEL_NAME}: what it posts there waits"),
             ("invite", f"`/invite @mwgbot` in #{CHANNEL_NAME}: what waits is posted at once"),
             ("clock", "the time now (UTC)"),
-            ("clock +<duration>", "move time on: 45m, 72h, 3d, 2w, 1d12h; due work fires in order"),
+            (
+                "clock +<duration>",
+                "move time on, up to 8w a line: 45m, 3d, 2w; due work fires in order",
+            ),
             ("help", "this list"),
             ("quit", "leave (so does the end of the input)"),
         ]
@@ -958,3 +946,27 @@ class Console:
         elif view.get("submit") and view.get("callback_id") != ids.VIEW_RESOLVE:
             lines.append("  (in the console, `submit <text>` sends this form with its first box)")
         return lines
+
+
+def refuse_an_earlier_session(database_url: str) -> None:
+    """The stand-in Slack and the clock start afresh each time: an earlier session's cards,
+    topics and skips would not match them (new cards posted over old ones, numbers going on).
+    A database where anything was recorded is refused in one line, before anything starts."""
+    engine = create_engine(database_url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+        if not {"activity", "members"} <= tables:
+            return  # not migrated yet: a fresh database
+        with engine.connect() as connection:
+            changes = connection.scalar(select(func.count()).select_from(ActivityRow)) or 0
+            members = connection.scalar(select(func.count()).select_from(MemberRow)) or 0
+    finally:
+        engine.dispose()
+    if changes or members:
+        shown = make_url(database_url).render_as_string(hide_password=True)
+        raise ConfigError(
+            f"the database {shown} already holds an earlier console session ({changes:,} "
+            f"change{'s' if changes != 1 else ''} recorded); the console's stand-in Slack and "
+            "clock start afresh each time, so use a fresh file (e.g. export "
+            "DATABASE_URL=sqlite:///console-2.db) or unset DATABASE_URL"
+        )

@@ -124,6 +124,13 @@ def validate_link(text: str) -> str:
         raise NotPossible("That is not a readable web address; nothing changed.") from None
     if not host or not parts.netloc:
         raise NotPossible("That link names no website after its http(s)://; nothing changed.")
+    if "." not in host.strip("."):
+        # `https://exa mple.org` arrives cut at the space as `https://exa`; `localhost` is no
+        # one else's: a link the group can open names a public site.
+        raise NotPossible(
+            f"That link's site, `{host[:40]}`, is not a public web address (like example.org); "
+            "check it for a space or a typo. Nothing changed."
+        )
     return text
 
 

@@ -111,7 +111,7 @@ def closing_soonest(session: Session, before: datetime | None = None, limit: int
 
 
 def escalated(session: Session, limit: int = LISTED) -> Page:
-    """Proposals waiting for a moderator, the longest waiting first."""
+    """Proposals waiting for a decision, the longest waiting first."""
     where: list[Any] = [ProposalRow.state == State.ESCALATED.value]
     return page(session, where, [ProposalRow.closes_at, ProposalRow.number], limit)
 

@@ -126,7 +126,7 @@ class MeetingNotes:
 class Agenda:
     """What a meeting will discuss, drawn from the live state of proposals at ``as_of``.
 
-    - ``escalated``: proposals whose consensus failed, waiting for a moderator (with objections);
+    - ``escalated``: proposals whose consensus failed, waiting for a decision (with objections);
     - ``closing``: open proposals whose window closes before the *following* meeting, so this
       meeting is the last one before their outcome;
     - ``outcomes``: proposals adopted or declined since the previous meeting took place;

@@ -177,8 +177,8 @@ def card(proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rend
 
 def outcome(proposal: ProposalSnapshot, deciders: Deciders) -> Rendered:
     """The outcome, in the card's thread and the channel; `deciders` are who may decide the
-    proposal's escalation (who did, for a decision)."""
-    title = escape(truncate(proposal.title, MAX_TITLE))
+    proposal's escalation (who did, for a decision). The title sits in bold: shown as typed."""
+    title = as_typed(truncate(proposal.title, MAX_TITLE))
     n = proposal.number
     state = proposal.state
     if state is State.ADOPTED and proposal.decision is None:
@@ -221,7 +221,7 @@ def _seeking(proposal: ProposalSnapshot) -> str:
 
 def consensus_found(proposal: ProposalSnapshot, withdrawn_by: str | None) -> Rendered:
     """An escalated proposal adopted because its last standing objection was withdrawn."""
-    title = escape(truncate(proposal.title, MAX_TITLE))
+    title = as_typed(truncate(proposal.title, MAX_TITLE))
     by = f" by {mention(withdrawn_by)}" if withdrawn_by else ""
     text = (
         f"{STATE_EMOJI[State.ADOPTED]} #{proposal.number} *{title}* is *adopted* by consensus: "

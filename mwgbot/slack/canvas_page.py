@@ -137,7 +137,7 @@ def _meetings(meetings: Sequence[PageMeeting]) -> str:
 def _open_line(proposal: ProposalSnapshot) -> str:
     if proposal.state is State.ESCALATED:
         closed = proposal.closed_at or proposal.closes_at
-        status = f"closed {utc_text(closed)}, waiting for a moderator"
+        status = f"escalated {utc_text(closed)}, waiting for a decision"
     else:
         status = f"closes {utc_text(proposal.closes_at)}"
     return (

@@ -144,7 +144,7 @@ def test_a_full_page_has_every_section_in_canvas_markdown() -> None:
     ]
     assert found["Open proposals (2)"].splitlines() == [
         "- **#12** Webinar series · closes Fri 2026-12-04 12:00 UTC · 1 joined, 0 objecting",
-        "- **#9** Stuck · closed Mon 2026-11-30 12:00 UTC, waiting for a moderator"
+        "- **#9** Stuck · escalated Mon 2026-11-30 12:00 UTC, waiting for a decision"
         " · 0 joined, 0 objecting",
     ]
     assert found["Active initiatives (1)"] == (

@@ -171,6 +171,16 @@ def test_anything_else_is_refused_with_a_clear_answer(url: str, words: str) -> N
     assert url not in str(raised.value) or len(url) < 5  # never echoed, unescaped
 
 
+@pytest.mark.parametrize(
+    "url", ["https://exa", "http://localhost:8080/notes", "https://intranet/x", "https://[::1]/"]
+)
+def test_a_link_to_no_public_site_is_refused(url: str) -> None:
+    """`https://exa mple.org` reaches the rules cut at the space; localhost is no one else's."""
+    with pytest.raises(NotPossible) as raised:
+        rules.validate_link(url)
+    assert "is not a public web address (like example.org)" in str(raised.value)
+
+
 @pytest.mark.parametrize("url", ["www.example.org", "example.org/post", "openedx.org"])
 def test_a_link_without_its_scheme_is_refused_with_the_fix(url: str) -> None:
     with pytest.raises(NotPossible) as raised:
