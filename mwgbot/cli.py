@@ -48,8 +48,8 @@ EXPORT_SLACK_TIMEOUT = 5
 # --- commands ------------------------------------------------------------------------------
 
 
-def cmd_db_upgrade(settings: Settings, _groups: Groups, _args: argparse.Namespace) -> int:
-    migrate.upgrade(settings.database_url)
+def cmd_db_upgrade(settings: Settings, groups: Groups, _args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url, groups=groups)
     print(f"database is at the newest schema ({_safe_url(settings.database_url)})")
     return 0
 

@@ -14,7 +14,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from mwgbot.config import Settings
-from mwgbot.db import migrate
+from mwgbot.db import migrate, queries
 from mwgbot.db.session import Database
 from mwgbot.domain.activity import Via
 from mwgbot.domain.clock import Clock, SystemClock
@@ -94,8 +94,11 @@ def build_runtime(
     """
     if groups is None:
         groups = load_groups(settings)
-    migrate.upgrade(settings.database_url)
+    migrate.upgrade(settings.database_url, groups=groups)
     db = Database(settings.database_url)
+    with db.unit_of_work() as session:
+        # Each group's numbering row: its proposals' numbers are taken from it.
+        queries.ensure_groups(session, groups.keys)
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     identity = verify_slack(client)
     policy = groups.first
@@ -109,10 +112,11 @@ def build_runtime(
     clock = clock or SystemClock()
     status = SlackStatus(bot_name=identity.bot_name)
     slack = SlackNotifier(client, status)
-    delivery = Delivery(db, slack, renderer, policy, clock, status=status)
+    delivery = Delivery(db, slack, renderer, policy, clock, status=status, groups=groups)
     bot = BotServices(
         db=db,
         policy=policy,
+        groups=groups,
         clock=clock,
         renderer=renderer,
         delivery=delivery,

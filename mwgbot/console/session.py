@@ -735,7 +735,7 @@ class Console:
 
     def _card(self, number: int) -> tuple[str, str]:
         with self.runtime.db.unit_of_work() as session:
-            row = session.get(ProposalRow, number)
+            row = session.get(ProposalRow, (self.runtime.bot.policy.key, number))
             if row is None:
                 raise LineError(f"there is no proposal #{number}; `/mwg list` shows them")
             if not row.message_ts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +21,7 @@ from mwgbot.services.escalations import EscalationService
 from mwgbot.services.home import HomeService
 from mwgbot.services.initiatives import InitiativeService
 from mwgbot.services.meetings import MeetingService
-from mwgbot.services.policy import Policy
+from mwgbot.services.policy import Groups, Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.proposals import ProposalService
 from mwgbot.services.reactions import ReactionService
@@ -41,10 +42,24 @@ class BotServices:
     clock: Clock
     renderer: Renderer
     delivery: Delivery
+    # Every group served (None: the one of `policy`). `policy` is the group this object
+    # serves; `in_group` gives the services of another group.
+    groups: Groups | None = None
     # Wakes the delivery after a unit of work queued messages (set by the scheduler).
     wake: Callable[[], None] = field(default=_nothing)
     # Reactions arriving together are committed together (set by the runtime).
     group_commit: GroupCommitter | None = None
+
+    @property
+    def all_groups(self) -> Groups:
+        return self.groups if self.groups is not None else Groups((self.policy,))
+
+    def in_group(self, policy: Policy) -> BotServices:
+        """The same services, acting in `policy`'s group (policies are immutable, so this
+        is cheap: the database, delivery and committer are shared)."""
+        if policy is self.policy:
+            return self
+        return dataclasses.replace(self, policy=policy)
 
     def commit_together(self, work: Callable[[Session], T]) -> T:
         """Apply `work` in a unit of work shared with others arriving at the same time."""

@@ -90,7 +90,9 @@ class Reconciler:
         with self.db.unit_of_work() as session:
             open_cards = session.scalars(
                 select(ProposalRow.number).where(
-                    ProposalRow.state == State.OPEN.value, ProposalRow.message_ts.is_not(None)
+                    ProposalRow.group_key == self.policy.key,
+                    ProposalRow.state == State.OPEN.value,
+                    ProposalRow.message_ts.is_not(None),
                 )
             )
             with self._lock:
@@ -123,7 +125,9 @@ class Reconciler:
             still_open = set(
                 session.scalars(
                     select(ProposalRow.number).where(
-                        ProposalRow.number.in_(waiting), ProposalRow.state == State.OPEN.value
+                        ProposalRow.group_key == self.policy.key,
+                        ProposalRow.number.in_(waiting),
+                        ProposalRow.state == State.OPEN.value,
                     )
                 )
             )
@@ -179,7 +183,7 @@ class Reconciler:
                     session, self.policy, self.renderer, self.clock.now(), Via.RECONCILE
                 )
                 report.applied += service.reconcile(
-                    lock_card(session, number),
+                    lock_card(session, self.policy.key, number),
                     channel,
                     reactions,
                     _microseconds(read_at),
@@ -203,6 +207,7 @@ class Reconciler:
                     ProposalRow.reactions_checked_at,
                 )
                 .where(
+                    ProposalRow.group_key == self.policy.key,
                     ProposalRow.state.in_([s.value for s in JOINABLE_STATES]),
                     ProposalRow.message_ts.is_not(None),
                     or_(
@@ -230,6 +235,7 @@ class Reconciler:
             claimed = session.execute(
                 update(ProposalRow)
                 .where(
+                    ProposalRow.group_key == self.policy.key,
                     ProposalRow.number == number,
                     ProposalRow.reactions_checked_at.is_(None)
                     if checked is None
@@ -246,6 +252,7 @@ class Reconciler:
             session.execute(
                 update(ProposalRow)
                 .where(
+                    ProposalRow.group_key == self.policy.key,
                     ProposalRow.number == number,
                     ProposalRow.reactions_checked_at == claimed_at,
                 )

@@ -41,7 +41,7 @@ class WelcomeService:
         """
         if channel_id != self.policy.channel_id or not user_id or user_id == bot_user_id:
             return False
-        if not members.record_channel_join(self.session, user_id, self.now):
+        if not members.record_channel_join(self.session, self.policy.key, user_id, self.now):
             return False  # a bot seen before
         if not self.policy.welcome:
             return False
@@ -49,12 +49,13 @@ class WelcomeService:
             self.session,
             kind=outbox.KIND_DM,
             now=self.now,
+            group_key=self.policy.key,
             message=self.renderer.welcome(self.welcome_for(user_id)),
             user_id=user_id,
             dedupe_key=welcome_key(user_id),
         )
         if queued:
-            members.mark_welcomed(self.session, user_id, self.now)
+            members.mark_welcomed(self.session, self.policy.key, user_id, self.now)
         return queued
 
     def welcome_for(self, user_id: str) -> Welcome:
@@ -67,5 +68,5 @@ class WelcomeService:
             consensus_min=self.policy.consensus_min,
             join_emoji=self.policy.join_emojis[0],
             calendar_url=self.policy.calendar_url,
-            log_example=members.latest_initiative(self.session, user_id),
+            log_example=members.latest_initiative(self.session, self.policy.key, user_id),
         )

@@ -113,7 +113,7 @@ class ProposalHandlers:
     def show(self, command: commands.Show, _invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
             proposal = self.bot.proposals(session, via=Via.COMMAND).show(command.number)
-            given = hours_given(session, command.number)
+            given = hours_given(session, self.bot.policy.key, command.number)
             updates, earlier = self.bot.initiatives(session, via=Via.COMMAND).updates(
                 command.number
             )
@@ -386,6 +386,7 @@ def tell(
         session,
         kind=outbox.KIND_EPHEMERAL,
         now=bot.clock.now(),
+        group_key=bot.policy.key,
         message=bot.renderer.note(text),
         channel_id=channel_id or bot.policy.channel_id,
         user_id=user_id,
