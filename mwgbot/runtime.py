@@ -62,13 +62,18 @@ class Runtime:
     def start_background(self) -> None:
         self.scheduler.start()
 
-    def calendar(self) -> bytes:
-        """The meeting series as iCalendar, as `GET /calendar.ics` serves it."""
-        with self.db.unit_of_work() as session:
+    def calendar(self, key: str | None = None) -> bytes | None:
+        """A group's meeting series as iCalendar, as `GET /calendar/<key>.ics` serves it (no
+        key: the first group's, `GET /calendar.ics`); None for a key no group has."""
+        group = self.groups.first if key is None else self.groups.by_key(key)
+        if group is None:
+            return None
+        with self.db.unit_of_work() as session, self.bot.acting_in(group):
             return self.bot.meetings(session, via=Via.COMMAND).calendar()
 
     def http_app(self) -> Starlette:
-        """What `mwgbot serve` serves: /slack/events, /healthz and /calendar.ics."""
+        """What `mwgbot serve` serves: /slack/events, /healthz, /calendar.ics and
+        /calendar/<key>.ics."""
         from mwgbot.slack.server import build_http_app
 
         return build_http_app(self.app, self.db, calendar=self.calendar, slack=self.slack_status)
@@ -115,7 +120,7 @@ def build_runtime(
     delivery = Delivery(db, slack, renderer, policy, clock, status=status, groups=groups)
     bot = BotServices(
         db=db,
-        policy=policy,
+        base_policy=policy,
         groups=groups,
         clock=clock,
         renderer=renderer,

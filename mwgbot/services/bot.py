@@ -1,10 +1,16 @@
-"""The services one running bot shares: database, policy, clock, renderer, delivery."""
+"""The services one running bot shares: database, groups, clock, renderer, delivery.
+
+Each request and each job step acts in one working group: `acting_in(policy)` sets it for
+the block (a request's context, copied to the reaction committer's thread like the acting
+member), and every service handed out meanwhile gets that group's `Policy`. Outside any
+block, the services act in the first group (`base_policy`), which a single-group workspace
+never leaves."""
 
 from __future__ import annotations
 
 import contextvars
-import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -30,6 +36,10 @@ from mwgbot.services.welcome import WelcomeService
 
 T = TypeVar("T")
 
+_acting_group: contextvars.ContextVar[Policy | None] = contextvars.ContextVar(
+    "mwgbot_acting_group", default=None
+)
+
 
 def _nothing() -> None:
     return None
@@ -38,12 +48,11 @@ def _nothing() -> None:
 @dataclass
 class BotServices:
     db: Database
-    policy: Policy
+    base_policy: Policy
     clock: Clock
     renderer: Renderer
     delivery: Delivery
-    # Every group served (None: the one of `policy`). `policy` is the group this object
-    # serves; `in_group` gives the services of another group.
+    # Every group served (None: just `base_policy`'s).
     groups: Groups | None = None
     # Wakes the delivery after a unit of work queued messages (set by the scheduler).
     wake: Callable[[], None] = field(default=_nothing)
@@ -51,15 +60,25 @@ class BotServices:
     group_commit: GroupCommitter | None = None
 
     @property
-    def all_groups(self) -> Groups:
-        return self.groups if self.groups is not None else Groups((self.policy,))
+    def policy(self) -> Policy:
+        """The policy of the group being acted in now."""
+        return _acting_group.get() or self.base_policy
 
-    def in_group(self, policy: Policy) -> BotServices:
-        """The same services, acting in `policy`'s group (policies are immutable, so this
-        is cheap: the database, delivery and committer are shared)."""
-        if policy is self.policy:
-            return self
-        return dataclasses.replace(self, policy=policy)
+    @property
+    def all_groups(self) -> Groups:
+        return self.groups if self.groups is not None else Groups((self.base_policy,))
+
+    @contextmanager
+    def acting_in(self, policy: Policy | None) -> Iterator[None]:
+        """Services handed out inside this block act in `policy`'s group (None: unchanged)."""
+        if policy is None:
+            yield
+            return
+        token = _acting_group.set(policy)
+        try:
+            yield
+        finally:
+            _acting_group.reset(token)
 
     def commit_together(self, work: Callable[[Session], T]) -> T:
         """Apply `work` in a unit of work shared with others arriving at the same time."""

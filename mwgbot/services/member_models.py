@@ -40,6 +40,9 @@ class Welcome:
     join_emoji: str = "raised_hand"
     calendar_url: str | None = None
     log_example: int | None = None  # an initiative of theirs to quote in `/mwg log` examples
+    # The group the channel belongs to; None: the marketing group (the one-group welcome).
+    group_name: str | None = None
+    about: str | None = None
 
 
 # --- time given --------------------------------------------------------------------------------

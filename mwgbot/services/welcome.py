@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from mwgbot.groups_file import DEFAULT_NAME
 from mwgbot.services import members, outbox
 from mwgbot.services.meetings import meeting_series
 from mwgbot.services.member_models import Welcome
@@ -23,7 +24,8 @@ __all__ = ["WelcomeService", "welcome_key"]
 
 
 def welcome_key(user_id: str) -> str:
-    """The outbox dedupe key of a member's one welcome."""
+    """The outbox dedupe key of a member's one welcome (per group: the outbox row is keyed by
+    its group too)."""
     return f"welcome:{user_id}"
 
 
@@ -69,4 +71,6 @@ class WelcomeService:
             join_emoji=self.policy.join_emojis[0],
             calendar_url=self.policy.calendar_url,
             log_example=members.latest_initiative(self.session, self.policy.key, user_id),
+            group_name=None if self.policy.name == DEFAULT_NAME else self.policy.name,
+            about=self.policy.about,
         )

@@ -174,8 +174,8 @@ def _waiting_item(proposal: ProposalSnapshot, now: datetime) -> list[Block]:
             "type": "actions",
             "block_id": f"home-decide-actions-{n}",
             "elements": [
-                _button(ids.ACTION_HOME_ADOPT, "Adopt", n, "primary"),
-                _button(ids.ACTION_HOME_DECLINE, "Decline", n, "danger"),
+                _button(ids.ACTION_HOME_ADOPT, "Adopt", proposal, "primary"),
+                _button(ids.ACTION_HOME_DECLINE, "Decline", proposal, "danger"),
             ],
         },
     ]
@@ -185,12 +185,12 @@ def _mrkdwn(text: str) -> dict[str, str]:
     return {"type": "mrkdwn", "text": truncate_mrkdwn(text, 2900)}
 
 
-def _button(action_id: str, label: str, number: int, style: str) -> Block:
+def _button(action_id: str, label: str, proposal: ProposalSnapshot, style: str) -> Block:
     return {
         "type": "button",
         "action_id": action_id,
         "text": {"type": "plain_text", "text": label},
-        "value": str(number),
+        "value": f"{proposal.group_key}#{proposal.number}",
         "style": style,
     }
 
@@ -224,7 +224,7 @@ def resolve_modal(proposal: ProposalSnapshot, verdict: Verdict) -> dict[str, Any
     return {
         "type": "modal",
         "callback_id": ids.VIEW_RESOLVE,
-        "private_metadata": f"{proposal.number}:{verdict.value}",
+        "private_metadata": f"{proposal.group_key}#{proposal.number}:{verdict.value}",
         "title": {"type": "plain_text", "text": truncate(f"{verb} #{proposal.number}", 24)},
         "submit": {"type": "plain_text", "text": verb},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -248,7 +248,8 @@ def resolve_modal(proposal: ProposalSnapshot, verdict: Verdict) -> dict[str, Any
 
 def read_resolve_metadata(metadata: str) -> tuple[int, Verdict] | None:
     """The proposal and verdict a decision form is about; None if the metadata is not ours."""
-    number, _, verdict = metadata.partition(":")
+    reference, _, verdict = metadata.partition(":")
+    number = reference.rpartition("#")[2]  # `mwg#3` (before groups: `3`)
     if not number.isdigit() or len(number) > 9 or int(number) < 1:
         return None
     try:
