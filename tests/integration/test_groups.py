@@ -3,6 +3,7 @@ its own channel, numbers, rules and moderators; the channel decides the group.""
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,9 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from mwgbot import decision_log
 from mwgbot.db.models import SignupRow
 from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack
+from mwgbot.services import privacy
+from mwgbot.services.decisions import DecisionLog
 from mwgbot.slack import ids
 from tests import slack_requests as sr
 from tests.conftest import CHANNEL, START, RunningBot, card_as_text, start_bot
@@ -237,3 +241,32 @@ def test_the_home_tab_shows_each_group_the_member_takes_part_in(groups_bot: Runn
     # Leave edu#1 from the Home tab: its button carries its group.
     groups_bot.send(sr.home_action(ids.ACTION_HOME_JOIN, user_id="UDANA", view=view, value="edu#1"))
     assert signups(groups_bot) == {("mwg", 1, "UDANA")}
+
+
+def test_the_decision_export_names_each_rows_group_and_can_keep_to_one(
+    groups_bot: RunningBot,
+) -> None:
+    propose_in_both(groups_bot)
+    groups_bot.advance(timedelta(days=22))
+    groups_bot.sweep()
+    every = DecisionLog(groups_bot.runtime.db, now=groups_bot.clock.now(), use_names=False)
+    assert [(r.group, r.number) for r in every.records()] == [("edu", 1), ("mwg", 1)]
+    out = io.StringIO(newline="")
+    assert decision_log.write_csv(out, every.records(), with_group=True) == 2
+    header, *rows = out.getvalue().splitlines()
+    assert header.startswith("group,number,title")
+    assert [row.split(",")[:2] for row in rows] == [["edu", "1"], ["mwg", "1"]]
+    edu = DecisionLog(
+        groups_bot.runtime.db, now=groups_bot.clock.now(), use_names=False, group="edu"
+    )
+    assert [(r.group, r.title) for r in edu.records()] == [("edu", "Course design clinic")]
+    assert edu.count() == 1
+
+
+def test_mydata_covers_every_group(groups_bot: RunningBot) -> None:
+    propose_in_both(groups_bot)
+    groups_bot.answer("join 1", user="UDANA")
+    groups_bot.answer("join 1", user="UDANA", channel=EDU)
+    with groups_bot.runtime.db.unit_of_work() as session:
+        data = privacy.member_data(session, "UDANA")
+    assert [(j["group"], j["proposal"]) for j in data["joins"]] == [("mwg", 1), ("edu", 1)]
