@@ -113,7 +113,7 @@ def build_runtime(
             "(MWG_ORGANIZERS), or by no one if there are none; set MWG_MODERATORS to the Slack "
             "user IDs of the AXIM representatives"
         )
-    renderer = BlockKitRenderer()
+    renderer = BlockKitRenderer(several_groups=len(groups) > 1)
     clock = clock or SystemClock()
     status = SlackStatus(bot_name=identity.bot_name)
     slack = SlackNotifier(client, status)

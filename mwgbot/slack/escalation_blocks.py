@@ -73,7 +73,7 @@ def no_decider_help(number: int) -> str:
     )
 
 
-def _how_to_decide(number: int) -> str:
+def _how_to_decide(number: int | str) -> str:
     return (
         f"`/mwg resolve {number} adopt|decline &lt;note&gt;`, or Adopt or Decline in the "
         "bot's Home tab"
@@ -121,12 +121,17 @@ def waiting_words(proposal: ProposalSnapshot, deciders: Deciders, now: datetime 
 
 
 def escalation_notice(
-    proposal: ProposalSnapshot, deciders: Deciders, waited: timedelta
+    proposal: ProposalSnapshot, deciders: Deciders, waited: timedelta, *, qualified: bool = False
 ) -> Rendered:
     """The direct message telling a decider what waits for them (`waited`: zero for the first
-    notice, the time it has waited in a reminder)."""
-    n = proposal.number
-    title = title_ref(n, proposal.title)
+    notice, the time it has waited in a reminder). `qualified`: several groups use the bot,
+    so the proposal is named `key#n`, as a command typed in the DM must name it."""
+    n: int | str = f"{proposal.group_key}#{proposal.number}" if qualified else proposal.number
+    title = (
+        f"{proposal.group_key}{title_ref(proposal.number, proposal.title)}"
+        if qualified
+        else title_ref(proposal.number, proposal.title)
+    )
     since = date_token(proposal.closed_at) if proposal.closed_at else "its close"
     if waited > timedelta(0):
         opening = (

@@ -23,7 +23,7 @@ from mwgbot.services.decisions import DecisionLog
 from mwgbot.slack import ids
 from tests import slack_requests as sr
 from tests.conftest import CHANNEL, START, RunningBot, card_as_text, start_bot
-from tests.integration.member_support import home_of, home_text, open_home
+from tests.integration.member_support import dm_texts, home_of, home_text, open_home
 
 EDU = "CEDUCATORS"
 DM = "D0MEMBER"
@@ -173,6 +173,11 @@ def test_each_groups_moderator_settles_only_their_groups_escalation(
     groups_bot.advance(timedelta(days=22))
     groups_bot.sweep()
     groups_bot.settle()
+    # Each group's own moderator is told, with a command that works from the DM.
+    (notice,) = dm_texts(groups_bot, "UEDUMOD")
+    assert "edu#1" in notice, notice
+    assert "/mwg resolve edu#1 adopt" in notice, notice
+    assert "mwg#1" in " ".join(dm_texts(groups_bot, "UMWGMOD"))
     refused = groups_bot.answer("resolve 1 adopt go ahead", user="UEDUMOD")
     assert "moderator" in refused.lower(), refused
     assert "adopted" in groups_bot.answer("resolve 1 adopt go ahead", user="UMWGMOD").lower()
