@@ -166,6 +166,8 @@ class InitiativeChoice:
 
     number: int
     title: str
+    # Set when several groups use the bot: the choice names its group (`edu#3`).
+    group_key: str = ""
 
 
 @dataclass(frozen=True)

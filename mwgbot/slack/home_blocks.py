@@ -281,7 +281,10 @@ def log_time_modal(choices: Sequence[InitiativeChoice], today: date) -> dict[str
                     "action_id": ids.INPUT,
                     "placeholder": {"type": "plain_text", "text": "Choose one (optional)"},
                     "options": [
-                        option(truncate(f"#{c.number} {c.title}", OPTION_TEXT_LIMIT), str(c.number))
+                        option(
+                            truncate(f"{c.group_key}#{c.number} {c.title}", OPTION_TEXT_LIMIT),
+                            f"{c.group_key}#{c.number}" if c.group_key else str(c.number),
+                        )
                         for c in choices[:100]
                     ],
                 },

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -211,8 +212,16 @@ class MemberHandlers:
         self._open(client, body, blocks.propose_modal(policy.channel_id, hint))
 
     def press_log_time(self, client: WebClient, body: dict[str, Any]) -> None:
+        groups = self.bot.all_groups
         with self.bot.db.unit_of_work() as session:
-            choices = self.bot.home(session).choices(body["user"]["id"])
+            if groups.only is not None:
+                choices = self.bot.home(session).choices(body["user"]["id"])
+            else:  # every group's, each naming its group
+                choices = []
+                for group in groups:
+                    with self.bot.acting_in(group):
+                        found = self.bot.home(session).choices(body["user"]["id"])
+                    choices += [replace(c, group_key=group.key) for c in found]
         today = time_log.today(self.bot.clock.now())
         self._open(client, body, home_blocks.log_time_modal(choices, today))
 
@@ -243,7 +252,10 @@ class MemberHandlers:
         except DomainError as refusal:
             errors[ids.BLOCK_DAY] = _field_error(refusal)
         option = _selected_option(values, ids.BLOCK_INITIATIVE)
+        group = None  # the chosen initiative's group (`edu#3`); none chosen: as the request's
         if option is not None:
+            key = parse_ref(option)[0]
+            group = self.bot.all_groups.by_key(key) if key is not None else None
             number = _number(option)
             if number is None:
                 errors[ids.BLOCK_INITIATIVE] = "Choose an initiative from the list."
@@ -251,7 +263,7 @@ class MemberHandlers:
             ack(response_action="errors", errors=errors)
             return
         try:
-            with self.bot.db.unit_of_work() as session:
+            with self.bot.db.unit_of_work() as session, self.bot.acting_in(group):
                 logged = self.bot.time_log(session, via=Via.MODAL).log(
                     user_id, minutes, what, proposal_number=number, worked_on=day
                 )

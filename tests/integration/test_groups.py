@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from mwgbot import decision_log
-from mwgbot.db.models import SignupRow
+from mwgbot.db.models import SignupRow, TimeEntryRow
 from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack
 from mwgbot.services import privacy
@@ -275,3 +275,31 @@ def test_mydata_covers_every_group(groups_bot: RunningBot) -> None:
     with groups_bot.runtime.db.unit_of_work() as session:
         data = privacy.member_data(session, "UDANA")
     assert [(j["group"], j["proposal"]) for j in data["joins"]] == [("mwg", 1), ("edu", 1)]
+
+
+def test_time_logged_from_the_home_tab_goes_to_the_chosen_initiatives_group(
+    groups_bot: RunningBot,
+) -> None:
+    propose_in_both(groups_bot)
+    open_home(groups_bot, "UALICE")
+    view = home_of(groups_bot, "UALICE")
+    assert view is not None
+    groups_bot.send(sr.home_action(ids.ACTION_HOME_LOG_TIME, user_id="UALICE", view=view))
+    form = [v for v in groups_bot.fake.views if v["callback_id"] == ids.VIEW_LOG_TIME][-1]
+    [initiative] = [b for b in form["blocks"] if b["block_id"] == ids.BLOCK_INITIATIVE]
+    offered = {o["value"] for o in initiative["element"]["options"]}
+    assert offered == {"mwg#1", "edu#1"}
+    chosen = {"text": {"type": "plain_text", "text": "edu#1"}, "value": "edu#1"}
+    state = {
+        ids.BLOCK_DURATION: {ids.INPUT: {"type": "plain_text_input", "value": "1h"}},
+        ids.BLOCK_INITIATIVE: {ids.INPUT: {"type": "static_select", "selected_option": chosen}},
+        ids.BLOCK_WHAT: {ids.INPUT: {"type": "plain_text_input", "value": "course review"}},
+        ids.BLOCK_DAY: {ids.INPUT: {"type": "datepicker", "selected_date": None}},
+    }
+    answer = groups_bot.send(sr.view_submission(ids.VIEW_LOG_TIME, state, user_id="UALICE"))
+    assert answer.status == 200
+    with groups_bot.runtime.db.unit_of_work() as session:
+        entries = session.execute(
+            select(TimeEntryRow.group_key, TimeEntryRow.proposal_number)
+        ).all()
+    assert [tuple(e) for e in entries] == [("edu", 1)]
