@@ -92,12 +92,12 @@ def seed(engine: Engine, shape: Shape, now: datetime) -> dict[str, float]:
     closes = f"({created} + {week})"
     run(
         "proposals",
-        f"{_sequence(dialect, shape.proposals)} INSERT INTO proposals (number, title, "
-        "description, proposer_id, stages, collects_leads, cobranded, state, created_at, "
+        f"{_sequence(dialect, shape.proposals)} INSERT INTO proposals (group_key, number, "
+        "title, description, proposer_id, stages, collects_leads, cobranded, state, created_at, "
         "closes_at, closed_at, channel_id, message_ts, card_revision, card_synced_revision, "
         "first_proposal, last_activity_at, finished_at, finished_by, delivery_link, "
         "finish_note, decided_by, verdict, decision_note, decided_at) "
-        f"SELECT n, 'Seeded initiative ' || n, 'A description of initiative ' || n, "
+        f"SELECT 'mwg', n, 'Seeded initiative ' || n, 'A description of initiative ' || n, "
         f"'USEED' || (n % {shape.members} + 1), "
         "CASE n % 3 WHEN 0 THEN 'awareness' WHEN 1 THEN 'interest,consideration' "
         f"ELSE '' END, {false}, {false}, {state}, "
@@ -131,65 +131,81 @@ def seed(engine: Engine, shape: Shape, now: datetime) -> dict[str, float]:
     number = f"((n - 1) / {per} + 1)"
     run(
         "signups",
-        f"{_sequence(dialect, shape.proposals * per)} INSERT INTO signups (proposal_number, "
-        f"user_id, joined_at) SELECT {number}, 'USEED' || {member}, "
+        f"{_sequence(dialect, shape.proposals * per)} INSERT INTO signups (group_key, "
+        f"proposal_number, user_id, joined_at) SELECT 'mwg', {number}, 'USEED' || {member}, "
         f"{_at(dialect, f'{number} * {step} + 3600')} FROM seq",
     )
     run(
         "objections",
-        f"{_sequence(dialect, shape.proposals)} INSERT INTO objections (proposal_number, "
-        f"user_id, reason, made_at) SELECT n, 'USEEDOBJ' || (n % 97), 'Seeded reason ' || n, "
+        f"{_sequence(dialect, shape.proposals)} INSERT INTO objections (group_key, "
+        f"proposal_number, user_id, reason, made_at) SELECT 'mwg', n, "
+        "'USEEDOBJ' || (n % 97), 'Seeded reason ' || n, "
         f"{_at(dialect, f'{created} + 7200')} FROM seq WHERE n % 4 = 0 OR n % 11 = 0",
     )
     run(
         "activity",
         f"{_sequence(dialect, shape.proposals * per)} INSERT INTO activity (at, actor_id, "
-        f"proposal_number, kind, via, details) SELECT "
-        f"{_at(dialect, f'{number} * {step} + 3600')}, 'USEED' || {member}, {number}, "
+        f"group_key, proposal_number, kind, via, details) SELECT "
+        f"{_at(dialect, f'{number} * {step} + 3600')}, 'USEED' || {member}, 'mwg', {number}, "
         "'joined', 'reaction', '{}' FROM seq",
     )
     run(
         "activity",
         f"{_sequence(dialect, shape.proposals)} INSERT INTO activity (at, actor_id, "
-        f"proposal_number, kind, via, details) SELECT {_at(dialect, created)}, "
-        f"'USEED' || (n % {shape.members} + 1), n, 'proposed', 'command', "
+        f"group_key, proposal_number, kind, via, details) SELECT {_at(dialect, created)}, "
+        f"'USEED' || (n % {shape.members} + 1), 'mwg', n, 'proposed', 'command', "
         '\'{"title": "Seeded"}\' FROM seq',
     )
     run(
         "proposal_updates",
         f"{_sequence(dialect, shape.proposals * 2)} INSERT INTO proposal_updates "
-        f"(proposal_number, author_id, text, created_at) SELECT (n - 1) / 2 + 1, "
+        f"(group_key, proposal_number, author_id, text, created_at) SELECT 'mwg', "
+        "(n - 1) / 2 + 1, "
         f"'USEED' || (n % {shape.members} + 1), 'Seeded progress note ' || n, "
         f"{_at(dialect, f'((n - 1) / 2 + 1) * {step} + 86400 * (n % 2 + 1)')} FROM seq",
     )
     run(
         "time_entries",
-        f"{_sequence(dialect, shape.proposals)} INSERT INTO time_entries (user_id, "
-        "proposal_number, minutes, what, worked_on, created_at) SELECT "
+        f"{_sequence(dialect, shape.proposals)} INSERT INTO time_entries (group_key, "
+        "user_id, proposal_number, minutes, what, worked_on, created_at) SELECT 'mwg', "
         f"'USEED' || (n % {shape.members} + 1), n, 30 + (n % 8) * 15, 'Seeded work ' || n, "
         f"{_day(dialect, created)}, {_at(dialect, created)} FROM seq",
     )
     # The outbox keeps every card's row for good (its dedupe key is what posts it once).
     run(
         "outbox",
-        f"{_sequence(dialect, shape.proposals)} INSERT INTO outbox (kind, dedupe_key, "
-        "proposal_number, channel_id, user_id, payload, state, attempts, uncertain, "
+        f"{_sequence(dialect, shape.proposals)} INSERT INTO outbox (kind, group_key, "
+        "dedupe_key, proposal_number, channel_id, user_id, payload, state, attempts, uncertain, "
         "available_at, lease_until, created_at, sent_at, message_ts, last_error) SELECT "
-        "'card', 'card:' || n, n, 'CMARKETING', NULL, '{\"broadcast\": false}', 'sent', 1, "
+        "'card', 'mwg', 'card:' || n, n, 'CMARKETING', NULL, '{\"broadcast\": false}', 'sent', 1, "
         f"{false}, {_at(dialect, created)}, NULL, {_at(dialect, created)}, "
         f"{_at(dialect, f'{created} + 1')}, "
         f"CAST({1_480_550_400} + n * {step} AS VARCHAR(20)) || '.000100', NULL FROM seq",
     )
     if dialect == "postgresql":
         with engine.begin() as connection:
-            for table in ("proposals", "activity", "proposal_updates", "time_entries", "outbox"):
-                key = "number" if table == "proposals" else "id"
+            for table in ("activity", "proposal_updates", "time_entries", "outbox"):
+                key = "id"
                 connection.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', '{key}'), "
                         f"(SELECT MAX({key}) FROM {table}))"
                     )
                 )
+    # The group's numbering continues after the seeded proposals.
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO groups (key, next_number) SELECT 'mwg', 0 "
+                "WHERE NOT EXISTS (SELECT 1 FROM groups WHERE key = 'mwg')"
+            )
+        )
+        connection.execute(
+            text(
+                "UPDATE groups SET next_number = (SELECT COALESCE(MAX(number), 0) FROM proposals "
+                "WHERE group_key = 'mwg') WHERE key = 'mwg'"
+            )
+        )
     # PostgreSQL's autovacuum analyzes new data by itself; do it now. The bot never runs
     # ANALYZE on SQLite, whose planner then uses its defaults: leave it so, as in production.
     if dialect == "postgresql":

@@ -48,8 +48,8 @@ EXPORT_SLACK_TIMEOUT = 5
 # --- commands ------------------------------------------------------------------------------
 
 
-def cmd_db_upgrade(settings: Settings, _groups: Groups, _args: argparse.Namespace) -> int:
-    migrate.upgrade(settings.database_url)
+def cmd_db_upgrade(settings: Settings, groups: Groups, _args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url, groups=groups)
     print(f"database is at the newest schema ({_safe_url(settings.database_url)})")
     return 0
 
@@ -308,8 +308,9 @@ def _export_meetings(settings: Settings, groups: Groups, args: argparse.Namespac
 
 
 def cmd_export(settings: Settings, groups: Groups, args: argparse.Namespace) -> int:
-    """Write the decision log (every proposal with an outcome) as Markdown, CSV or JSON; or,
-    with `meetings`, the meetings with their topics and notes."""
+    """Write the decision log (every proposal with an outcome) as Markdown, CSV or JSON: one
+    group's (`--group KEY`) or every group's, each row naming its group when there are
+    several; or, with `meetings`, the meetings with their topics and notes."""
     from mwgbot.services.decisions import DecisionLog, NameSource
 
     if args.what == "meetings":
@@ -318,6 +319,18 @@ def cmd_export(settings: Settings, groups: Groups, args: argparse.Namespace) -> 
 
     since = _since(args.since)
     since_at = datetime.combine(since, time(), UTC) if since else None
+    group = None
+    if args.group is not None:
+        found = groups.by_key(args.group)
+        if found is None:
+            keys = ", ".join(groups.keys)
+            print(
+                f"mwgbot: --group: there is no group {args.group!r} (groups: {keys})",
+                file=sys.stderr,
+            )
+            return 2
+        group = found.key
+    with_group = len(groups) > 1 and group is None
     db = _existing_database(settings)
     try:
         names: NameSource | None = None
@@ -333,13 +346,17 @@ def cmd_export(settings: Settings, groups: Groups, args: argparse.Namespace) -> 
             else:
                 note = "SLACK_BOT_TOKEN is not set"
         now = SystemClock().now()
-        log_ = DecisionLog(db, now=now, names=names, use_names=not args.ids)
+        log_ = DecisionLog(db, now=now, names=names, use_names=not args.ids, group=group)
         try:
             with _export_output(args.output) as out:
                 if args.format == "json":
-                    count = decision_log.write_json(out, log_.records(since_at))
+                    count = decision_log.write_json(
+                        out, log_.records(since_at), with_group=with_group
+                    )
                 elif args.format == "csv":
-                    count = decision_log.write_csv(out, log_.records(since_at))
+                    count = decision_log.write_csv(
+                        out, log_.records(since_at), with_group=with_group
+                    )
                 else:
                     count = decision_log.write_markdown(
                         out,
@@ -487,6 +504,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     export.add_argument(
         "--ids", action="store_true", help="show people by Slack user ID, never by name"
+    )
+    export.add_argument(
+        "--group", metavar="KEY", help="one working group's decisions (default: every group's)"
     )
     export.set_defaults(handler=cmd_export)
     forget = sub.add_parser(

@@ -105,13 +105,17 @@ def as_json(record: DecisionRecord) -> dict[str, Any]:
     }
 
 
-def write_json(out: TextIO, records: Iterable[DecisionRecord]) -> int:
-    """A JSON array, one object per line, written as the records come."""
+def write_json(out: TextIO, records: Iterable[DecisionRecord], *, with_group: bool = False) -> int:
+    """A JSON array, one object per line, written as the records come; with several groups
+    (`with_group`), each object names its group first."""
     count = 0
     out.write("[")
     for record in records:
         out.write(",\n" if count else "\n")
-        out.write(json.dumps(as_json(record), ensure_ascii=False))
+        data = as_json(record)
+        if with_group:
+            data = {"group": record.group, **data}
+        out.write(json.dumps(data, ensure_ascii=False))
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
@@ -131,18 +135,20 @@ def _objection_line(objection: ObjectionEntry) -> str:
     return f"{line}: {objection.reason}" if objection.reason else line
 
 
-def write_csv(out: TextIO, records: Iterable[DecisionRecord]) -> int:
+def write_csv(out: TextIO, records: Iterable[DecisionRecord], *, with_group: bool = False) -> int:
     """RFC 4180: a header, then one row per proposal; CRLF line ends; fields quoted as needed.
+    With several groups (`with_group`), a first column names each row's group.
 
     `out` must be opened with newline="" so the CRLFs stay as they are.
     """
     writer = csv.writer(out, dialect="excel", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(("group", *CSV_COLUMNS) if with_group else CSV_COLUMNS)
     count = 0
     for record in records:
         decision = record.decision
         writer.writerow(
-            [
+            ([record.group] if with_group else [])
+            + [
                 record.number,
                 record.title,
                 record.outcome,

@@ -14,7 +14,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from mwgbot.config import Settings
-from mwgbot.db import migrate
+from mwgbot.db import migrate, queries
 from mwgbot.db.session import Database
 from mwgbot.domain.activity import Via
 from mwgbot.domain.clock import Clock, SystemClock
@@ -64,13 +64,18 @@ class Runtime:
     def start_background(self) -> None:
         self.scheduler.start()
 
-    def calendar(self) -> bytes:
-        """The meeting series as iCalendar, as `GET /calendar.ics` serves it."""
-        with self.db.unit_of_work() as session:
+    def calendar(self, key: str | None = None) -> bytes | None:
+        """A group's meeting series as iCalendar, as `GET /calendar/<key>.ics` serves it (no
+        key: the first group's, `GET /calendar.ics`); None for a key no group has."""
+        group = self.groups.first if key is None else self.groups.by_key(key)
+        if group is None:
+            return None
+        with self.db.unit_of_work() as session, self.bot.acting_in(group):
             return self.bot.meetings(session, via=Via.COMMAND).calendar()
 
     def http_app(self) -> Starlette:
-        """What `mwgbot serve` serves: /slack/events, /healthz and /calendar.ics."""
+        """What `mwgbot serve` serves: /slack/events, /healthz, /calendar.ics and
+        /calendar/<key>.ics."""
         from mwgbot.slack.server import build_http_app
 
         return build_http_app(self.app, self.db, calendar=self.calendar, slack=self.slack_status)
@@ -96,8 +101,11 @@ def build_runtime(
     """
     if groups is None:
         groups = load_groups(settings)
-    migrate.upgrade(settings.database_url)
+    migrate.upgrade(settings.database_url, groups=groups)
     db = Database(settings.database_url)
+    with db.unit_of_work() as session:
+        # Each group's numbering row: its proposals' numbers are taken from it.
+        queries.ensure_groups(session, groups.keys)
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     identity = verify_slack(client)
     policy = groups.first
@@ -107,20 +115,20 @@ def build_runtime(
             "(MWG_ORGANIZERS), or by no one if there are none; set MWG_MODERATORS to the Slack "
             "user IDs of the AXIM representatives"
         )
-    renderer = BlockKitRenderer()
+    renderer = BlockKitRenderer(several_groups=len(groups) > 1)
     clock = clock or SystemClock()
     status = SlackStatus(bot_name=identity.bot_name)
     slack = SlackNotifier(client, status)
-    # The page of each group whose MWG_CANVAS (or groups-file `canvas`) is on. For now the
-    # services serve the first group (as the delivery does), so only its page is kept: its
-    # reads are not filtered by group yet. With several groups served (issue 17), pass every
-    # group and filter `group_page.build_page`'s reads by `policy.key`.
-    pages = PageSync(db, slack, [policy], clock, page_markdown)
+    # The page of each group whose MWG_CANVAS (or groups-file `canvas`) is on.
+    pages = PageSync(db, slack, list(groups), clock, page_markdown)
     pages.start()
-    delivery = Delivery(db, slack, renderer, policy, clock, status=status, pages=pages)
+    delivery = Delivery(
+        db, slack, renderer, policy, clock, status=status, groups=groups, pages=pages
+    )
     bot = BotServices(
         db=db,
-        policy=policy,
+        base_policy=policy,
+        groups=groups,
         clock=clock,
         renderer=renderer,
         delivery=delivery,

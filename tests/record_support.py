@@ -44,6 +44,7 @@ def record_activity(
             at=at,
             via=via,
             actor_id=actor,
+            group_key=None if number is None and kind is ActivityKind.ORGANIZATION_SET else "mwg",
             proposal_number=number,
             details=details,
         )

@@ -225,14 +225,17 @@ def home_action(
 def find_button(
     view: dict[str, Any], action_id: str, value: str | None = None
 ) -> tuple[str, dict[str, Any]]:
-    """The block ID and the button with this action (and value) in a view."""
+    """The block ID and the button with this action (and value) in a view. A value `1` finds
+    the button of proposal #1 whatever its group (the value is `mwg#1`)."""
     for block in view.get("blocks") or []:
         elements = list(block.get("elements") or [])
         if block.get("accessory"):
             elements.append(block["accessory"])
         for element in elements:
             if element.get("action_id") == action_id and (
-                value is None or element.get("value") == value
+                value is None
+                or element.get("value") == value
+                or str(element.get("value", "")).endswith(f"#{value}")
             ):
                 return str(block.get("block_id") or ""), element
     raise AssertionError(f"no {action_id} button (value {value}) in the view")

@@ -18,7 +18,7 @@ def run(console: Console, out: io.StringIO, line: str) -> str:
 
 def proposal(console: Console) -> ProposalRow:
     with console.runtime.db.unit_of_work() as db:
-        row = db.get(ProposalRow, 1)
+        row = db.get(ProposalRow, ("mwg", 1))
         assert row is not None
         db.expunge(row)
         return row

@@ -1,11 +1,10 @@
 """agenda topics and meeting notes
 
 Topics members put on a meeting's agenda, numbered per meeting, and the links to a meeting's
-notes and recording. Both are per group (group_key). Revises 0003 for now: at the merge of the
-several-groups work it is re-chained after 0004.
+notes and recording. Both are per group (group_key), after 0004 made the groups.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-04 19:59:00.294011
 """
 
@@ -17,7 +16,7 @@ from alembic import op
 import mwgbot.db.models
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

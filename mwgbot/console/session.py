@@ -843,7 +843,7 @@ class Console:
 
     def _card(self, number: int) -> tuple[str, str]:
         with self.runtime.db.unit_of_work() as session:
-            row = session.get(ProposalRow, number)
+            row = session.get(ProposalRow, (self.runtime.bot.policy.key, number))
             if row is None:
                 raise LineError(f"there is no proposal #{number}; `/mwg list` shows them")
             if not row.message_ts:
@@ -928,7 +928,8 @@ class Console:
     def _form(self, view: dict[str, Any]) -> list[str]:
         lines = self._message("  (a form opens) ", view_to_lines(view, self.names), "    ")
         if view.get("callback_id") == ids.VIEW_OBJECT:
-            number = view.get("private_metadata") or "<n>"
+            # The form carries `mwg#1`; the console speaks of `#1`.
+            number = str(view.get("private_metadata") or "<n>").rpartition("#")[2] or "<n>"
             hint = f"click object #{number} because <reason>` sends it with your reason"
             lines.append(f"  (in the console, `{hint})")
         elif view.get("callback_id") == ids.VIEW_EDIT:

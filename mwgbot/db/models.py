@@ -11,7 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -63,10 +63,50 @@ class Base(DeclarativeBase):
     }
 
 
+GROUP_KEY_LENGTH = 16
+
+
+def _proposal_fk(ondelete: str | None = "CASCADE") -> ForeignKeyConstraint:
+    """A child row's (group_key, proposal_number) points at its proposal."""
+    return ForeignKeyConstraint(
+        ["group_key", "proposal_number"],
+        ["proposals.group_key", "proposals.number"],
+        ondelete=ondelete,
+    )
+
+
+class GroupRow(Base):
+    """One row per working group: its proposals' numbers are taken from `next_number` with
+    `UPDATE … SET next_number = next_number + 1 … RETURNING`, so the row is the group's lock."""
+
+    __tablename__ = "groups"
+
+    key: Mapped[str] = mapped_column(String(GROUP_KEY_LENGTH), primary_key=True)
+    next_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GroupMemberRow(Base):
+    """A member in one group: when they (last) joined its channel, when its one welcome was
+    queued for them."""
+
+    __tablename__ = "group_members"
+
+    group_key: Mapped[str] = mapped_column(String(GROUP_KEY_LENGTH), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    joined_channel_at: Mapped[datetime | None]
+    welcomed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_group_members_group_key_joined_channel_at", "group_key", "joined_channel_at"),
+        Index("ix_group_members_user_id", "user_id"),
+    )
+
+
 class ProposalRow(Base):
     __tablename__ = "proposals"
 
-    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_key: Mapped[str] = mapped_column(String(GROUP_KEY_LENGTH), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     proposer_id: Mapped[str] = mapped_column(String(32))
@@ -126,6 +166,7 @@ class ProposalRow(Base):
         # delivery, so the settled history is never walked.
         Index(
             "ix_proposals_card_stale",
+            "group_key",
             "number",
             sqlite_where=text("card_revision > card_synced_revision"),
             postgresql_where=text("card_revision > card_synced_revision"),
@@ -137,14 +178,16 @@ class SignupRow(Base):
     __tablename__ = "signups"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    proposal_number: Mapped[int] = mapped_column(ForeignKey("proposals.number", ondelete="CASCADE"))
+    group_key: Mapped[str] = mapped_column(String(GROUP_KEY_LENGTH))
+    proposal_number: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[str] = mapped_column(String(32))
     joined_at: Mapped[datetime]
 
     proposal: Mapped[ProposalRow] = relationship(back_populates="signups")
 
     __table_args__ = (
-        UniqueConstraint("proposal_number", "user_id"),
+        _proposal_fk(),
+        UniqueConstraint("group_key", "proposal_number", "user_id"),
         Index("ix_signups_user_id", "user_id"),
     )
 
@@ -153,7 +196,8 @@ class ObjectionRow(Base):
     __tablename__ = "objections"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    proposal_number: Mapped[int] = mapped_column(ForeignKey("proposals.number", ondelete="CASCADE"))
+    group_key: Mapped[str] = mapped_column(String(GROUP_KEY_LENGTH))
+    proposal_number: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     made_at: Mapped[datetime]
@@ -161,7 +205,8 @@ class ObjectionRow(Base):
     proposal: Mapped[ProposalRow] = relationship(back_populates="objections")
 
     __table_args__ = (
-        UniqueConstraint("proposal_number", "user_id"),
+        _proposal_fk(),
+        UniqueConstraint("group_key", "proposal_number", "user_id"),
         Index("ix_objections_user_id", "user_id"),
     )
 
@@ -175,14 +220,15 @@ class ReactionMarkRow(Base):
 
     __tablename__ = "reaction_marks"
 
-    proposal_number: Mapped[int] = mapped_column(
-        ForeignKey("proposals.number", ondelete="CASCADE"), primary_key=True
-    )
+    group_key: Mapped[str] = mapped_column(String(GROUP_KEY_LENGTH), primary_key=True)
+    proposal_number: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     meaning: Mapped[str] = mapped_column(String(8), primary_key=True)
     emoji: Mapped[str] = mapped_column(String(64), primary_key=True)
     present: Mapped[bool] = mapped_column(Boolean)
     event_time_us: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (_proposal_fk(),)
 
 
 class ProcessedEventRow(Base):
@@ -205,16 +251,11 @@ class MemberRow(Base):
     updated_at: Mapped[datetime]
     first_seen_at: Mapped[datetime]
     last_active_at: Mapped[datetime]
-    # When they (last) joined MWG_CHANNEL, and when the one welcome was queued for them.
-    joined_channel_at: Mapped[datetime | None]
-    welcomed_at: Mapped[datetime | None]
     # Slack display name, cached from users.info for exports.
     display_name: Mapped[str | None] = mapped_column(String(100))
     display_name_checked_at: Mapped[datetime | None]
     # A bot user (users.info said so when a DM was due): never welcomed, never named as new.
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    __table_args__ = (Index("ix_members_joined_channel_at", "joined_channel_at"),)
 
 
 class ProposalUpdateRow(Base):
@@ -223,13 +264,20 @@ class ProposalUpdateRow(Base):
     __tablename__ = "proposal_updates"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    proposal_number: Mapped[int] = mapped_column(ForeignKey("proposals.number", ondelete="CASCADE"))
+    group_key: Mapped[str] = mapped_column(String(GROUP_KEY_LENGTH))
+    proposal_number: Mapped[int] = mapped_column(Integer)
     author_id: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
 
     __table_args__ = (
-        Index("ix_proposal_updates_proposal_number_id", "proposal_number", "id"),
+        _proposal_fk(),
+        Index(
+            "ix_proposal_updates_group_key_proposal_number_id",
+            "group_key",
+            "proposal_number",
+            "id",
+        ),
         # The digest reads the updates posted since the last one.
         Index("ix_proposal_updates_created_at", "created_at"),
     )
@@ -241,10 +289,11 @@ class TimeEntryRow(Base):
     __tablename__ = "time_entries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # An entry belongs to a group even without a proposal.
+    group_key: Mapped[str] = mapped_column(String(GROUP_KEY_LENGTH))
     user_id: Mapped[str] = mapped_column(String(32))
-    proposal_number: Mapped[int | None] = mapped_column(
-        ForeignKey("proposals.number", ondelete="SET NULL")
-    )
+    # Proposals are never deleted, so the entry's proposal always exists.
+    proposal_number: Mapped[int | None] = mapped_column(Integer)
     minutes: Mapped[int] = mapped_column(Integer)
     what: Mapped[str] = mapped_column(Text)
     worked_on: Mapped[date] = mapped_column(Date)
@@ -253,7 +302,8 @@ class TimeEntryRow(Base):
     __table_args__ = (
         Index("ix_time_entries_user_id_worked_on", "user_id", "worked_on"),
         Index("ix_time_entries_worked_on", "worked_on"),
-        Index("ix_time_entries_proposal_number", "proposal_number"),
+        _proposal_fk(ondelete=None),
+        Index("ix_time_entries_group_key_proposal_number", "group_key", "proposal_number"),
     )
 
 
@@ -269,13 +319,15 @@ class ActivityRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime]
     actor_id: Mapped[str | None] = mapped_column(String(32))
+    # The group of every group row; none for a member's own rows (`/mwg org`, forget-me).
+    group_key: Mapped[str | None] = mapped_column(String(GROUP_KEY_LENGTH))
     proposal_number: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))
     via: Mapped[str] = mapped_column(String(16))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (
-        Index("ix_activity_proposal_number_id", "proposal_number", "id"),
+        Index("ix_activity_group_key_proposal_number_id", "group_key", "proposal_number", "id"),
         Index("ix_activity_actor_id", "actor_id"),
     )
 
@@ -308,11 +360,11 @@ class OutboxRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(32))
-    # Unique per notice that must exist once ("close:3", "reminder:<meeting>/<lead>").
-    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    proposal_number: Mapped[int | None] = mapped_column(
-        ForeignKey("proposals.number", ondelete="CASCADE")
-    )
+    # The group the message belongs to; '' for workspace-wide messages.
+    group_key: Mapped[str] = mapped_column(String(GROUP_KEY_LENGTH), default="")
+    # Unique per group and notice that must exist once ("close:3", "reminder:<meeting>/<lead>").
+    dedupe_key: Mapped[str | None] = mapped_column(String(120))
+    proposal_number: Mapped[int | None] = mapped_column(Integer)
     channel_id: Mapped[str | None] = mapped_column(String(32))
     user_id: Mapped[str | None] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -328,6 +380,8 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
+        _proposal_fk(),
+        UniqueConstraint("group_key", "dedupe_key"),
         Index("ix_outbox_state_available_at", "state", "available_at"),
         # Pruning old answers and threads, and finding the last digest, by kind and time.
         Index("ix_outbox_kind_sent_at", "kind", "sent_at"),
@@ -338,6 +392,7 @@ class OutboxRow(Base):
 class MeetingSkipRow(Base):
     __tablename__ = "meeting_skips"
 
+    group_key: Mapped[str] = mapped_column(String(GROUP_KEY_LENGTH), primary_key=True)
     meeting_date: Mapped[date] = mapped_column(Date, primary_key=True)
     skipped_by: Mapped[str] = mapped_column(String(32))
     skipped_at: Mapped[datetime]

@@ -6,12 +6,13 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from mwgbot.db.models import (
     Base,
+    GroupRow,
     MemberRow,
     ObjectionRow,
     ProposalRow,
@@ -123,33 +124,77 @@ def increment(session: Session, model: type[Base], key: dict[str, Any], *, colum
     return int(connection.execute(statement, {**key, column: 1}).scalar_one())
 
 
-def has_joined(session: Session, number: int, user_id: str) -> bool:
+def has_joined(session: Session, group_key: str, number: int, user_id: str) -> bool:
     statement = select(SignupRow.id).where(
-        SignupRow.proposal_number == number, SignupRow.user_id == user_id
+        SignupRow.group_key == group_key,
+        SignupRow.proposal_number == number,
+        SignupRow.user_id == user_id,
     )
     return session.scalar(statement) is not None
 
 
-def objector_ids(session: Session, numbers: Iterable[int]) -> dict[int, list[str]]:
-    """Every member objecting to each proposal (all of them: who may decide depends on it)."""
+def objector_ids(session: Session, group_key: str, numbers: Iterable[int]) -> dict[int, list[str]]:
+    """Every member objecting to each of the group's proposals (all of them: who may decide
+    depends on it)."""
     wanted = list(numbers)
     found: dict[int, list[str]] = {n: [] for n in wanted}
     if not wanted:
         return found
     for number, user_id in session.execute(
         select(ObjectionRow.proposal_number, ObjectionRow.user_id).where(
-            ObjectionRow.proposal_number.in_(wanted)
+            ObjectionRow.group_key == group_key, ObjectionRow.proposal_number.in_(wanted)
         )
     ):
         found[number].append(user_id)
     return found
 
 
-def lock_proposal(session: Session, number: int) -> ProposalRow | None:
+def take_number(session: Session, group_key: str) -> int:
+    """The group's next proposal number. The UPDATE holds the group's row until commit, so
+    two proposals made at once in one group never share a number; the row is made on first
+    use. A proposal stored by other means (an import, a restore) is never numbered over: the
+    group's highest number is read along the primary key, one index probe."""
+    highest = (
+        select(func.coalesce(func.max(ProposalRow.number), 0))
+        .where(ProposalRow.group_key == group_key)
+        .scalar_subquery()
+    )
+    statement = (
+        update(GroupRow)
+        .where(GroupRow.key == group_key)
+        .values(
+            next_number=case((highest > GroupRow.next_number, highest), else_=GroupRow.next_number)
+            + 1
+        )
+        .returning(GroupRow.next_number)
+    )
+    number = session.execute(statement).scalar_one_or_none()
+    if number is None:
+        ensure_groups(session, [group_key])
+        number = session.execute(statement).scalar_one()
+    return int(number)
+
+
+def ensure_groups(session: Session, keys: Iterable[str]) -> None:
+    """A `groups` row for each of these keys (numbering from the highest number it has)."""
+    for key in keys:
+        highest = session.scalar(
+            select(func.coalesce(func.max(ProposalRow.number), 0)).where(
+                ProposalRow.group_key == key
+            )
+        )
+        insert_ignoring_duplicates(session, GroupRow, {"key": key, "next_number": highest or 0})
+
+
+def get_proposal(session: Session, group_key: str, number: int) -> ProposalRow | None:
+    return session.get(ProposalRow, (group_key, number))
+
+
+def lock_proposal(session: Session, group_key: str, number: int) -> ProposalRow | None:
     """Load a proposal for change, as committed now; on PostgreSQL locked until commit."""
     statement = (
         select(ProposalRow)
-        .where(ProposalRow.number == number)
+        .where(ProposalRow.group_key == group_key, ProposalRow.number == number)
         .with_for_update(of=ProposalRow)
         .execution_options(populate_existing=True)
     )
@@ -174,14 +219,18 @@ def format_stages(stages: Sequence[Stage]) -> str:
     return ",".join(s.value for s in stages)
 
 
-def latest_updates(session: Session, numbers: Iterable[int]) -> dict[int, ProgressUpdate]:
+def latest_updates(
+    session: Session, group_key: str, numbers: Iterable[int]
+) -> dict[int, ProgressUpdate]:
     """The newest progress note of each of these proposals that has one; one query."""
     wanted = set(numbers)
     if not wanted:
         return {}
     newest = (
         select(func.max(ProposalUpdateRow.id))
-        .where(ProposalUpdateRow.proposal_number.in_(wanted))
+        .where(
+            ProposalUpdateRow.group_key == group_key, ProposalUpdateRow.proposal_number.in_(wanted)
+        )
         .group_by(ProposalUpdateRow.proposal_number)
     )
     rows = session.scalars(select(ProposalUpdateRow).where(ProposalUpdateRow.id.in_(newest)))
@@ -214,14 +263,24 @@ def snapshots(
     the organizations engaged computed in SQL."""
     if not rows:
         return []
+    keys = list(dict.fromkeys(row.group_key for row in rows))
+    if len(keys) > 1:
+        # Rows of several groups (the Home tab): each group's in its own handful of queries.
+        by_group = {
+            key: snapshots(session, [row for row in rows if row.group_key == key], latest)
+            for key in keys
+        }
+        found = {(s.group_key, s.number): s for group in by_group.values() for s in group}
+        return [found[(row.group_key, row.number)] for row in rows]
+    group_key = keys[0]
     numbers = [row.number for row in rows]
-    joiners, joiner_counts = _first_listed(session, SignupRow, numbers)
-    objections, objection_counts = _first_listed(session, ObjectionRow, numbers)
+    joiners, joiner_counts = _first_listed(session, SignupRow, group_key, numbers)
+    objections, objection_counts = _first_listed(session, ObjectionRow, group_key, numbers)
     proposer_orgs = organizations(session, {row.proposer_id for row in rows})
-    joiner_orgs = _joiner_organizations(session, numbers)
+    joiner_orgs = _joiner_organizations(session, group_key, numbers)
     updates: dict[int, ProgressUpdate | None] = dict(latest or {})
     missing = [n for n in numbers if n not in updates]
-    updates.update(latest_updates(session, missing))
+    updates.update(latest_updates(session, group_key, missing))
     return [
         _snapshot(
             row,
@@ -238,7 +297,10 @@ def snapshots(
 
 
 def _first_listed(
-    session: Session, model: type[SignupRow] | type[ObjectionRow], numbers: Sequence[int]
+    session: Session,
+    model: type[SignupRow] | type[ObjectionRow],
+    group_key: str,
+    numbers: Sequence[int],
 ) -> tuple[dict[int, list[Any]], dict[int, int]]:
     """The first `LISTED` rows of each proposal, in the order they came, with organizations;
     and how many each has in all (counted in the same query)."""
@@ -256,7 +318,7 @@ def _first_listed(
             func.count().over(partition_by=table.c.proposal_number).label("total"),
         )
         .outerjoin(MemberRow, MemberRow.user_id == table.c.user_id)
-        .where(table.c.proposal_number.in_(numbers))
+        .where(table.c.group_key == group_key, table.c.proposal_number.in_(numbers))
         .subquery()
     )
     found: dict[int, list[Any]] = {}
@@ -275,13 +337,19 @@ def _first_listed(
     return found, totals
 
 
-def _joiner_organizations(session: Session, numbers: Sequence[int]) -> dict[int, list[str]]:
+def _joiner_organizations(
+    session: Session, group_key: str, numbers: Sequence[int]
+) -> dict[int, list[str]]:
     """Each proposal's joiners' organizations, once each, in the order they first joined."""
     first_joined = func.min(SignupRow.id)
     rows = session.execute(
         select(SignupRow.proposal_number, MemberRow.organization, first_joined)
         .join(MemberRow, MemberRow.user_id == SignupRow.user_id)
-        .where(SignupRow.proposal_number.in_(numbers), MemberRow.organization.is_not(None))
+        .where(
+            SignupRow.group_key == group_key,
+            SignupRow.proposal_number.in_(numbers),
+            MemberRow.organization.is_not(None),
+        )
         .group_by(SignupRow.proposal_number, MemberRow.organization)
         .order_by(SignupRow.proposal_number, first_joined)
     )
@@ -292,17 +360,17 @@ def _joiner_organizations(session: Session, numbers: Sequence[int]) -> dict[int,
     return found
 
 
-def organization_counts(session: Session, numbers: Sequence[int]) -> dict[int, int]:
+def organization_counts(session: Session, group_key: str, numbers: Sequence[int]) -> dict[int, int]:
     """How many organizations each proposal engages (its proposer's and its joiners')."""
     if not numbers:
         return {}
-    joiners = _joiner_organizations(session, numbers)
+    joiners = _joiner_organizations(session, group_key, numbers)
     proposers: dict[int, str | None] = {
         number: organization
         for number, organization in session.execute(
             select(ProposalRow.number, MemberRow.organization)
             .join(MemberRow, MemberRow.user_id == ProposalRow.proposer_id)
-            .where(ProposalRow.number.in_(numbers))
+            .where(ProposalRow.group_key == group_key, ProposalRow.number.in_(numbers))
         )
     }
     return {
@@ -329,6 +397,7 @@ def _snapshot(
             decided_at=row.decided_at,
         )
     return ProposalSnapshot(
+        group_key=row.group_key,
         number=row.number,
         title=row.title,
         description=row.description,

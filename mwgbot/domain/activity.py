@@ -65,3 +65,5 @@ class Activity:
     actor_id: str | None = None
     proposal_number: int | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+    # The working group of a group row; None for a member's own rows (`/mwg org`).
+    group_key: str | None = None

@@ -149,6 +149,8 @@ class ProposalSnapshot:
     joiner_count: int | None = None
     objection_count: int | None = None
     organization_names: tuple[str, ...] | None = None
+    # The working group the proposal belongs to (its number is the group's).
+    group_key: str = "mwg"
 
     @property
     def joined_total(self) -> int:

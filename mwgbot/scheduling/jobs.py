@@ -42,7 +42,7 @@ class Sweep:
         self,
         bot: BotServices,
         steps: Sequence[SweepStep] = (),
-        held_back: Callable[[], Collection[int]] = frozenset,
+        held_back: Callable[[], Collection[tuple[str, int]]] = frozenset,
     ) -> None:
         self.bot = bot
         self.steps = list(steps)
@@ -51,18 +51,26 @@ class Sweep:
 
     def run(self) -> None:
         held = self.held_back()  # read before this unit of work: it opens its own
+        groups = self.bot.all_groups
         with self.bot.db.unit_of_work() as session:
-            proposals = self.bot.proposals(session, via=Via.SWEEP)
-            proposals.close_due(held_back=held)
-            proposals.announce_closing_soon()
+            # Each group's closes by its own rules, but not those of its cards not read back
+            # since the start (the reconciler reads every group's).
+            for group in groups:
+                with self.bot.acting_in(group):
+                    proposals = self.bot.proposals(session, via=Via.SWEEP)
+                    proposals.close_due(held_back={n for g, n in held if g == group.key})
+                    proposals.announce_closing_soon()
             # Read after the closes: a digest's window ([since, now)) takes in what this
             # sweep settled, and the next digest's window starts after it.
             now = self.bot.clock.now()
             # Reminders, the digest and nudges tell the group where things stand: they wait
             # for the closes held back (seconds after a start), then come on the next sweep.
+            # Each group's step runs in its own savepoint: one group's failure is its own.
             if not held:
-                for step in self.steps:
-                    _run_step(step, session, now)
+                for group in groups:
+                    with self.bot.acting_in(group):
+                        for step in self.steps:
+                            _run_step(step, session, now)
             _prune(session, now)
         self.bot.delivery.run_once()
 

@@ -282,7 +282,7 @@ class AgendaService(UseCase):
         asked = []
         for meeting in ended:
             key = notes_ask_key(self._key, meeting)
-            if outbox.queued_keys(self.session, [key]):
+            if outbox.queued_keys(self.session, self.policy.key, [key]):
                 continue
             message = self.renderer.notes_ask(meeting, sorted(self.policy.organizers))
             if self._post_in_thread(meeting, message, dedupe_key=key):
@@ -301,6 +301,7 @@ class AgendaService(UseCase):
         ts: str | None = self.session.scalar(
             select(OutboxRow.message_ts)
             .where(
+                OutboxRow.group_key == self.policy.key,
                 OutboxRow.dedupe_key.in_(keys),
                 OutboxRow.state == "sent",
                 OutboxRow.message_ts.is_not(None),
@@ -321,6 +322,7 @@ class AgendaService(UseCase):
             channel_id=self.policy.channel_id,
             dedupe_key=dedupe_key,
             thread_ts=thread_ts,
+            group_key=self.policy.key,
         )
 
 

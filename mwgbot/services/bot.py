@@ -1,9 +1,16 @@
-"""The services one running bot shares: database, policy, clock, renderer, delivery."""
+"""The services one running bot shares: database, groups, clock, renderer, delivery.
+
+Each request and each job step acts in one working group: `acting_in(policy)` sets it for
+the block (a request's context, copied to the reaction committer's thread like the acting
+member), and every service handed out meanwhile gets that group's `Policy`. Outside any
+block, the services act in the first group (`base_policy`), which a single-group workspace
+never leaves."""
 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -21,7 +28,7 @@ from mwgbot.services.escalations import EscalationService
 from mwgbot.services.home import HomeService
 from mwgbot.services.initiatives import InitiativeService
 from mwgbot.services.meetings import MeetingService
-from mwgbot.services.policy import Policy
+from mwgbot.services.policy import Groups, Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.proposals import ProposalService
 from mwgbot.services.reactions import ReactionService
@@ -29,6 +36,10 @@ from mwgbot.services.time_log import TimeLogService
 from mwgbot.services.welcome import WelcomeService
 
 T = TypeVar("T")
+
+_acting_group: contextvars.ContextVar[Policy | None] = contextvars.ContextVar(
+    "mwgbot_acting_group", default=None
+)
 
 
 def _nothing() -> None:
@@ -38,14 +49,37 @@ def _nothing() -> None:
 @dataclass
 class BotServices:
     db: Database
-    policy: Policy
+    base_policy: Policy
     clock: Clock
     renderer: Renderer
     delivery: Delivery
+    # Every group served (None: just `base_policy`'s).
+    groups: Groups | None = None
     # Wakes the delivery after a unit of work queued messages (set by the scheduler).
     wake: Callable[[], None] = field(default=_nothing)
     # Reactions arriving together are committed together (set by the runtime).
     group_commit: GroupCommitter | None = None
+
+    @property
+    def policy(self) -> Policy:
+        """The policy of the group being acted in now."""
+        return _acting_group.get() or self.base_policy
+
+    @property
+    def all_groups(self) -> Groups:
+        return self.groups if self.groups is not None else Groups((self.base_policy,))
+
+    @contextmanager
+    def acting_in(self, policy: Policy | None) -> Iterator[None]:
+        """Services handed out inside this block act in `policy`'s group (None: unchanged)."""
+        if policy is None:
+            yield
+            return
+        token = _acting_group.set(policy)
+        try:
+            yield
+        finally:
+            _acting_group.reset(token)
 
     def commit_together(self, work: Callable[[Session], T]) -> T:
         """Apply `work` in a unit of work shared with others arriving at the same time."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from mwgbot.db.models import ActivityRow, MemberRow, ObjectionRow, ProposalRow, SignupRow
@@ -111,6 +111,8 @@ class DecisionRecord:
     delivery_link: str | None = None
     delivery_note: str | None = None
     drop_reason: str | None = None
+    # The working group the proposal belongs to (its number is the group's).
+    group: str = "mwg"
 
     @property
     def settled_at(self) -> datetime | None:
@@ -118,12 +120,15 @@ class DecisionRecord:
         return self.finished_at or self.decided_at or self.closed_at
 
 
+_Key = tuple[str, int]  # a proposal: (group key, number)
+
+
 @dataclass
 class _Page:
     proposals: list[ProposalRow]
-    signups: dict[int, list[tuple[str, datetime]]]
-    objections: dict[int, list[tuple[str, str | None, datetime]]]
-    history: dict[int, list[tuple[str | None, str, datetime, dict[str, Any]]]]
+    signups: dict[_Key, list[tuple[str, datetime]]]
+    objections: dict[_Key, list[tuple[str, str | None, datetime]]]
+    history: dict[_Key, list[tuple[str | None, str, datetime, dict[str, Any]]]]
     members: dict[str, tuple[str | None, str | None, datetime | None]]  # org, name, checked
     people: set[str]  # everyone the page names
 
@@ -135,17 +140,19 @@ class DecisionLog:
     names: NameSource | None = None
     use_names: bool = True  # False: IDs only (`--ids`), the cache is not read either
     page_size: int = PAGE_SIZE
+    # One group's decisions only (its key); None: every group's, group by group.
+    group: str | None = None
     # Why names could not be asked, once it happened (the CLI says so on stderr).
     names_unavailable: str | None = None
     _resolved: dict[str, str | None] = field(default_factory=dict)
 
     def count(self, since: datetime | None = None) -> int:
         with self.db.unit_of_work() as session:
-            return listings.count(session, _filters(since))
+            return listings.count(session, _filters(since, self.group))
 
     def records(self, since: datetime | None = None) -> Iterator[DecisionRecord]:
         """Oldest proposal first, one page of rows at a time."""
-        after = 0
+        after: _Key = ("", 0)
         while True:
             with self.db.unit_of_work() as session:
                 page = self._page(session, since, after)
@@ -154,45 +161,55 @@ class DecisionLog:
             self._resolve(page)
             for row in page.proposals:
                 yield self._record(row, page)
-            after = page.proposals[-1].number
+            after = (page.proposals[-1].group_key, page.proposals[-1].number)
 
     # --- reading ----------------------------------------------------------------------------
 
-    def _page(self, session: Session, since: datetime | None, after: int) -> _Page:
+    def _page(self, session: Session, since: datetime | None, after: _Key) -> _Page:
         proposals = list(
             session.scalars(
                 select(ProposalRow)
-                .where(ProposalRow.number > after, *_filters(since))
-                .order_by(ProposalRow.number)
+                .where(
+                    tuple_(ProposalRow.group_key, ProposalRow.number) > tuple_(*after),
+                    *_filters(since, self.group),
+                )
+                .order_by(ProposalRow.group_key, ProposalRow.number)
                 .limit(self.page_size)
             ).all()
         )
-        numbers = [p.number for p in proposals]
-        signups: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
-        objections: dict[int, list[tuple[str, str | None, datetime]]] = defaultdict(list)
-        history: dict[int, list[tuple[str | None, str, datetime, dict[str, Any]]]] = defaultdict(
+        numbers = [(p.group_key, p.number) for p in proposals]
+        signups: dict[_Key, list[tuple[str, datetime]]] = defaultdict(list)
+        objections: dict[_Key, list[tuple[str, str | None, datetime]]] = defaultdict(list)
+        history: dict[_Key, list[tuple[str | None, str, datetime, dict[str, Any]]]] = defaultdict(
             list
         )
         if numbers:
-            for number, user, joined in session.execute(
-                select(SignupRow.proposal_number, SignupRow.user_id, SignupRow.joined_at)
-                .where(SignupRow.proposal_number.in_(numbers))
+            for key, number, user, joined in session.execute(
+                select(
+                    SignupRow.group_key,
+                    SignupRow.proposal_number,
+                    SignupRow.user_id,
+                    SignupRow.joined_at,
+                )
+                .where(tuple_(SignupRow.group_key, SignupRow.proposal_number).in_(numbers))
                 .order_by(SignupRow.id)
             ):
-                signups[number].append((user, joined))
-            for number, user, reason, made in session.execute(
+                signups[(key, number)].append((user, joined))
+            for key, number, user, reason, made in session.execute(
                 select(
+                    ObjectionRow.group_key,
                     ObjectionRow.proposal_number,
                     ObjectionRow.user_id,
                     ObjectionRow.reason,
                     ObjectionRow.made_at,
                 )
-                .where(ObjectionRow.proposal_number.in_(numbers))
+                .where(tuple_(ObjectionRow.group_key, ObjectionRow.proposal_number).in_(numbers))
                 .order_by(ObjectionRow.made_at, ObjectionRow.id)
             ):
-                objections[number].append((user, reason, made))
-            for number, actor, kind, at, details in session.execute(
+                objections[(key, number)].append((user, reason, made))
+            for key, number, actor, kind, at, details in session.execute(
                 select(
+                    ActivityRow.group_key,
                     ActivityRow.proposal_number,
                     ActivityRow.actor_id,
                     ActivityRow.kind,
@@ -200,14 +217,14 @@ class DecisionLog:
                     ActivityRow.details,
                 )
                 .where(
-                    ActivityRow.proposal_number.in_(numbers),
+                    tuple_(ActivityRow.group_key, ActivityRow.proposal_number).in_(numbers),
                     ActivityRow.kind.in_(
                         [ActivityKind.OBJECTED.value, ActivityKind.OBJECTION_WITHDRAWN.value]
                     ),
                 )
                 .order_by(ActivityRow.id)
             ):
-                history[number].append((actor, kind, at, dict(details or {})))
+                history[(str(key), int(number))].append((actor, kind, at, dict(details or {})))
         people = _people(proposals, signups, objections, history)
         members: dict[str, tuple[str | None, str | None, datetime | None]] = {}
         if people:
@@ -268,7 +285,8 @@ class DecisionLog:
     def _record(self, row: ProposalRow, page: _Page) -> DecisionRecord:
         proposer = self._person(row.proposer_id, page)
         joiners = tuple(
-            Joiner(self._person(user, page), joined) for user, joined in page.signups[row.number]
+            Joiner(self._person(user, page), joined)
+            for user, joined in page.signups[(row.group_key, row.number)]
         )
         decision = None
         if row.decided_by and row.verdict and row.decided_at:
@@ -281,6 +299,7 @@ class DecisionLog:
         delivered = row.state == "delivered"
         dropped = row.state == "dropped"
         return DecisionRecord(
+            group=row.group_key,
             number=row.number,
             title=row.title,
             outcome=OUTCOMES[row.state],
@@ -293,7 +312,7 @@ class DecisionLog:
                 p.organization for p in (proposer, *(j.person for j in joiners))
             ),
             joiners=joiners,
-            objections=self._objections(row.number, page),
+            objections=self._objections((row.group_key, row.number), page),
             decision=decision,
             withdrawn_by=self._person(row.withdrawn_by, page) if row.withdrawn_by else None,
             finished_by=(
@@ -306,7 +325,7 @@ class DecisionLog:
             drop_reason=row.finish_note if dropped else None,
         )
 
-    def _objections(self, number: int, page: _Page) -> tuple[ObjectionEntry, ...]:
+    def _objections(self, number: _Key, page: _Page) -> tuple[ObjectionEntry, ...]:
         """Standing ones from the objections table; withdrawn ones from the ledger, with the
         last reason given before the withdrawal."""
         standing = {user: (reason, made) for user, reason, made in page.objections[number]}
@@ -339,8 +358,10 @@ class DecisionLog:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _filters(since: datetime | None) -> list[Any]:
+def _filters(since: datetime | None, group: str | None = None) -> list[Any]:
     filters: list[Any] = [ProposalRow.state.in_(list(OUTCOMES))]
+    if group is not None:
+        filters.append(ProposalRow.group_key == group)
     if since is not None:
         # Proposed, or settled (closed, decided, delivered or dropped), on or after `since`.
         filters.append(
@@ -356,16 +377,17 @@ def _filters(since: datetime | None) -> list[Any]:
 
 def _people(
     proposals: Sequence[ProposalRow],
-    signups: dict[int, list[tuple[str, datetime]]],
-    objections: dict[int, list[tuple[str, str | None, datetime]]],
-    history: dict[int, list[tuple[str | None, str, datetime, dict[str, Any]]]],
+    signups: dict[_Key, list[tuple[str, datetime]]],
+    objections: dict[_Key, list[tuple[str, str | None, datetime]]],
+    history: dict[_Key, list[tuple[str | None, str, datetime, dict[str, Any]]]],
 ) -> set[str]:
     people: set[str] = set()
     for row in proposals:
         people.update(
             u for u in (row.proposer_id, row.decided_by, row.withdrawn_by, row.finished_by) if u
         )
-        people.update(user for user, _ in signups.get(row.number, ()))
-        people.update(user for user, _, _ in objections.get(row.number, ()))
-        people.update(actor for actor, *_ in history.get(row.number, ()) if actor)
+        key = (row.group_key, row.number)
+        people.update(user for user, _ in signups.get(key, ()))
+        people.update(user for user, _, _ in objections.get(key, ()))
+        people.update(actor for actor, *_ in history.get(key, ()) if actor)
     return people

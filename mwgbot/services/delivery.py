@@ -31,7 +31,7 @@ from mwgbot.domain.clock import Clock, SystemClock
 from mwgbot.services import members, outbox
 from mwgbot.services.pacing import RateBudget
 from mwgbot.services.page_sync import PageSync
-from mwgbot.services.policy import Policy
+from mwgbot.services.policy import Groups, Policy
 from mwgbot.services.ports import Account, CardTag, DeliveryError, Notifier, Rendered, Renderer
 from mwgbot.services.privacy import is_user_id
 from mwgbot.services.slack_status import CHANNEL_REFUSALS, TOKEN_REFUSALS, SlackStatus
@@ -73,11 +73,14 @@ class Delivery:
         card_updates: RateBudget | None = None,
         status: SlackStatus | None = None,
         pages: PageSync | None = None,
+        groups: Groups | None = None,
     ) -> None:
         self.db = db
         self.notifier = notifier
         self.renderer = renderer
         self.policy = policy
+        # Every group served: a card is drawn with its own group's emojis.
+        self.groups = groups
         self.clock = clock
         self.card_update_interval = card_update_interval
         self.lease = lease
@@ -124,7 +127,13 @@ class Delivery:
                 if left:
                     self._answering[user_id] = left
 
-    def deliver_card(self, number: int, wait: float = 0.0) -> str | None:
+    def _policy_of(self, group_key: str) -> Policy:
+        found = self.groups.by_key(group_key) if self.groups is not None else None
+        return found or self.policy
+
+    def deliver_card(
+        self, number: int, wait: float = 0.0, group_key: str | None = None
+    ) -> str | None:
         """Post one proposal's card now (if still pending); its ts once Slack has it.
 
         Another delivery run may have claimed the card first: then wait up to `wait`
@@ -132,19 +141,21 @@ class Delivery:
         token (the caller says so).
         """
         deadline = time.monotonic() + wait
+        policy = self.policy if group_key is None else self._policy_of(group_key)
+        key = policy.key
         with self.db.unit_of_work() as session:
             row_id = session.scalar(
-                select(OutboxRow.id).where(OutboxRow.dedupe_key == f"card:{number}")
+                select(OutboxRow.id).where(
+                    OutboxRow.group_key == key, OutboxRow.dedupe_key == f"card:{number}"
+                )
             )
         if row_id is not None and self.status.may_call():
             self._deliver(row_id, DeliveryReport())
         while True:
             with self.db.unit_of_work() as session:
-                proposal = session.get(ProposalRow, number)
+                proposal = session.get(ProposalRow, (key, number))
                 ts = proposal.message_ts if proposal else None
-            refused = self.status.token_refusal or self.status.channel_refusal(
-                self.policy.channel_id
-            )
+            refused = self.status.token_refusal or self.status.channel_refusal(policy.channel_id)
             if ts is not None or refused or time.monotonic() >= deadline:
                 return ts
             time.sleep(0.05)
@@ -174,9 +185,15 @@ class Delivery:
         return count
 
     def _in_channel(self, channel_id: str) -> ColumnElement[bool]:
-        """Rows posted in `channel_id` (no channel_id: the group's channel)."""
-        if channel_id == self.policy.channel_id:
-            return or_(OutboxRow.channel_id == channel_id, OutboxRow.channel_id.is_(None))
+        """Rows posted in `channel_id` (no channel_id: their group's channel)."""
+        group = self.groups.by_channel(channel_id) if self.groups is not None else None
+        if group is None and channel_id == self.policy.channel_id:
+            group = self.policy
+        if group is not None:
+            return or_(
+                OutboxRow.channel_id == channel_id,
+                OutboxRow.channel_id.is_(None) & (OutboxRow.group_key == group.key),
+            )
         return OutboxRow.channel_id == channel_id
 
     # --- outbox ----------------------------------------------------------------------------
@@ -249,14 +266,15 @@ class Delivery:
             session.refresh(row)
             thread_ts = None
             if row.proposal_number is not None:
-                proposal = session.get(ProposalRow, row.proposal_number)
+                proposal = session.get(ProposalRow, (row.group_key, row.proposal_number))
                 thread_ts = proposal.message_ts if proposal else None
             elif isinstance(row.payload.get("thread_ts"), str):
                 thread_ts = row.payload["thread_ts"]  # a reply to a post (a reminder)
             return _Claim(
                 id=row.id,
                 kind=row.kind,
-                channel_id=row.channel_id or self.policy.channel_id,
+                channel_id=row.channel_id or self._policy_of(row.group_key).channel_id,
+                group_key=row.group_key,
                 user_id=row.user_id,
                 proposal_number=row.proposal_number,
                 payload=dict(row.payload),
@@ -284,9 +302,9 @@ class Delivery:
             assert claim.proposal_number is not None
             return self.notifier.post(
                 claim.channel_id,
-                self._render_card(claim.proposal_number),
+                self._render_card(claim.group_key, claim.proposal_number),
                 marker=marker,
-                card=CardTag(self.policy.key, claim.proposal_number),
+                card=CardTag(claim.group_key, claim.proposal_number),
             )
         if claim.kind == outbox.KIND_THREAD:
             if claim.thread_ts is None:
@@ -331,15 +349,14 @@ class Delivery:
             if account is Account.BOT and claim.user_id is not None:
                 members.mark_bot(session, claim.user_id)
 
-    def _render_card(self, number: int | None) -> Rendered:
+    def _render_card(self, group_key: str, number: int | None) -> Rendered:
         assert number is not None
         with self.db.unit_of_work() as session:
-            row = session.get(ProposalRow, number)
+            row = session.get(ProposalRow, (group_key, number))
             assert row is not None
             proposal = snapshot(session, row)
-        return self.renderer.card(
-            proposal, self.policy.join_emojis[0], self.policy.object_emojis[0]
-        )
+        policy = self._policy_of(group_key)
+        return self.renderer.card(proposal, policy.join_emojis[0], policy.object_emojis[0])
 
     def _sent(self, claim: _Claim, ts: object) -> None:
         if claim.kind in outbox.CHANNEL_KINDS:
@@ -354,7 +371,7 @@ class Delivery:
                 .values(state="sent", sent_at=now, message_ts=message_ts, lease_until=None)
             )
             if claim.kind == outbox.KIND_CARD and message_ts is not None:
-                proposal = session.get(ProposalRow, claim.proposal_number)
+                proposal = session.get(ProposalRow, (claim.group_key, claim.proposal_number))
                 if proposal is not None:
                     proposal.message_ts = message_ts
                     proposal.channel_id = claim.channel_id
@@ -505,6 +522,7 @@ class Delivery:
                 session,
                 kind=outbox.KIND_DM,
                 now=self.clock.now(),
+                group_key="",
                 message=message,
                 user_id=actor,
                 dedupe_key=f"refused:{claim.id}",
@@ -533,6 +551,7 @@ class Delivery:
             # rest is checked here, so no planner walks the settled history instead.
             candidates = session.execute(
                 select(
+                    ProposalRow.group_key,
                     ProposalRow.number,
                     ProposalRow.card_revision,
                     ProposalRow.card_synced_revision,
@@ -545,23 +564,26 @@ class Delivery:
         # A channel that refuses posts has its cards tried once in a while, not every pass.
         waiting = {c for c, at in self._refused_cards_until.items() if now < at}
         stale = [
-            (number, revision, synced)
-            for number, revision, synced, ts, synced_at, channel in candidates
+            (key, number, revision, synced)
+            for key, number, revision, synced, ts, synced_at, channel in candidates
             if ts is not None
             and (synced_at is None or synced_at <= quiet_since)
             and channel not in waiting
         ]
-        for number, revision, synced in stale:
+        for key, number, revision, synced in stale:
             if self.card_updates.available() <= 0 or self.status.token_refusal is not None:
                 break  # the rest stay stale until the budget (or the token) allows
-            self._sync_card(number, revision, synced, report)
+            self._sync_card(key, number, revision, synced, report)
 
-    def _sync_card(self, number: int, revision: int, synced: int, report: DeliveryReport) -> None:
+    def _sync_card(
+        self, key: str, number: int, revision: int, synced: int, report: DeliveryReport
+    ) -> None:
         now = self.wall_clock.now()
         with self.db.unit_of_work() as session:
             claimed = session.execute(
                 update(ProposalRow)
                 .where(
+                    ProposalRow.group_key == key,
                     ProposalRow.number == number,
                     ProposalRow.card_synced_revision == synced,
                 )
@@ -570,18 +592,17 @@ class Delivery:
             )
             if getattr(claimed, "rowcount", 0) != 1:
                 return
-            row = session.get(ProposalRow, number)
+            row = session.get(ProposalRow, (key, number))
             assert row is not None
             assert row.message_ts is not None
             assert row.channel_id
             proposal = snapshot(session, row)
             channel, ts = row.channel_id, row.message_ts
-        message = self.renderer.card(
-            proposal, self.policy.join_emojis[0], self.policy.object_emojis[0]
-        )
+        policy = self._policy_of(key)
+        message = self.renderer.card(proposal, policy.join_emojis[0], policy.object_emojis[0])
         self.card_updates.spend()
         try:
-            self.notifier.update(channel, ts, message, card=CardTag(self.policy.key, number))
+            self.notifier.update(channel, ts, message, card=CardTag(key, number))
         except DeliveryError as error:
             if error.code in CHANNEL_REFUSALS:
                 self.status.channel_refused(channel, error.code, f"update the card of #{number}")
@@ -590,18 +611,19 @@ class Delivery:
                 log.warning("updating the card of #%s failed; will retry: %s", number, error)
             if error.retry_after is not None:
                 self.card_updates.pause(error.retry_after)
-            self._give_back(number, revision, synced)
+            self._give_back(key, number, revision, synced)
             return
         if self._refused_cards_until.pop(channel, None) is not None:
             self.status.channel_back(channel, f"the card of #{number} was updated")
         report.cards_updated += 1
 
-    def _give_back(self, number: int, revision: int, synced: int) -> None:
+    def _give_back(self, key: str, number: int, revision: int, synced: int) -> None:
         """Give the revision back, so that a later pass tries the card again."""
         with self.db.unit_of_work() as session:
             session.execute(
                 update(ProposalRow)
                 .where(
+                    ProposalRow.group_key == key,
                     ProposalRow.number == number,
                     ProposalRow.card_synced_revision == revision,
                 )
@@ -628,6 +650,7 @@ class _Claim:
     id: int
     kind: str
     channel_id: str
+    group_key: str
     user_id: str | None
     proposal_number: int | None
     payload: dict[str, object]

@@ -64,6 +64,7 @@ class DigestService:
         return self.session.scalar(
             select(OutboxRow.created_at)
             .where(
+                OutboxRow.group_key == self.policy.key,
                 OutboxRow.kind == outbox.KIND_POST,
                 or_(
                     OutboxRow.dedupe_key.like(f"{SCHEDULED_PREFIX}%"),
@@ -82,11 +83,14 @@ class DigestService:
         covered = {
             stage
             for stages in self.session.scalars(
-                select(ProposalRow.stages).where(ProposalRow.state.in_(live))
+                select(ProposalRow.stages).where(
+                    ProposalRow.group_key == self.policy.key, ProposalRow.state.in_(live)
+                )
             )
             for stage in queries.parse_stages(stages)
         }
-        new: list[Any] = [ProposalRow.created_at < self.now]
+        key = self.policy.key
+        new: list[Any] = [ProposalRow.group_key == key, ProposalRow.created_at < self.now]
         if since is not None:
             new.append(ProposalRow.created_at >= since)
         lists = listings.realize(
@@ -95,26 +99,26 @@ class DigestService:
                 "new": listings.page(
                     self.session, new, [ProposalRow.created_at, ProposalRow.number]
                 ),
-                "open": listings.closing_soonest(self.session),
-                "escalated": listings.escalated(self.session),
+                "open": listings.closing_soonest(self.session, key),
+                "escalated": listings.escalated(self.session, key),
                 "outcomes": listings.settled_since(
-                    self.session, FINAL_STATES, since, before=self.now
+                    self.session, key, FINAL_STATES, since, before=self.now
                 ),
-                "seeking_partners": listings.seeking_partners(self.session),
+                "seeking_partners": listings.seeking_partners(self.session, key),
                 "delivered": listings.finished_since(
-                    self.session, State.DELIVERED, since, self.now, before=self.now
+                    self.session, key, State.DELIVERED, since, self.now, before=self.now
                 ),
                 "dropped": listings.finished_since(
-                    self.session, State.DROPPED, since, self.now, before=self.now
+                    self.session, key, State.DROPPED, since, self.now, before=self.now
                 ),
-                "stalled": listings.stalled(self.session, self.now - self.policy.stale_after),
+                "stalled": listings.stalled(self.session, key, self.now - self.policy.stale_after),
             },
         )
         return Digest(
             as_of=self.now,
             since=since,
             uncovered_stages=tuple(s for s in Stage if s not in covered),
-            new_members=tuple(members.joined_channel_since(self.session, since, self.now)),
+            new_members=tuple(members.joined_channel_since(self.session, key, since, self.now)),
             new=lists["new"],
             open=lists["open"],
             escalated=lists["escalated"],
@@ -130,12 +134,19 @@ class DigestService:
     def _updates(self, since: datetime | None, limit: int = LISTED) -> Updates:
         """Progress updates posted in [since, now), oldest first: the first `limit` along
         (created_at), and a count."""
-        where: list[Any] = [ProposalUpdateRow.created_at < self.now]
+        where: list[Any] = [
+            ProposalUpdateRow.group_key == self.policy.key,
+            ProposalUpdateRow.created_at < self.now,
+        ]
         if since is not None:
             where.append(ProposalUpdateRow.created_at >= since)
         rows = self.session.execute(
             select(ProposalUpdateRow, ProposalRow.title)
-            .join(ProposalRow, ProposalRow.number == ProposalUpdateRow.proposal_number)
+            .join(
+                ProposalRow,
+                (ProposalRow.group_key == ProposalUpdateRow.group_key)
+                & (ProposalRow.number == ProposalUpdateRow.proposal_number),
+            )
             .where(*where)
             .order_by(ProposalUpdateRow.created_at, ProposalUpdateRow.id)
             .limit(limit)
@@ -162,7 +173,11 @@ class DigestService:
         if fire is None:
             return None
         key = scheduled_key(fire)
-        if self.session.scalar(select(OutboxRow.id).where(OutboxRow.dedupe_key == key)):
+        if self.session.scalar(
+            select(OutboxRow.id).where(
+                OutboxRow.group_key == self.policy.key, OutboxRow.dedupe_key == key
+            )
+        ):
             return None
         if not self._any_scheduled():
             self._mark_first_run(key)
@@ -180,6 +195,7 @@ class DigestService:
             self.session,
             kind=outbox.KIND_POST,
             now=self.now,
+            group_key=self.policy.key,
             message=self.renderer.digest(self.build()),
             channel_id=self.policy.channel_id,
             dedupe_key=key,
@@ -189,6 +205,7 @@ class DigestService:
         found = self.session.scalar(
             select(OutboxRow.id)
             .where(
+                OutboxRow.group_key == self.policy.key,
                 OutboxRow.kind == outbox.KIND_POST,
                 OutboxRow.dedupe_key.like(f"{SCHEDULED_PREFIX}%"),
             )
@@ -203,6 +220,7 @@ class DigestService:
             OutboxRow,
             {
                 "kind": outbox.KIND_POST,
+                "group_key": self.policy.key,
                 "dedupe_key": key,
                 "proposal_number": None,
                 "channel_id": self.policy.channel_id,

@@ -86,7 +86,7 @@ class EditingService(UseCase):
 
     def editable(self, number: int, actor_id: str) -> ProposalSnapshot:
         """The proposal as an edit form shows it; refused for anyone who may not edit it."""
-        row = self.session.get(ProposalRow, number)
+        row = self.session.get(ProposalRow, (self.group_key, number))
         if row is None:
             raise no_such_proposal(number)
         self._check(Change.EDIT, row, actor_id)
@@ -190,6 +190,7 @@ class EditingService(UseCase):
         self.session.execute(
             update(OutboxRow)
             .where(
+                OutboxRow.group_key == self.group_key,
                 OutboxRow.proposal_number == number,
                 OutboxRow.state == "pending",
                 (OutboxRow.dedupe_key == legacy)
@@ -200,11 +201,17 @@ class EditingService(UseCase):
         # A notice queued under the old one-per-proposal key announced the old time: give it
         # that time's key, so that the new time gets its own notice.
         old_form = self.session.scalars(
-            select(OutboxRow).where(OutboxRow.dedupe_key == legacy)
+            select(OutboxRow).where(
+                OutboxRow.group_key == self.group_key, OutboxRow.dedupe_key == legacy
+            )
         ).one_or_none()
         if old_form is not None:
             key = closing_soon_key(number, was)
-            taken = self.session.scalar(select(OutboxRow.id).where(OutboxRow.dedupe_key == key))
+            taken = self.session.scalar(
+                select(OutboxRow.id).where(
+                    OutboxRow.group_key == self.group_key, OutboxRow.dedupe_key == key
+                )
+            )
             # Both forms for one time (an older instance ran alongside): keep both rows.
             old_form.dedupe_key = key if taken is None else f"{key}:also-{old_form.id}"
         self.session.flush()
@@ -219,6 +226,7 @@ class EditingService(UseCase):
             self.session,
             kind=outbox.KIND_THREAD,
             now=self.now,
+            group_key=self.group_key,
             message=message,
             channel_id=self.policy.channel_id,
             proposal_number=number,

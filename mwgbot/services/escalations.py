@@ -42,7 +42,9 @@ class EscalationService:
         if proposal.state is not State.ESCALATED or proposal.closed_at is None:
             return []
         period = rules.waiting_period(proposal.closed_at, self.policy.escalation_reminder, self.now)
-        objectors = queries.objector_ids(self.session, [proposal.number])[proposal.number]
+        objectors = queries.objector_ids(self.session, self.policy.key, [proposal.number])[
+            proposal.number
+        ]
         deciders = self.policy.roles.deciders(proposal.proposer_id, objectors)
         waited = self.policy.escalation_reminder * period
         told = []
@@ -53,6 +55,7 @@ class EscalationService:
                 now=self.now,
                 message=self.renderer.escalation_notice(proposal, deciders, waited),
                 user_id=decider,
+                group_key=proposal.group_key,
                 proposal_number=proposal.number,
                 dedupe_key=rules.notice_key(proposal.number, decider, period),
             ):
@@ -65,23 +68,26 @@ class EscalationService:
         every = self.policy.escalation_reminder
         waiting = self.session.execute(
             select(ProposalRow.number, ProposalRow.proposer_id, ProposalRow.closed_at).where(
-                ProposalRow.state == State.ESCALATED.value
+                ProposalRow.group_key == self.policy.key,
+                ProposalRow.state == State.ESCALATED.value,
             )
         ).all()
         due: dict[str, int] = {}
-        objectors = queries.objector_ids(self.session, [number for number, _, _ in waiting])
+        objectors = queries.objector_ids(
+            self.session, self.policy.key, [number for number, _, _ in waiting]
+        )
         for number, proposer_id, closed_at in waiting:
             if closed_at is None:
                 continue
             period = rules.waiting_period(closed_at, every, self.now)
             for decider in self.policy.roles.deciders(proposer_id, objectors[number]).user_ids:
                 due[rules.notice_key(number, decider, period)] = number
-        for key in outbox.queued_keys(self.session, list(due)):
+        for key in outbox.queued_keys(self.session, self.policy.key, list(due)):
             del due[key]
         reminded = []
         for number in sorted(set(due.values())):
             # Locked and read again: a decision committed meanwhile settled it.
-            row = queries.lock_proposal(self.session, number)
+            row = queries.lock_proposal(self.session, self.policy.key, number)
             if row is None or row.state != State.ESCALATED.value:
                 continue
             if self.notify(queries.snapshot(self.session, row)):
@@ -89,12 +95,13 @@ class EscalationService:
         return reminded
 
 
-def notices_moot(session: Session, number: int) -> None:
+def notices_moot(session: Session, group_key: str, number: int) -> None:
     """The proposal is settled: its notices not sent yet are never sent. They stay, skipped,
     so their keys still count (an escalation is never escalated again anyway)."""
     session.execute(
         update(OutboxRow)
         .where(
+            OutboxRow.group_key == group_key,
             OutboxRow.proposal_number == number,
             OutboxRow.kind == outbox.KIND_DM,
             OutboxRow.state == "pending",

@@ -57,14 +57,18 @@ def build_page(session: Session, policy: Policy, now: datetime) -> GroupPage:
     series = meeting_series(session, policy)
     since = now - timedelta(days=DECIDED_DAYS)
     pages = {
-        "open": listings.closing_soonest(session, limit=SHOWN),
-        "escalated": listings.escalated(session, limit=SHOWN),
-        "active": listings.active(session, limit=SHOWN),
-        "decided": listings.settled_since(session, DECIDED, since, limit=SHOWN),
+        "open": listings.closing_soonest(session, policy.key, limit=SHOWN),
+        "escalated": listings.escalated(session, policy.key, limit=SHOWN),
+        "active": listings.active(session, policy.key, limit=SHOWN),
+        "decided": listings.settled_since(session, policy.key, DECIDED, since, limit=SHOWN),
         # The latest deliveries first: the page shows what was done lately.
         "delivered": listings.page(
             session,
-            [ProposalRow.state == State.DELIVERED.value, ProposalRow.finished_at <= now],
+            [
+                ProposalRow.group_key == policy.key,
+                ProposalRow.state == State.DELIVERED.value,
+                ProposalRow.finished_at <= now,
+            ],
             [ProposalRow.finished_at.desc(), ProposalRow.number.desc()],
             SHOWN,
         ),

@@ -31,12 +31,15 @@ class Timeline:
         return len(self.first) + self.left_out + len(self.last)
 
 
-def timeline(session: Session, number: int, *, head: int = HEAD, tail: int = TAIL) -> Timeline:
-    """The first `head` and last `tail` rows about proposal `number`, and how many lie between."""
-    proposal = session.get(ProposalRow, number)
+def timeline(
+    session: Session, group_key: str, number: int, *, head: int = HEAD, tail: int = TAIL
+) -> Timeline:
+    """The first `head` and last `tail` rows about the group's proposal `number`, and how many
+    lie between."""
+    proposal = session.get(ProposalRow, (group_key, number))
     if proposal is None:
         raise no_such_proposal(number)
-    about = ActivityRow.proposal_number == number
+    about = (ActivityRow.group_key == group_key) & (ActivityRow.proposal_number == number)
     total = int(session.scalar(select(func.count()).select_from(ActivityRow).where(about)) or 0)
     if total <= head + tail:
         rows = session.scalars(select(ActivityRow).where(about).order_by(ActivityRow.id)).all()

@@ -93,7 +93,7 @@ class HomeService:
         """Open and active initiatives to log time on: the member's own first, newest first."""
         rows = self.session.execute(
             select(ProposalRow.number, ProposalRow.title)
-            .where(ProposalRow.state.in_(LIVE))
+            .where(ProposalRow.group_key == self.policy.key, ProposalRow.state.in_(LIVE))
             .order_by(case((self._involves(user_id), 0), else_=1), ProposalRow.number.desc())
             .limit(CHOICES_LISTED)
         ).all()
@@ -104,13 +104,15 @@ class HomeService:
     def _closing(self) -> Listing:
         """The open proposals closing soonest, their snapshots built in one batch, and how
         many are open."""
-        found = listings.closing_soonest(self.session, limit=CLOSING_LISTED)
+        found = listings.closing_soonest(self.session, self.policy.key, limit=CLOSING_LISTED)
         return listings.listing_of(self.session, found)
 
     def _joined(self, user_id: str, numbers: list[int]) -> frozenset[int]:
         rows = self.session.scalars(
             select(SignupRow.proposal_number).where(
-                SignupRow.user_id == user_id, SignupRow.proposal_number.in_(numbers)
+                SignupRow.group_key == self.policy.key,
+                SignupRow.user_id == user_id,
+                SignupRow.proposal_number.in_(numbers),
             )
         )
         return frozenset(rows)
@@ -118,7 +120,9 @@ class HomeService:
     def _objecting(self, user_id: str, numbers: list[int]) -> frozenset[int]:
         rows = self.session.scalars(
             select(ObjectionRow.proposal_number).where(
-                ObjectionRow.user_id == user_id, ObjectionRow.proposal_number.in_(numbers)
+                ObjectionRow.group_key == self.policy.key,
+                ObjectionRow.user_id == user_id,
+                ObjectionRow.proposal_number.in_(numbers),
             )
         )
         return frozenset(rows)
@@ -132,10 +136,15 @@ class HomeService:
         # Escalations are live work, a handful: all are read, the member's are kept.
         rows = self.session.execute(
             select(ProposalRow.number, ProposalRow.proposer_id)
-            .where(ProposalRow.state == State.ESCALATED.value)
+            .where(
+                ProposalRow.group_key == self.policy.key,
+                ProposalRow.state == State.ESCALATED.value,
+            )
             .order_by(ProposalRow.closed_at, ProposalRow.number)
         ).all()
-        objectors = queries.objector_ids(self.session, [number for number, _ in rows])
+        objectors = queries.objector_ids(
+            self.session, self.policy.key, [number for number, _ in rows]
+        )
         theirs = [
             number
             for number, proposer in rows
@@ -145,7 +154,9 @@ class HomeService:
         found = {
             row.number: row
             for row in self.session.scalars(
-                select(ProposalRow).where(ProposalRow.number.in_(shown))
+                select(ProposalRow).where(
+                    ProposalRow.group_key == self.policy.key, ProposalRow.number.in_(shown)
+                )
             )
         }
         page = listings.Page(tuple(found[n] for n in shown if n in found), len(theirs))
@@ -156,12 +167,18 @@ class HomeService:
         """The numbers the member proposed or joined, each read by its own index: an OR of the
         two made PostgreSQL scan every proposal ever made."""
         return union(
-            select(ProposalRow.number).where(ProposalRow.proposer_id == user_id),
-            select(SignupRow.proposal_number).where(SignupRow.user_id == user_id),
+            select(ProposalRow.number).where(
+                ProposalRow.group_key == self.policy.key, ProposalRow.proposer_id == user_id
+            ),
+            select(SignupRow.proposal_number).where(
+                SignupRow.group_key == self.policy.key, SignupRow.user_id == user_id
+            ),
         )
 
     def _involves(self, user_id: str) -> ColumnElement[bool]:
-        return ProposalRow.number.in_(self._involved(user_id))
+        return (ProposalRow.group_key == self.policy.key) & ProposalRow.number.in_(
+            self._involved(user_id)
+        )
 
     def _mine(self, user_id: str) -> tuple[tuple[InitiativeLine, ...], int]:
         involves = self._involves(user_id)
@@ -187,7 +204,14 @@ class HomeService:
         return lines, int(total or 0)
 
     def _objections(self, user_id: str) -> tuple[tuple[ObjectionLine, ...], int]:
-        standing = (ObjectionRow.user_id == user_id, ProposalRow.state.in_(STANDING))
+        standing = (
+            ObjectionRow.group_key == self.policy.key,
+            ObjectionRow.user_id == user_id,
+            ProposalRow.state.in_(STANDING),
+        )
+        of_proposal = (ProposalRow.group_key == ObjectionRow.group_key) & (
+            ProposalRow.number == ObjectionRow.proposal_number
+        )
         rows = self.session.execute(
             select(
                 ProposalRow.number,
@@ -196,7 +220,7 @@ class HomeService:
                 ProposalRow.closes_at,
                 ObjectionRow.reason,
             )
-            .join(ProposalRow, ProposalRow.number == ObjectionRow.proposal_number)
+            .join(ProposalRow, of_proposal)
             .where(*standing)
             .order_by(ProposalRow.closes_at, ProposalRow.number)
             .limit(OBJECTIONS_LISTED)
@@ -204,7 +228,7 @@ class HomeService:
         total = self.session.scalar(
             select(func.count())
             .select_from(ObjectionRow)
-            .join(ProposalRow, ProposalRow.number == ObjectionRow.proposal_number)
+            .join(ProposalRow, of_proposal)
             .where(*standing)
         )
         lines = tuple(

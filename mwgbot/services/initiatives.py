@@ -50,10 +50,15 @@ class InitiativeService(UseCase):
             row.proposer_id,
             self._joined_as(number, actor_id),
             self.policy.moderators,
-            objects=actor_id in queries.objector_ids(self.session, [number])[number],
+            objects=actor_id
+            in queries.objector_ids(self.session, self.policy.key, [number])[number],
         )
         note = ProposalUpdateRow(
-            proposal_number=number, author_id=actor_id, text=text, created_at=self.now
+            group_key=self.group_key,
+            proposal_number=number,
+            author_id=actor_id,
+            text=text,
+            created_at=self.now,
         )
         self.session.add(note)
         row.last_activity_at = self.now
@@ -67,6 +72,7 @@ class InitiativeService(UseCase):
             self.session,
             kind=outbox.KIND_THREAD,
             now=self.now,
+            group_key=self.group_key,
             message=self.renderer.update_posted(proposal, update),
             channel_id=self.policy.channel_id,
             proposal_number=number,
@@ -116,6 +122,7 @@ class InitiativeService(UseCase):
             self.session,
             kind=outbox.KIND_THREAD,
             now=self.now,
+            group_key=self.group_key,
             message=self.renderer.initiative_finished(proposal),
             channel_id=self.policy.channel_id,
             proposal_number=number,
@@ -132,14 +139,20 @@ class InitiativeService(UseCase):
         """The newest `limit` updates of a proposal, oldest first, and how many are older."""
         rows = self.session.scalars(
             select(ProposalUpdateRow)
-            .where(ProposalUpdateRow.proposal_number == number)
+            .where(
+                ProposalUpdateRow.group_key == self.group_key,
+                ProposalUpdateRow.proposal_number == number,
+            )
             .order_by(ProposalUpdateRow.id.desc())
             .limit(limit)
         ).all()
         total = self.session.scalar(
             select(func.count())
             .select_from(ProposalUpdateRow)
-            .where(ProposalUpdateRow.proposal_number == number)
+            .where(
+                ProposalUpdateRow.group_key == self.group_key,
+                ProposalUpdateRow.proposal_number == number,
+            )
         )
         shown = tuple(ProgressUpdate(r.author_id, r.text, r.created_at) for r in reversed(rows))
         return shown, max(0, int(total or 0) - len(shown))
@@ -151,6 +164,7 @@ class InitiativeService(UseCase):
         stale_after = self.policy.stale_after
         quiet = self.session.execute(
             select(ProposalRow.number, ProposalRow.last_activity_at).where(
+                ProposalRow.group_key == self.group_key,
                 ProposalRow.state == State.ADOPTED.value,
                 ProposalRow.last_activity_at <= self.now - stale_after,
             )
@@ -163,13 +177,13 @@ class InitiativeService(UseCase):
             if period is not None:
                 key = rules.nudge_key(number, last_activity, period)
                 due[key] = (number, last_activity, period)
-        for key in outbox.queued_keys(self.session, list(due)):
+        for key in outbox.queued_keys(self.session, self.group_key, list(due)):
             del due[key]
         nudged = []
         for key, (number, last_activity, period) in sorted(due.items(), key=lambda i: i[1][0]):
             # Locked, and read again: an update or a join committed meanwhile moved the last
             # activity on, so this one is no longer due.
-            row = queries.lock_proposal(self.session, number)
+            row = queries.lock_proposal(self.session, self.group_key, number)
             if row is None or row.state != State.ADOPTED.value:
                 continue
             if row.last_activity_at != last_activity:
@@ -179,6 +193,7 @@ class InitiativeService(UseCase):
                 self.session,
                 kind=outbox.KIND_THREAD,
                 now=self.now,
+                group_key=self.group_key,
                 message=self.renderer.stale_nudge(proposal, stale_after * period),
                 channel_id=self.policy.channel_id,
                 proposal_number=number,
@@ -192,6 +207,7 @@ class InitiativeService(UseCase):
         (the last activity moved on), so removing it cannot cause a repeat."""
         self.session.execute(
             delete(OutboxRow).where(
+                OutboxRow.group_key == self.group_key,
                 OutboxRow.proposal_number == number,
                 OutboxRow.state == "pending",
                 OutboxRow.dedupe_key.like(f"{rules.NUDGE_PREFIX}{number}:%"),
@@ -205,6 +221,6 @@ class InitiativeService(UseCase):
         indexed lookup, not every sign-up of the initiative)."""
         return (
             frozenset({actor_id})
-            if queries.has_joined(self.session, number, actor_id)
+            if queries.has_joined(self.session, self.group_key, number, actor_id)
             else frozenset()
         )

@@ -46,6 +46,7 @@ def _append_and_touch(*also: Any) -> Any:
         .values(
             at=bindparam("row_at"),
             actor_id=bindparam("row_actor_id"),
+            group_key=bindparam("row_group_key"),
             proposal_number=bindparam("row_proposal_number"),
             kind=bindparam("row_kind"),
             via=bindparam("row_via"),
@@ -57,7 +58,10 @@ def _append_and_touch(*also: Any) -> Any:
 
 _CARD_IS_STALE = (
     update(ProposalRow)
-    .where(ProposalRow.number == bindparam("row_proposal_number"))
+    .where(
+        ProposalRow.group_key == bindparam("row_group_key"),
+        ProposalRow.number == bindparam("row_proposal_number"),
+    )
     .values(card_revision=ProposalRow.card_revision + 1)
 )
 _APPEND_AND_TOUCH = _append_and_touch()
@@ -73,6 +77,7 @@ def record(
     at: datetime,
     via: Via,
     actor_id: str | None = None,
+    group_key: str | None = None,
     proposal_number: int | None = None,
     details: Mapping[str, Any] | None = None,
     card_is_stale: bool = False,
@@ -88,6 +93,7 @@ def record(
     row = {
         "at": at,
         "actor_id": actor_id,
+        "group_key": group_key,
         "proposal_number": proposal_number,
         "kind": kind.value,
         "via": via.value,
@@ -99,7 +105,10 @@ def record(
         connection.execute(statement, {f"row_{k}": v for k, v in row.items()})
         return
     if card_is_stale:
-        connection.execute(_CARD_IS_STALE, {"row_proposal_number": proposal_number})
+        connection.execute(
+            _CARD_IS_STALE,
+            {"row_group_key": group_key, "row_proposal_number": proposal_number},
+        )
     connection.execute(_APPEND, row)
     if actor_id is not None:
         members.touch(session, actor_id, at)
@@ -136,17 +145,15 @@ def _mark_stale_pages(session: Session) -> None:
     session.execute(statement.execution_options(synchronize_session=False))
 
 
-def timeline(session: Session, number: int, limit: int) -> tuple[list[Activity], int]:
+def timeline(
+    session: Session, group_key: str, number: int, limit: int
+) -> tuple[list[Activity], int]:
     """A proposal's first `limit` rows, oldest first, and how many more there are."""
+    about = (ActivityRow.group_key == group_key, ActivityRow.proposal_number == number)
     rows = session.scalars(
-        select(ActivityRow)
-        .where(ActivityRow.proposal_number == number)
-        .order_by(ActivityRow.id)
-        .limit(limit)
+        select(ActivityRow).where(*about).order_by(ActivityRow.id).limit(limit)
     ).all()
-    total = session.scalar(
-        select(func.count()).select_from(ActivityRow).where(ActivityRow.proposal_number == number)
-    )
+    total = session.scalar(select(func.count()).select_from(ActivityRow).where(*about))
     return [as_activity(row) for row in rows], max(0, int(total or 0) - len(rows))
 
 
@@ -158,5 +165,6 @@ def as_activity(row: ActivityRow) -> Activity:
         via=Via(row.via),
         actor_id=row.actor_id,
         proposal_number=row.proposal_number,
+        group_key=row.group_key,
         details=dict(row.details or {}),
     )

@@ -20,10 +20,15 @@ from mwgbot.services.policy import Policy
 COUNT_RETENTION = timedelta(minutes=5)
 
 
-def open_proposals_of(session: Session, proposer_id: str) -> list[OpenProposal]:
+def open_proposals_of(session: Session, group_key: str, proposer_id: str) -> list[OpenProposal]:
+    """The member's open proposals in one group (the limit is per group)."""
     rows = session.execute(
         select(ProposalRow.number, ProposalRow.title, ProposalRow.closes_at)
-        .where(ProposalRow.proposer_id == proposer_id, ProposalRow.state == State.OPEN.value)
+        .where(
+            ProposalRow.group_key == group_key,
+            ProposalRow.proposer_id == proposer_id,
+            ProposalRow.state == State.OPEN.value,
+        )
         .order_by(ProposalRow.closes_at, ProposalRow.number)
     ).all()
     return [OpenProposal(number, title, closes_at) for number, title, closes_at in rows]
@@ -41,7 +46,7 @@ def check_open_limit(session: Session, policy: Policy, proposer_id: str, now: da
     members.touch(session, proposer_id, now)
     rules.check_open_limit(
         proposer_id,
-        open_proposals_of(session, proposer_id),
+        open_proposals_of(session, policy.key, proposer_id),
         policy.max_open_per_member,
         policy.moderators,
     )

@@ -53,10 +53,10 @@ def page(session: Session, where: list[Any], order: list[Any], limit: int = LIST
 
 def realize(session: Session, pages: Mapping[str, Page]) -> dict[str, Listing]:
     """The pages as listings; every proposal's snapshot is built in one batch."""
-    rows = {row.number: row for found in pages.values() for row in found.rows}
-    built = {s.number: s for s in queries.snapshots(session, list(rows.values()))}
+    rows = {(row.group_key, row.number): row for found in pages.values() for row in found.rows}
+    built = {(s.group_key, s.number): s for s in queries.snapshots(session, list(rows.values()))}
     return {
-        name: Listing(tuple(built[row.number] for row in found.rows), found.total)
+        name: Listing(tuple(built[(row.group_key, row.number)] for row in found.rows), found.total)
         for name, found in pages.items()
     }
 
@@ -74,8 +74,13 @@ def _settled_at() -> ColumnElement[Any]:
     return func.coalesce(ProposalRow.decided_at, ProposalRow.closed_at)
 
 
+def _of(group_key: str) -> Any:
+    return ProposalRow.group_key == group_key
+
+
 def settled_since(
     session: Session,
+    group_key: str,
     states: frozenset[State],
     since: datetime | None,
     limit: int = LISTED,
@@ -88,35 +93,41 @@ def settled_since(
     A proposal escalated before `since` and decided after it counts by its decision.
     """
     in_states = ProposalRow.state.in_([s.value for s in states])
-    where: list[Any] = [in_states]
+    where: list[Any] = [_of(group_key), in_states]
     if since is not None:
         # Candidates along (state, closed_at) and (state, decided_at); the outer query then
         # reads just those rows by number (a state filter there would walk a state's history).
         recent = union(
-            select(ProposalRow.number).where(in_states, ProposalRow.closed_at >= since),
-            select(ProposalRow.number).where(in_states, ProposalRow.decided_at >= since),
+            select(ProposalRow.number).where(
+                _of(group_key), in_states, ProposalRow.closed_at >= since
+            ),
+            select(ProposalRow.number).where(
+                _of(group_key), in_states, ProposalRow.decided_at >= since
+            ),
         )
-        where = [ProposalRow.number.in_(recent), _settled_at() >= since]
+        where = [_of(group_key), ProposalRow.number.in_(recent), _settled_at() >= since]
     if before is not None:
         where.append(_settled_at() < before)
     return page(session, where, [_settled_at(), ProposalRow.number], limit)
 
 
-def closing_soonest(session: Session, before: datetime | None = None, limit: int = LISTED) -> Page:
+def closing_soonest(
+    session: Session, group_key: str, before: datetime | None = None, limit: int = LISTED
+) -> Page:
     """Open proposals, closing soonest first (only those closing before `before`, if given)."""
-    where: list[Any] = [ProposalRow.state == State.OPEN.value]
+    where: list[Any] = [_of(group_key), ProposalRow.state == State.OPEN.value]
     if before is not None:
         where.append(ProposalRow.closes_at < before)
     return page(session, where, [ProposalRow.closes_at, ProposalRow.number], limit)
 
 
-def escalated(session: Session, limit: int = LISTED) -> Page:
+def escalated(session: Session, group_key: str, limit: int = LISTED) -> Page:
     """Proposals waiting for a decision, the longest waiting first."""
-    where: list[Any] = [ProposalRow.state == State.ESCALATED.value]
+    where: list[Any] = [_of(group_key), ProposalRow.state == State.ESCALATED.value]
     return page(session, where, [ProposalRow.closes_at, ProposalRow.number], limit)
 
 
-def seeking_partners(session: Session, limit: int = LISTED) -> Page:
+def seeking_partners(session: Session, group_key: str, limit: int = LISTED) -> Page:
     """Active initiatives engaging fewer than two organizations, oldest first.
 
     Organizations are counted in SQL for the active initiatives only: live work, never the
@@ -124,30 +135,37 @@ def seeking_partners(session: Session, limit: int = LISTED) -> Page:
     """
     # Sorted here: ordering by number in SQL tempts planners to walk every proposal.
     numbers = sorted(
-        session.scalars(select(ProposalRow.number).where(ProposalRow.state == State.ADOPTED.value))
+        session.scalars(
+            select(ProposalRow.number).where(
+                _of(group_key), ProposalRow.state == State.ADOPTED.value
+            )
+        )
     )
-    engaged = queries.organization_counts(session, numbers)
+    engaged = queries.organization_counts(session, group_key, numbers)
     seeking = [n for n in numbers if engaged.get(n, 0) < 2]
-    rows = session.scalars(select(ProposalRow).where(ProposalRow.number.in_(seeking[:limit]))).all()
+    rows = session.scalars(
+        select(ProposalRow).where(_of(group_key), ProposalRow.number.in_(seeking[:limit]))
+    ).all()
     return Page(tuple(sorted(rows, key=lambda row: row.number)), len(seeking))
 
 
-def active(session: Session, limit: int = LISTED) -> Page:
+def active(session: Session, group_key: str, limit: int = LISTED) -> Page:
     """Active initiatives, the most recently active first."""
     return page(
         session,
-        [ProposalRow.state == State.ADOPTED.value],
+        [_of(group_key), ProposalRow.state == State.ADOPTED.value],
         [ProposalRow.last_activity_at.desc(), ProposalRow.number.desc()],
         limit,
     )
 
 
-def stalled(session: Session, quiet_since: datetime, limit: int = LISTED) -> Page:
+def stalled(session: Session, group_key: str, quiet_since: datetime, limit: int = LISTED) -> Page:
     """Active initiatives with no update and no new join since `quiet_since`, quietest
     first."""
     return page(
         session,
         [
+            _of(group_key),
             ProposalRow.state == State.ADOPTED.value,
             ProposalRow.last_activity_at <= quiet_since,
         ],
@@ -158,6 +176,7 @@ def stalled(session: Session, quiet_since: datetime, limit: int = LISTED) -> Pag
 
 def finished_since(
     session: Session,
+    group_key: str,
     state: State,
     since: datetime | None,
     until: datetime,
@@ -167,7 +186,7 @@ def finished_since(
 ) -> Page:
     """Initiatives delivered (or dropped) at or after `since` and by `until` (and before
     `before`, if given), in the order they ended."""
-    where = [ProposalRow.state == state.value, ProposalRow.finished_at <= until]
+    where = [_of(group_key), ProposalRow.state == state.value, ProposalRow.finished_at <= until]
     if since is not None:
         where.append(ProposalRow.finished_at >= since)
     if before is not None:

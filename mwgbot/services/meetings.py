@@ -37,7 +37,11 @@ DECIDED = frozenset({State.ADOPTED, State.DECLINED, State.DELIVERED, State.DROPP
 
 def meeting_series(session: Session, policy: Policy) -> MeetingSeries:
     """The policy's first meeting and cadence, with the organizers' skips."""
-    skipped = frozenset(session.scalars(select(MeetingSkipRow.meeting_date)).all())
+    skipped = frozenset(
+        session.scalars(
+            select(MeetingSkipRow.meeting_date).where(MeetingSkipRow.group_key == policy.key)
+        ).all()
+    )
     return MeetingSeries(first=policy.meeting_first, every=policy.meeting_every, skipped=skipped)
 
 
@@ -82,22 +86,27 @@ class MeetingService(UseCase):
     def _agenda(self, series: MeetingSeries, meeting: datetime) -> Agenda:
         following = series.next_meeting(meeting)
         previous = series.previous_meeting(meeting - _ONE_MICROSECOND)
+        key = self.group_key
         lists = listings.realize(
             self.session,
             {
-                "escalated": listings.escalated(self.session),
-                "closing": listings.closing_soonest(self.session, before=following),
+                "escalated": listings.escalated(self.session, key),
+                "closing": listings.closing_soonest(self.session, key, before=following),
                 # An initiative adopted since and already delivered or dropped counts too.
-                "outcomes": listings.settled_since(self.session, DECIDED, previous),
-                "seeking_partners": listings.seeking_partners(self.session),
-                "stalled": listings.stalled(self.session, self.now - self.policy.stale_after),
+                "outcomes": listings.settled_since(self.session, key, DECIDED, previous),
+                "seeking_partners": listings.seeking_partners(self.session, key),
+                "stalled": listings.stalled(self.session, key, self.now - self.policy.stale_after),
                 "delivered": listings.finished_since(
-                    self.session, State.DELIVERED, previous, self.now
+                    self.session, key, State.DELIVERED, previous, self.now
                 ),
-                "dropped": listings.finished_since(self.session, State.DROPPED, previous, self.now),
+                "dropped": listings.finished_since(
+                    self.session, key, State.DROPPED, previous, self.now
+                ),
             },
         )
-        open_total = listings.count(self.session, [ProposalRow.state == State.OPEN.value])
+        open_total = listings.count(
+            self.session, [ProposalRow.group_key == key, ProposalRow.state == State.OPEN.value]
+        )
         return Agenda(
             meeting=meeting,
             following=following,
@@ -124,7 +133,12 @@ class MeetingService(UseCase):
         inserted = queries.insert_ignoring_duplicates(
             self.session,
             MeetingSkipRow,
-            {"meeting_date": meeting.date(), "skipped_by": actor_id, "skipped_at": self.now},
+            {
+                "group_key": self.group_key,
+                "meeting_date": meeting.date(),
+                "skipped_by": actor_id,
+                "skipped_at": self.now,
+            },
         )
         series = series.with_skipped([meeting.date()])
         moved = []
@@ -152,7 +166,9 @@ class MeetingService(UseCase):
             keys = [reminder_key(ReminderSlot.for_meeting(meeting, lead)) for lead in self._leads]
             self.session.execute(
                 delete(OutboxRow).where(
-                    OutboxRow.dedupe_key.in_(keys), OutboxRow.state == "pending"
+                    OutboxRow.group_key == self.group_key,
+                    OutboxRow.dedupe_key.in_(keys),
+                    OutboxRow.state == "pending",
                 )
             )
             self._notify(change, actor_id)
@@ -164,7 +180,10 @@ class MeetingService(UseCase):
         if not series.is_skipped(meeting):
             return MeetingChange(meeting, False, False, series.next_meeting(self.now))
         result = self.session.execute(
-            delete(MeetingSkipRow).where(MeetingSkipRow.meeting_date == meeting.date())
+            delete(MeetingSkipRow).where(
+                MeetingSkipRow.group_key == self.group_key,
+                MeetingSkipRow.meeting_date == meeting.date(),
+            )
         )
         removed = bool(getattr(result, "rowcount", 0))
         series = series.without_skipped([meeting.date()])
@@ -208,6 +227,7 @@ class MeetingService(UseCase):
             self.session,
             kind=outbox.KIND_POST,
             now=self.now,
+            group_key=self.group_key,
             message=self.renderer.meeting_change(change, actor_id),
             channel_id=self.policy.channel_id,
         )
@@ -232,7 +252,11 @@ class MeetingService(UseCase):
         queued = []
         for slot in due_reminders(series, leads, since=self.now - max(leads), now=self.now):
             key = reminder_key(slot)
-            exists = self.session.scalar(select(OutboxRow.id).where(OutboxRow.dedupe_key == key))
+            exists = self.session.scalar(
+                select(OutboxRow.id).where(
+                    OutboxRow.group_key == self.group_key, OutboxRow.dedupe_key == key
+                )
+            )
             if exists is not None:
                 continue
             message = self.renderer.meeting_reminder(self._agenda(series, slot.meeting))
@@ -240,6 +264,7 @@ class MeetingService(UseCase):
                 self.session,
                 kind=outbox.KIND_POST,
                 now=self.now,
+                group_key=self.group_key,
                 message=message,
                 channel_id=self.policy.channel_id,
                 dedupe_key=key,

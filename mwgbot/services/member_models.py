@@ -41,6 +41,9 @@ class Welcome:
     join_emoji: str = "raised_hand"
     calendar_url: str | None = None
     log_example: int | None = None  # an initiative of theirs to quote in `/mwg log` examples
+    # The group the channel belongs to; None: the marketing group (the one-group welcome).
+    group_name: str | None = None
+    about: str | None = None
 
 
 # --- time given --------------------------------------------------------------------------------
@@ -164,6 +167,8 @@ class InitiativeChoice:
 
     number: int
     title: str
+    # Set when several groups use the bot: the choice names its group (`edu#3`).
+    group_key: str = ""
 
 
 @dataclass(frozen=True)

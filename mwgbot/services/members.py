@@ -8,7 +8,7 @@ from sqlalchemy import func, select, union, update
 from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
-from mwgbot.db.models import MemberRow, ProposalRow, SignupRow
+from mwgbot.db.models import GroupMemberRow, MemberRow, ProposalRow, SignupRow
 from mwgbot.domain.proposals import State
 
 # Initiatives a member can log time on and an example may quote: open, escalated or active.
@@ -31,25 +31,30 @@ def touch(session: Session, user_id: str, now: datetime) -> None:
     queries.upsert(session, MemberRow, _first_seen(user_id, now), update=("last_active_at",))
 
 
-def record_channel_join(session: Session, user_id: str, now: datetime) -> bool:
-    """A member joined MWG_CHANNEL now; False for a user already known to be a bot."""
+def record_channel_join(session: Session, group_key: str, user_id: str, now: datetime) -> bool:
+    """A member joined the group's channel now; False for a user already known to be a bot."""
     known = session.get(MemberRow, user_id)
     if known is not None and known.is_bot:
         return False
+    queries.upsert(session, MemberRow, _first_seen(user_id, now), update=("last_active_at",))
     queries.upsert(
         session,
-        MemberRow,
-        {**_first_seen(user_id, now), "joined_channel_at": now},
-        update=("joined_channel_at", "last_active_at"),
+        GroupMemberRow,
+        {"group_key": group_key, "user_id": user_id, "joined_channel_at": now},
+        update=("joined_channel_at",),
     )
     return True
 
 
-def mark_welcomed(session: Session, user_id: str, now: datetime) -> None:
-    """The one welcome was queued now (the outbox row's dedupe key keeps it one)."""
+def mark_welcomed(session: Session, group_key: str, user_id: str, now: datetime) -> None:
+    """The group's one welcome was queued now (the outbox row's dedupe key keeps it one)."""
     session.execute(
-        update(MemberRow)
-        .where(MemberRow.user_id == user_id, MemberRow.welcomed_at.is_(None))
+        update(GroupMemberRow)
+        .where(
+            GroupMemberRow.group_key == group_key,
+            GroupMemberRow.user_id == user_id,
+            GroupMemberRow.welcomed_at.is_(None),
+        )
         .values(welcomed_at=now)
     )
 
@@ -59,31 +64,42 @@ def mark_bot(session: Session, user_id: str) -> None:
 
 
 def joined_channel_since(
-    session: Session, since: datetime | None, before: datetime | None = None
+    session: Session, group_key: str, since: datetime | None, before: datetime | None = None
 ) -> list[str]:
-    """Members (not bots) who joined the channel at or after ``since`` (and before ``before``,
-    if given), in the order they joined."""
-    statement = select(MemberRow.user_id).where(
-        MemberRow.joined_channel_at.is_not(None), MemberRow.is_bot.is_(False)
+    """Members (not bots) who joined the group's channel at or after ``since`` (and before
+    ``before``, if given), in the order they joined."""
+    joined = GroupMemberRow.joined_channel_at
+    statement = (
+        select(GroupMemberRow.user_id)
+        .join(MemberRow, MemberRow.user_id == GroupMemberRow.user_id)
+        .where(
+            GroupMemberRow.group_key == group_key,
+            joined.is_not(None),
+            MemberRow.is_bot.is_(False),
+        )
     )
     if since is not None:
-        statement = statement.where(MemberRow.joined_channel_at >= since)
+        statement = statement.where(joined >= since)
     if before is not None:
-        statement = statement.where(MemberRow.joined_channel_at < before)
-    return list(
-        session.scalars(statement.order_by(MemberRow.joined_channel_at, MemberRow.user_id)).all()
-    )
+        statement = statement.where(joined < before)
+    return list(session.scalars(statement.order_by(joined, GroupMemberRow.user_id)).all())
 
 
-def latest_initiative(session: Session, user_id: str) -> int | None:
-    """The newest open, escalated or active proposal the member proposed or joined, if any:
-    one query, each half read by its own index."""
+def latest_initiative(session: Session, group_key: str, user_id: str) -> int | None:
+    """The newest open, escalated or active proposal of the group the member proposed or
+    joined, if any: one query, each half read by its own index."""
     involved = union(
-        select(ProposalRow.number).where(ProposalRow.proposer_id == user_id),
-        select(SignupRow.proposal_number).where(SignupRow.user_id == user_id),
+        select(ProposalRow.number).where(
+            ProposalRow.group_key == group_key, ProposalRow.proposer_id == user_id
+        ),
+        select(SignupRow.proposal_number).where(
+            SignupRow.group_key == group_key, SignupRow.user_id == user_id
+        ),
     )
     return session.scalar(
         select(func.max(ProposalRow.number)).where(
-            ProposalRow.state.in_(LIVE), ProposalRow.number.in_(involved)
+            ProposalRow.group_key == group_key,
+            ProposalRow.state.in_(LIVE),
+            ProposalRow.number.in_(involved),
         )
     )

@@ -46,12 +46,16 @@ def acting_member(user_id: str | None) -> Iterator[None]:
 _KEY_CHUNK = 500
 
 
-def queued_keys(session: Session, keys: Sequence[str]) -> set[str]:
-    """Which of these dedupe keys are in the outbox already, in any state."""
+def queued_keys(session: Session, group_key: str, keys: Sequence[str]) -> set[str]:
+    """Which of these dedupe keys are in the group's outbox already, in any state."""
     found: set[str] = set()
     for start in range(0, len(keys), _KEY_CHUNK):
         chunk = keys[start : start + _KEY_CHUNK]
-        rows = session.scalars(select(OutboxRow.dedupe_key).where(OutboxRow.dedupe_key.in_(chunk)))
+        rows = session.scalars(
+            select(OutboxRow.dedupe_key).where(
+                OutboxRow.group_key == group_key, OutboxRow.dedupe_key.in_(chunk)
+            )
+        )
         found.update(key for key in rows if key is not None)
     return found
 
@@ -61,6 +65,7 @@ def enqueue(
     *,
     kind: str,
     now: datetime,
+    group_key: str,
     message: Rendered | None = None,
     channel_id: str | None = None,
     user_id: str | None = None,
@@ -69,7 +74,8 @@ def enqueue(
     dedupe_key: str | None = None,
     thread_ts: str | None = None,
 ) -> bool:
-    """Queue a message; with a dedupe_key, a second enqueue of the same notice is a no-op.
+    """Queue a message; with a dedupe_key, a second enqueue of the same notice in the same
+    group is a no-op. `group_key` is the group the message belongs to ('' for none).
 
     A thread reply names its proposal (the thread of its card) or, for any other message the
     bot posted (a meeting's reminder), the parent's ``thread_ts``."""
@@ -82,6 +88,7 @@ def enqueue(
         payload["actor"] = actor
     values = {
         "kind": kind,
+        "group_key": group_key,
         "dedupe_key": dedupe_key,
         "proposal_number": proposal_number,
         "channel_id": channel_id,

@@ -43,22 +43,32 @@ class Card:
     state: State
     closes_at: datetime
     proposer_id: str
+    group_key: str = "mwg"
 
 
 # Built once and run with parameters: these run on every reaction, before the ack.
 _CARD = select(
-    ProposalRow.number, ProposalRow.state, ProposalRow.closes_at, ProposalRow.proposer_id
+    ProposalRow.number,
+    ProposalRow.state,
+    ProposalRow.closes_at,
+    ProposalRow.proposer_id,
+    ProposalRow.group_key,
 ).with_for_update()
-_CARD_BY_NUMBER = _CARD.where(ProposalRow.number == bindparam("number"))
+_CARD_BY_NUMBER = _CARD.where(
+    ProposalRow.group_key == bindparam("group"), ProposalRow.number == bindparam("number")
+)
 _CARD_BY_MESSAGE = _CARD.where(
     ProposalRow.message_ts == bindparam("ts"), ProposalRow.channel_id == bindparam("channel")
 )
 _LEAVE = delete(SignupRow).where(
-    SignupRow.proposal_number == bindparam("number"), SignupRow.user_id == bindparam("user")
+    SignupRow.group_key == bindparam("group"),
+    SignupRow.proposal_number == bindparam("number"),
+    SignupRow.user_id == bindparam("user"),
 )
 _REVISE_OBJECTION = (
     update(ObjectionRow)
     .where(
+        ObjectionRow.group_key == bindparam("group"),
         ObjectionRow.proposal_number == bindparam("card"),
         ObjectionRow.user_id == bindparam("user"),
         or_(ObjectionRow.reason.is_(None), ObjectionRow.reason != bindparam("new_reason")),
@@ -66,25 +76,33 @@ _REVISE_OBJECTION = (
     .values(reason=bindparam("new_reason"))
 )
 _WITHDRAW_OBJECTION = delete(ObjectionRow).where(
-    ObjectionRow.proposal_number == bindparam("number"), ObjectionRow.user_id == bindparam("user")
+    ObjectionRow.group_key == bindparam("group"),
+    ObjectionRow.proposal_number == bindparam("number"),
+    ObjectionRow.user_id == bindparam("user"),
 )
 _ACTIVE_NOW = (
     update(ProposalRow)
-    .where(ProposalRow.number == bindparam("card"))
+    .where(ProposalRow.group_key == bindparam("group"), ProposalRow.number == bindparam("card"))
     .values(last_activity_at=bindparam("now"))
 )
 _OBJECTING = select(ObjectionRow.id).where(
-    ObjectionRow.proposal_number == bindparam("number"), ObjectionRow.user_id == bindparam("user")
+    ObjectionRow.group_key == bindparam("group"),
+    ObjectionRow.proposal_number == bindparam("number"),
+    ObjectionRow.user_id == bindparam("user"),
 )
 _STANDING = (
     select(func.count())
     .select_from(ObjectionRow)
-    .where(ObjectionRow.proposal_number == bindparam("number"))
+    .where(
+        ObjectionRow.group_key == bindparam("group"),
+        ObjectionRow.proposal_number == bindparam("number"),
+    )
 )
 # Consensus found after the close: adopted only if still escalated, so exactly once.
 _ADOPT_BY_CONSENSUS = (
     update(ProposalRow)
     .where(
+        ProposalRow.group_key == bindparam("group"),
         ProposalRow.number == bindparam("card"),
         ProposalRow.state == State.ESCALATED.value,
     )
@@ -103,13 +121,14 @@ def _join_unless_objecting(dialect: str) -> Any:
     one statement, so joining costs what it did before the rule."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = select(
+        bindparam("group", type_=SignupRow.__table__.c.group_key.type),
         cast(bindparam("number"), Integer),
         bindparam("user", type_=SignupRow.__table__.c.user_id.type),
         bindparam("now", type_=SignupRow.__table__.c.joined_at.type),
     ).where(~_OBJECTING.exists())  # a WHERE also settles SQLite's INSERT … SELECT … ON CONFLICT
     return (
         insert(SignupRow)
-        .from_select(["proposal_number", "user_id", "joined_at"], values)
+        .from_select(["group_key", "proposal_number", "user_id", "joined_at"], values)
         .on_conflict_do_nothing()
         .returning(SignupRow.id)
     )
@@ -130,6 +149,7 @@ _CLAIM_AND_CARD = (
         ProposalRow.state,
         ProposalRow.closes_at,
         ProposalRow.proposer_id,
+        ProposalRow.group_key,
         select(func.count()).select_from(_EVENT).scalar_subquery().label("first"),
     )
     .where(
@@ -158,14 +178,17 @@ def claim_event(
     found = connection.execute(_CLAIM_AND_CARD, params).first()
     if found is None:  # no such card; the event is recorded all the same
         return False, None
-    card = Card(found.number, State(found.state), found.closes_at, found.proposer_id)
-    return bool(found.first), card
+    return bool(found.first), _card(found)
 
 
-def lock_card(session: Session, number: int) -> Card:
+def lock_card(session: Session, group_key: str, number: int) -> Card:
     """The proposal, locked until commit on PostgreSQL, so a close cannot slip in between
     the check and the change (SQLite's writers are serialized anyway)."""
-    found = session.connection().execute(_CARD_BY_NUMBER, {"number": number}).first()
+    found = (
+        session.connection()
+        .execute(_CARD_BY_NUMBER, {"group": group_key, "number": number})
+        .first()
+    )
     if found is None:
         raise no_such_proposal(number)
     return _card(found)
@@ -182,7 +205,9 @@ def card_at(session: Session, channel_id: str, message_ts: str) -> Card | None:
 
 
 def _card(found: Any) -> Card:
-    return Card(found.number, State(found.state), found.closes_at, found.proposer_id)
+    return Card(
+        found.number, State(found.state), found.closes_at, found.proposer_id, found.group_key
+    )
 
 
 class Objected(enum.Enum):
@@ -224,22 +249,28 @@ class Participation:
         joined = (
             connection.execute(
                 _join_unless_objecting(connection.dialect.name),
-                {"number": card.number, "user": user_id, "now": self.now},
+                {"group": card.group_key, "number": card.number, "user": user_id, "now": self.now},
             ).first()
             is not None
         )
         if joined:
             if card.state is State.ADOPTED:  # a new partner: the initiative is not quiet
-                connection.execute(_ACTIVE_NOW, {"card": card.number, "now": self.now})
+                connection.execute(
+                    _ACTIVE_NOW, {"group": card.group_key, "card": card.number, "now": self.now}
+                )
             self._changed(card, ActivityKind.JOINED, user_id)
             return True
         # Not inserted: already joined, or objecting (rare; one more lookup says which).
-        objecting = connection.execute(_OBJECTING, {"number": card.number, "user": user_id})
+        objecting = connection.execute(
+            _OBJECTING, {"group": card.group_key, "number": card.number, "user": user_id}
+        )
         rules.check_join(card.number, card.state, objecting=objecting.first() is not None)
         return False
 
     def leave(self, card: Card, user_id: str) -> bool:
-        result = self.session.connection().execute(_LEAVE, {"number": card.number, "user": user_id})
+        result = self.session.connection().execute(
+            _LEAVE, {"group": card.group_key, "number": card.number, "user": user_id}
+        )
         left = bool(result.rowcount)
         if left:
             self._changed(card, ActivityKind.LEFT, user_id)
@@ -258,6 +289,7 @@ class Participation:
             self.session,
             ObjectionRow,
             {
+                "group_key": card.group_key,
                 "proposal_number": card.number,
                 "user_id": user_id,
                 "reason": reason,
@@ -268,7 +300,9 @@ class Participation:
         if added:
             # One stance per member: an objection withdraws their join.
             left = bool(
-                connection.execute(_LEAVE, {"number": card.number, "user": user_id}).rowcount
+                connection.execute(
+                    _LEAVE, {"group": card.group_key, "number": card.number, "user": user_id}
+                ).rowcount
             )
             details: dict[str, Any] = {"reason": reason, **({"left": True} if left else {})}
             self._changed(card, ActivityKind.OBJECTED, user_id, **details)
@@ -276,7 +310,8 @@ class Participation:
         if not reason:
             return Objected.UNCHANGED
         revised = connection.execute(
-            _REVISE_OBJECTION, {"card": card.number, "user": user_id, "new_reason": reason}
+            _REVISE_OBJECTION,
+            {"group": card.group_key, "card": card.number, "user": user_id, "new_reason": reason},
         )
         if not revised.rowcount:
             return Objected.UNCHANGED
@@ -288,7 +323,9 @@ class Participation:
             card.number, card.state, card.closes_at, self.now, read_back=self._read_back
         )
         connection = self.session.connection()
-        result = connection.execute(_WITHDRAW_OBJECTION, {"number": card.number, "user": user_id})
+        result = connection.execute(
+            _WITHDRAW_OBJECTION, {"group": card.group_key, "number": card.number, "user": user_id}
+        )
         if not result.rowcount:
             return Withdrawn.NOTHING
         self._changed(card, ActivityKind.OBJECTION_WITHDRAWN, user_id)
@@ -300,10 +337,15 @@ class Participation:
         """Consensus found after the close: with no objection left standing, the escalated
         proposal is adopted, announced once in its thread and the channel."""
         connection = self.session.connection()
-        standing = int(connection.execute(_STANDING, {"number": card.number}).scalar() or 0)
+        standing = int(
+            connection.execute(_STANDING, {"group": card.group_key, "number": card.number}).scalar()
+            or 0
+        )
         if not rules.consensus_after_close(card.state, standing):
             return False
-        adopted = connection.execute(_ADOPT_BY_CONSENSUS, {"card": card.number, "now": self.now})
+        adopted = connection.execute(
+            _ADOPT_BY_CONSENSUS, {"group": card.group_key, "card": card.number, "now": self.now}
+        )
         if adopted.rowcount != 1:
             return False  # settled meanwhile (the row lock makes this a safeguard only)
         ledger.record(
@@ -311,12 +353,13 @@ class Participation:
             kind=ActivityKind.ADOPTED_BY_CONSENSUS,
             at=self.now,
             via=self.via,
+            group_key=card.group_key,
             proposal_number=card.number,
             details={"outcome": State.ADOPTED.value, "last_objection_withdrawn_by": withdrawn_by},
             page_key=self.page_key,
         )
-        escalations.notices_moot(self.session, card.number)
-        row = self.session.get(ProposalRow, card.number, populate_existing=True)
+        escalations.notices_moot(self.session, card.group_key, card.number)
+        row = self.session.get(ProposalRow, (card.group_key, card.number), populate_existing=True)
         assert row is not None
         outbox.enqueue(
             self.session,
@@ -326,6 +369,7 @@ class Participation:
                 queries.snapshot(self.session, row), withdrawn_by
             ),
             channel_id=self.policy.channel_id,
+            group_key=card.group_key,
             proposal_number=card.number,
             broadcast=True,
             dedupe_key=f"consensus:{card.number}",
@@ -340,6 +384,7 @@ class Participation:
             at=self.now,
             via=self.via,
             actor_id=user_id,
+            group_key=card.group_key,
             proposal_number=card.number,
             details=details,
             card_is_stale=True,

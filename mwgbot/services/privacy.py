@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Table, Text, cast, delete, or_, select, update
+from sqlalchemy import JSON, String, Table, Text, cast, delete, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from mwgbot.db.models import (
@@ -25,6 +25,7 @@ from mwgbot.db.models import (
     Base,
     CommandCountRow,
     FormerMemberRow,
+    GroupMemberRow,
     MeetingNoteRow,
     MeetingSkipRow,
     MemberRow,
@@ -74,22 +75,43 @@ def member_data(session: Session, user_id: str) -> dict[str, Any]:
                 ProposalRow.finished_by == user_id,
             )
         )
-        .order_by(ProposalRow.number)
+        .order_by(ProposalRow.group_key, ProposalRow.number)
     ).all()
     return {
         "user_id": user_id,
         "member": _member(member) if member else None,
+        # Per group: when they joined its channel, when its welcome was queued.
+        "groups": [
+            {
+                "group": g.group_key,
+                "joined_channel_at": _iso(g.joined_channel_at),
+                "welcomed_at": _iso(g.welcomed_at),
+            }
+            for g in _rows(
+                session, GroupMemberRow, GroupMemberRow.user_id == user_id, GroupMemberRow.group_key
+            )
+        ],
         "proposals": [_proposal(p, user_id) for p in proposals],
         "joins": [
-            {"proposal": s.proposal_number, "joined_at": _iso(s.joined_at)}
+            {"group": s.group_key, "proposal": s.proposal_number, "joined_at": _iso(s.joined_at)}
             for s in _rows(session, SignupRow, SignupRow.user_id == user_id, SignupRow.id)
         ],
         "objections": [
-            {"proposal": o.proposal_number, "reason": o.reason, "made_at": _iso(o.made_at)}
+            {
+                "group": o.group_key,
+                "proposal": o.proposal_number,
+                "reason": o.reason,
+                "made_at": _iso(o.made_at),
+            }
             for o in _rows(session, ObjectionRow, ObjectionRow.user_id == user_id, ObjectionRow.id)
         ],
         "updates": [
-            {"proposal": u.proposal_number, "text": u.text, "posted_at": _iso(u.created_at)}
+            {
+                "group": u.group_key,
+                "proposal": u.proposal_number,
+                "text": u.text,
+                "posted_at": _iso(u.created_at),
+            }
             for u in _rows(
                 session,
                 ProposalUpdateRow,
@@ -100,6 +122,7 @@ def member_data(session: Session, user_id: str) -> dict[str, Any]:
         "hours": [
             {
                 "entry": t.id,
+                "group": t.group_key,
                 "proposal": t.proposal_number,
                 "minutes": t.minutes,
                 "what": t.what,
@@ -109,7 +132,13 @@ def member_data(session: Session, user_id: str) -> dict[str, Any]:
             for t in _rows(session, TimeEntryRow, TimeEntryRow.user_id == user_id, TimeEntryRow.id)
         ],
         "reactions": [
-            {"proposal": r.proposal_number, "meaning": r.meaning, "emoji": r.emoji, "on": r.present}
+            {
+                "group": r.group_key,
+                "proposal": r.proposal_number,
+                "meaning": r.meaning,
+                "emoji": r.emoji,
+                "on": r.present,
+            }
             for r in _rows(
                 session,
                 ReactionMarkRow,
@@ -118,7 +147,11 @@ def member_data(session: Session, user_id: str) -> dict[str, Any]:
             )
         ],
         "meetings_skipped": [
-            {"meeting": _iso(m.meeting_date), "skipped_at": _iso(m.skipped_at)}
+            {
+                "group": m.group_key,
+                "meeting": _iso(m.meeting_date),
+                "skipped_at": _iso(m.skipped_at),
+            }
             for m in _rows(
                 session,
                 MeetingSkipRow,
@@ -162,6 +195,7 @@ def member_data(session: Session, user_id: str) -> dict[str, Any]:
                 "at": _iso(a.at),
                 "kind": a.kind,
                 "via": a.via,
+                "group": a.group_key,
                 "proposal": a.proposal_number,
                 "details": dict(a.details or {}),
             }
@@ -180,8 +214,6 @@ def _member(member: MemberRow) -> dict[str, Any]:
         "first_seen_at": _iso(member.first_seen_at),
         "last_active_at": _iso(member.last_active_at),
         "organization_updated_at": _iso(member.updated_at),
-        "joined_channel_at": _iso(member.joined_channel_at),
-        "welcomed_at": _iso(member.welcomed_at),
         "display_name": member.display_name,
         "display_name_checked_at": _iso(member.display_name_checked_at),
     }
@@ -199,6 +231,7 @@ def _proposal(row: ProposalRow, user_id: str) -> dict[str, Any]:
         if who == user_id
     ]
     return {
+        "group": row.group_key,
         "number": row.number,
         "title": row.title,
         "state": row.state,
@@ -233,7 +266,7 @@ class _Match:
     table: Table
     key: dict[str, Any]
     values: dict[str, Any]
-    proposal: int | None  # the proposal this row belongs to, if any
+    proposal: tuple[str, int] | None  # the proposal this row belongs to (group, number), if any
 
 
 def forget(session: Session, user_id: str, *, now: datetime, via: Via) -> Forgotten:
@@ -252,7 +285,7 @@ def forget(session: Session, user_id: str, *, now: datetime, via: Via) -> Forgot
     session.add(former)
     session.flush()
     pseudonym = PSEUDONYM.format(former.id)
-    numbers: set[int] = set()
+    numbers: set[tuple[str, int]] = set()
     for match in matches:
         changes = {
             name: _fit(match.table, name, _replace(value, mention, pseudonym))
@@ -268,13 +301,14 @@ def forget(session: Session, user_id: str, *, now: datetime, via: Via) -> Forgot
     if numbers:
         session.execute(
             update(ProposalRow)
-            .where(ProposalRow.number.in_(numbers))
+            .where(tuple_(ProposalRow.group_key, ProposalRow.number).in_(sorted(numbers)))
             .values(card_revision=ProposalRow.card_revision + 1)
         )
     # The pages mention members too: each is redrawn without the forgotten one's ID.
     ledger.record(session, kind=ActivityKind.FORGOTTEN, at=now, via=via, page_key=ledger.EVERY_PAGE)
     session.flush()
-    return Forgotten(user_id, pseudonym, erased, len(matches), tuple(sorted(numbers)))
+    cards = tuple(number for _group, number in sorted(numbers))
+    return Forgotten(user_id, pseudonym, erased, len(matches), cards)
 
 
 def _erase(session: Session, user_id: str) -> int:
@@ -285,6 +319,7 @@ def _erase(session: Session, user_id: str) -> int:
         .where(ActivityRow.actor_id == user_id, ActivityRow.kind.in_(ERASED_DETAILS))
         .values(details={}),
         delete(MemberRow).where(MemberRow.user_id == user_id),
+        delete(GroupMemberRow).where(GroupMemberRow.user_id == user_id),
         delete(TimeEntryRow).where(TimeEntryRow.user_id == user_id),
         delete(ReactionMarkRow).where(ReactionMarkRow.user_id == user_id),
     ]
@@ -318,15 +353,18 @@ def _find(session: Session, user_id: str, mention: re.Pattern[str]) -> list[_Mat
             continue
         keys = [c.name for c in table.primary_key.columns]
         proposal = next((c for c in ("number", "proposal_number") if c in table.c), None)
-        selected = dict.fromkeys([*keys, *([proposal] if proposal else []), *columns])
+        group = "group_key" if proposal and "group_key" in table.c else None
+        wanted = [proposal, group] if proposal and group else []
+        selected = dict.fromkeys([*keys, *wanted, *columns])
         statement = select(*(table.c[name] for name in selected)).where(
             or_(*(cast(table.c[c], Text).like(f"%{user_id}%") for c in columns))
         )
         for row in session.execute(statement).mappings():
             found = {c: row[c] for c in columns if _contains(row[c], mention)}
             if found:
-                number = row[proposal] if proposal else None
-                matches.append(_Match(table, {k: row[k] for k in keys}, found, number))
+                number = row[proposal] if proposal and group else None
+                about = (row[group], number) if group and number is not None else None
+                matches.append(_Match(table, {k: row[k] for k in keys}, found, about))
     return matches
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from mwgbot.db import queries
@@ -66,9 +66,12 @@ class ProposalService(UseCase):
             window or self.policy.consensus_window, self.policy.consensus_min
         )
         limits.check_open_limit(self.session, self.policy, proposer_id, self.now)
+        # A member's first proposal in any group: new members are valued.
         earlier = select(ProposalRow.number).where(ProposalRow.proposer_id == proposer_id)
         first_proposal = self.session.scalar(earlier.limit(1)) is None
         row = ProposalRow(
+            group_key=self.group_key,
+            number=queries.take_number(self.session, self.group_key),
             title=title,
             description=description,
             proposer_id=proposer_id,
@@ -100,6 +103,7 @@ class ProposalService(UseCase):
             kind=outbox.KIND_CARD,
             now=self.now,
             channel_id=self.policy.channel_id,
+            group_key=self.group_key,
             proposal_number=row.number,
             dedupe_key=f"card:{row.number}",
         )
@@ -108,16 +112,20 @@ class ProposalService(UseCase):
     # --- joining and objecting (the writes are shared with reactions) ---------------------
 
     def join(self, number: int, user_id: str) -> Change:
-        changed = self._participation.join(lock_card(self.session, number), user_id)
+        changed = self._participation.join(lock_card(self.session, self.group_key, number), user_id)
         return Change(self.show(number), changed)
 
     def leave(self, number: int, user_id: str) -> Change:
-        changed = self._participation.leave(lock_card(self.session, number), user_id)
+        changed = self._participation.leave(
+            lock_card(self.session, self.group_key, number), user_id
+        )
         left = self._reactions_left(number, user_id, "join") if changed else ()
         return Change(self.show(number), changed, reactions_left=left)
 
     def object(self, number: int, user_id: str, reason: str | None) -> Change:
-        outcome = self._participation.object(lock_card(self.session, number), user_id, reason)
+        outcome = self._participation.object(
+            lock_card(self.session, self.group_key, number), user_id, reason
+        )
         withdrew_join = outcome is Objected.ADDED_INSTEAD_OF_JOIN
         return Change(
             self.show(number),
@@ -127,7 +135,7 @@ class ProposalService(UseCase):
         )
 
     def withdraw_objection(self, number: int, user_id: str) -> Change:
-        card = lock_card(self.session, number)
+        card = lock_card(self.session, self.group_key, number)
         withdrawn = self._participation.withdraw_objection(card, user_id)
         changed = withdrawn is not Withdrawn.NOTHING
         return Change(
@@ -143,6 +151,7 @@ class ProposalService(UseCase):
             self.session.scalars(
                 select(ReactionMarkRow.emoji)
                 .where(
+                    ReactionMarkRow.group_key == self.group_key,
                     ReactionMarkRow.proposal_number == number,
                     ReactionMarkRow.user_id == user_id,
                     ReactionMarkRow.meaning == meaning,
@@ -163,7 +172,7 @@ class ProposalService(UseCase):
         row.withdrawn_by = actor_id
         if was is State.ESCALATED:
             self._record(ActivityKind.WITHDRAWN, number, actor_id, was=was.value)
-            notices_moot(self.session, number)
+            notices_moot(self.session, self.group_key, number)
         else:
             self._record(ActivityKind.WITHDRAWN, number, actor_id)
         return self._announce(row, f"withdraw:{number}")
@@ -194,7 +203,7 @@ class ProposalService(UseCase):
         self._record(
             ActivityKind.DECIDED, number, actor_id, verdict=verdict.value, note=note, **{"as": role}
         )
-        notices_moot(self.session, number)
+        notices_moot(self.session, self.group_key, number)
         return self._announce(row, f"resolve:{number}")
 
     def set_organization(self, user_id: str, organization: str | None) -> None:
@@ -214,11 +223,15 @@ class ProposalService(UseCase):
         # Cards show organizations: the live cards this member appears on are stale now. Cards
         # of settled proposals keep what they said when they were settled (years of history
         # would otherwise be re-posted, under chat.update's rate limit).
-        numbers = select(SignupRow.proposal_number).where(SignupRow.user_id == user_id)
+        # In every group: a member is one person, with one organization.
+        joined = select(SignupRow.group_key, SignupRow.proposal_number).where(
+            SignupRow.user_id == user_id
+        )
         self.session.execute(
             update(ProposalRow)
             .where(
-                (ProposalRow.number.in_(numbers)) | (ProposalRow.proposer_id == user_id),
+                (tuple_(ProposalRow.group_key, ProposalRow.number).in_(joined))
+                | (ProposalRow.proposer_id == user_id),
                 ProposalRow.state.in_([s.value for s in rules.JOINABLE_STATES]),
             )
             .values(card_revision=ProposalRow.card_revision + 1)
@@ -232,19 +245,21 @@ class ProposalService(UseCase):
     # --- reading ---------------------------------------------------------------------------
 
     def show(self, number: int) -> ProposalSnapshot:
-        row = self.session.get(ProposalRow, number, populate_existing=True)
+        row = self.session.get(ProposalRow, (self.group_key, number), populate_existing=True)
         if row is None:
             raise no_such_proposal(number)
         return queries.snapshot(self.session, row)
 
     def has_joined(self, number: int, user_id: str) -> bool:
-        return queries.has_joined(self.session, number, user_id)
+        return queries.has_joined(self.session, self.group_key, number, user_id)
 
     def objection_reason(self, number: int, user_id: str) -> str | None:
         """The reason of the member's standing objection to #n, if they gave one."""
         return self.session.scalar(
             select(ObjectionRow.reason).where(
-                ObjectionRow.proposal_number == number, ObjectionRow.user_id == user_id
+                ObjectionRow.group_key == self.group_key,
+                ObjectionRow.proposal_number == number,
+                ObjectionRow.user_id == user_id,
             )
         )
 
@@ -256,11 +271,14 @@ class ProposalService(UseCase):
             {
                 "open": listings.page(
                     self.session,
-                    [ProposalRow.state.in_([State.OPEN.value, State.ESCALATED.value])],
+                    [
+                        ProposalRow.group_key == self.group_key,
+                        ProposalRow.state.in_([State.OPEN.value, State.ESCALATED.value]),
+                    ],
                     [ProposalRow.closes_at, ProposalRow.number],
                 ),
                 "outcomes": listings.Page(tuple(self._recent_outcome_rows()), 0),
-                "active": listings.active(self.session, active_limit),
+                "active": listings.active(self.session, self.group_key, active_limit),
             },
         )
         return lists["open"], list(lists["outcomes"].items), lists["active"]
@@ -280,7 +298,11 @@ class ProposalService(UseCase):
         for state, ended_at in ends:
             rows = self.session.scalars(
                 select(ProposalRow)
-                .where(ProposalRow.state == state.value, ended_at.is_not(None))
+                .where(
+                    ProposalRow.group_key == self.group_key,
+                    ProposalRow.state == state.value,
+                    ended_at.is_not(None),
+                )
                 .order_by(ended_at.desc(), ProposalRow.number.desc())
                 .limit(limit)
             ).all()
@@ -294,7 +316,9 @@ class ProposalService(UseCase):
         """Close every proposal whose window has ended, but those held back (their cards are
         not read back yet); each is claimed by one instance only."""
         candidates = select(ProposalRow.number, ProposalRow.state, ProposalRow.closes_at).where(
-            ProposalRow.state == State.OPEN.value, ProposalRow.closes_at <= self.now
+            ProposalRow.group_key == self.group_key,
+            ProposalRow.state == State.OPEN.value,
+            ProposalRow.closes_at <= self.now,
         )
         if held_back:
             candidates = candidates.where(ProposalRow.number.not_in(held_back))
@@ -308,7 +332,10 @@ class ProposalService(UseCase):
                 continue
             standing = len(
                 self.session.scalars(
-                    select(ObjectionRow.id).where(ObjectionRow.proposal_number == number)
+                    select(ObjectionRow.id).where(
+                        ObjectionRow.group_key == self.group_key,
+                        ObjectionRow.proposal_number == number,
+                    )
                 ).all()
             )
             outcome = rules.outcome_at_close(standing)
@@ -318,14 +345,18 @@ class ProposalService(UseCase):
                 closing["last_activity_at"] = self.now
             claimed = self.session.execute(
                 update(ProposalRow)
-                .where(ProposalRow.number == number, ProposalRow.state == State.OPEN.value)
+                .where(
+                    ProposalRow.group_key == self.group_key,
+                    ProposalRow.number == number,
+                    ProposalRow.state == State.OPEN.value,
+                )
                 .values(**closing)
                 .execution_options(synchronize_session=False)
             )
             if getattr(claimed, "rowcount", 0) != 1:
                 continue  # another instance closed it first
             self._record(ActivityKind.CLOSED, number, None, outcome=outcome.value)
-            row = self.session.get(ProposalRow, number, populate_existing=True)
+            row = self.session.get(ProposalRow, (self.group_key, number), populate_existing=True)
             assert row is not None
             proposal = self._announce(row, f"close:{number}")
             if outcome is State.ESCALATED:  # each decider is told, personally
@@ -343,6 +374,7 @@ class ProposalService(UseCase):
         lead = self.policy.closing_soon_lead
         rows = self.session.scalars(
             select(ProposalRow).where(
+                ProposalRow.group_key == self.group_key,
                 ProposalRow.state == State.OPEN.value,
                 ProposalRow.closes_at > self.now,
                 ProposalRow.closes_at <= self.now + lead,
@@ -353,7 +385,9 @@ class ProposalService(UseCase):
         # open proposal is in this window for a whole day.
         keys = {row.number: closing_soon_key(row.number, row.closes_at) for row in rows}
         legacy = {row.number: legacy_closing_soon_key(row.number) for row in rows}
-        queued = outbox.queued_keys(self.session, [*keys.values(), *legacy.values()])
+        queued = outbox.queued_keys(
+            self.session, self.group_key, [*keys.values(), *legacy.values()]
+        )
         announced = []
         for row in rows:
             # Only windows longer than the lead get the notice; interval arithmetic differs
@@ -373,6 +407,7 @@ class ProposalService(UseCase):
                     self._deciders(proposal),
                 ),
                 channel_id=self.policy.channel_id,
+                group_key=self.group_key,
                 proposal_number=row.number,
                 dedupe_key=keys[row.number],
             ):
@@ -382,7 +417,9 @@ class ProposalService(UseCase):
     # --- helpers ---------------------------------------------------------------------------
 
     def _deciders(self, proposal: ProposalSnapshot) -> Deciders:
-        objectors = queries.objector_ids(self.session, [proposal.number])[proposal.number]
+        objectors = queries.objector_ids(self.session, self.policy.key, [proposal.number])[
+            proposal.number
+        ]
         return self.policy.roles.deciders(proposal.proposer_id, objectors)
 
     def _announce(self, row: ProposalRow, dedupe_key: str) -> ProposalSnapshot:
@@ -396,6 +433,7 @@ class ProposalService(UseCase):
             now=self.now,
             message=self.renderer.outcome(proposal, self._deciders(proposal)),
             channel_id=self.policy.channel_id,
+            group_key=self.group_key,
             proposal_number=row.number,
             broadcast=True,
             dedupe_key=dedupe_key,

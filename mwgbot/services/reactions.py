@@ -64,6 +64,7 @@ class Mark:
 _OTHER_MARK_PRESENT = (
     select(ReactionMarkRow.emoji)
     .where(
+        ReactionMarkRow.group_key == bindparam("group"),
         ReactionMarkRow.proposal_number == bindparam("number"),
         ReactionMarkRow.user_id == bindparam("user"),
         ReactionMarkRow.meaning == bindparam("meaning"),
@@ -78,7 +79,10 @@ _MARKS = select(
     ReactionMarkRow.emoji,
     ReactionMarkRow.present,
     ReactionMarkRow.event_time_us,
-).where(ReactionMarkRow.proposal_number == bindparam("number"))
+).where(
+    ReactionMarkRow.group_key == bindparam("group"),
+    ReactionMarkRow.proposal_number == bindparam("number"),
+)
 
 
 class ReactionService(UseCase):
@@ -143,7 +147,7 @@ class ReactionService(UseCase):
             for user in users
             if user != bot_user_id
         }
-        marks = {(m.user_id, m.meaning, m.emoji): m for m in self._marks(card.number)}
+        marks = {(m.user_id, m.meaning, m.emoji): m for m in self._marks(card)}
         applied = 0
         for key in sorted(shown | set(marks)):
             mark = marks.get(key)
@@ -169,7 +173,7 @@ class ReactionService(UseCase):
         added: bool,
         at_us: int,
     ) -> bool:
-        if not self._newer_mark(card.number, user_id, meaning, emoji, added, at_us):
+        if not self._newer_mark(card, user_id, meaning, emoji, added, at_us):
             return False  # an older event arrived after a newer one: the newer one stands
         try:
             self._change(card, channel_id, user_id, emoji, meaning, added)
@@ -180,7 +184,7 @@ class ReactionService(UseCase):
     def _change(
         self, card: Card, channel_id: str, user_id: str, emoji: str, meaning: str, added: bool
     ) -> None:
-        if not added and self._other_marks_present(card.number, user_id, meaning, emoji):
+        if not added and self._other_marks_present(card, user_id, meaning, emoji):
             return  # another emoji of the same meaning still on the card keeps the member in
         if meaning == "join":
             if added:
@@ -197,14 +201,15 @@ class ReactionService(UseCase):
             self.queued = True  # the adoption is announced: deliver it now
 
     def _newer_mark(
-        self, number: int, user_id: str, meaning: str, emoji: str, present: bool, at_us: int
+        self, card: Card, user_id: str, meaning: str, emoji: str, present: bool, at_us: int
     ) -> bool:
         """Record the reaction unless a newer one is known; True when it was recorded."""
         return queries.upsert_if_newer(
             self.session,
             ReactionMarkRow,
             {
-                "proposal_number": number,
+                "group_key": card.group_key,
+                "proposal_number": card.number,
                 "user_id": user_id,
                 "meaning": meaning,
                 "emoji": emoji,
@@ -215,15 +220,25 @@ class ReactionService(UseCase):
             update=("present", "event_time_us"),
         )
 
-    def _other_marks_present(self, number: int, user_id: str, meaning: str, emoji: str) -> bool:
+    def _other_marks_present(self, card: Card, user_id: str, meaning: str, emoji: str) -> bool:
         found = self.session.connection().execute(
             _OTHER_MARK_PRESENT,
-            {"number": number, "user": user_id, "meaning": meaning, "emoji": emoji},
+            {
+                "group": card.group_key,
+                "number": card.number,
+                "user": user_id,
+                "meaning": meaning,
+                "emoji": emoji,
+            },
         )
         return found.first() is not None
 
-    def _marks(self, number: int) -> list[Mark]:
-        rows = self.session.connection().execute(_MARKS, {"number": number}).all()
+    def _marks(self, card: Card) -> list[Mark]:
+        rows = (
+            self.session.connection()
+            .execute(_MARKS, {"group": card.group_key, "number": card.number})
+            .all()
+        )
         return [Mark(*row) for row in rows]
 
     def _tell(self, channel_id: str, user_id: str, message: Rendered) -> None:
@@ -232,6 +247,7 @@ class ReactionService(UseCase):
             self.session,
             kind=outbox.KIND_EPHEMERAL,
             now=self.now,
+            group_key=self.group_key,
             message=message,
             channel_id=channel_id,
             user_id=user_id,

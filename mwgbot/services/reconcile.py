@@ -41,7 +41,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import case, or_, select, tuple_, update
 
 from mwgbot.db.models import ProposalRow
 from mwgbot.db.session import Database
@@ -87,10 +87,15 @@ class ReconcileReport:
 class _Due:
     """A card due to be read back: its proposal, where it is, when it was last read."""
 
+    group: str
     number: int
     channel: str
     ts: str
     checked: datetime | None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.group, self.number)
 
 
 class Reconciler:
@@ -125,30 +130,34 @@ class Reconciler:
         self.status = status or SlackStatus()
         self.started_at = wall_clock.now()
         self._lock = threading.Lock()
-        self._unread_at_start: set[int] = set()
+        self._unread_at_start: set[tuple[str, int]] = set()
         # Cards a history read showed cut short or did not reach: read with reactions.get.
-        self._needs_full: set[int] = set()
+        self._needs_full: set[tuple[str, int]] = set()
         self.groups = groups
+        # Every group's cards are read back, each by its own group's rules.
+        self.group_keys = tuple(g.key for g in groups) if groups is not None else (policy.key,)
         self.history_limit = history_limit
         self.history_pages = history_pages
 
     def begin(self) -> None:
         """Note the cards open at start: reactions on them may have been missed while down."""
         with self.db.unit_of_work() as session:
-            open_cards = session.scalars(
-                select(ProposalRow.number).where(
-                    ProposalRow.state == State.OPEN.value, ProposalRow.message_ts.is_not(None)
+            open_cards = session.execute(
+                select(ProposalRow.group_key, ProposalRow.number).where(
+                    ProposalRow.group_key.in_(self.group_keys),
+                    ProposalRow.state == State.OPEN.value,
+                    ProposalRow.message_ts.is_not(None),
                 )
-            )
+            ).all()
             with self._lock:
-                self._unread_at_start = set(open_cards)
+                self._unread_at_start = {(group, number) for group, number in open_cards}
 
     def waiting_at_start(self) -> bool:
         """Whether cards open at start are still to be read back (no database query)."""
         with self._lock:
             return bool(self._unread_at_start)
 
-    def unread_since_start(self) -> frozenset[int]:
+    def unread_since_start(self) -> frozenset[tuple[str, int]]:
         """The proposals open at start whose cards this process has not read back yet: their
         windows wait. Empty once they are read or no longer open, or after START_READ_DEADLINE.
 
@@ -161,19 +170,21 @@ class Reconciler:
         if self.wall_clock.now() - self.started_at > START_READ_DEADLINE:
             log.warning(
                 "closing without reading back the cards of %s: Slack's reactions could not be read",
-                ", ".join(f"#{n}" for n in sorted(waiting)),
+                ", ".join(f"{g}#{n}" for g, n in sorted(waiting)),
             )
             with self._lock:
                 self._unread_at_start.clear()
             return frozenset()
         with self.db.unit_of_work() as session:
-            still_open = set(
-                session.scalars(
-                    select(ProposalRow.number).where(
-                        ProposalRow.number.in_(waiting), ProposalRow.state == State.OPEN.value
+            still_open = {
+                (group, number)
+                for group, number in session.execute(
+                    select(ProposalRow.group_key, ProposalRow.number).where(
+                        tuple_(ProposalRow.group_key, ProposalRow.number).in_(sorted(waiting)),
+                        ProposalRow.state == State.OPEN.value,
                     )
                 )
-            )
+            }
         with self._lock:
             self._unread_at_start -= waiting - still_open
             return frozenset(self._unread_at_start)
@@ -185,13 +196,13 @@ class Reconciler:
             return report
         due = self._due(MAX_DUE)
         with self._lock:
-            self._needs_full &= {card.number for card in due}
+            self._needs_full &= {card.key for card in due}
             needs_full = set(self._needs_full)
         # Channels in the order of their most urgent card; a channel with one card due is
         # read with reactions.get (one call either way, and it lists every user).
         by_channel: dict[str, list[_Due]] = {}
         for card in due:
-            if card.number not in needs_full:
+            if card.key not in needs_full:
                 by_channel.setdefault(card.channel, []).append(card)
         for channel, cards in by_channel.items():
             if len(cards) < HISTORY_FROM:
@@ -203,10 +214,10 @@ class Reconciler:
         with self._lock:
             needs_full = set(self._needs_full)
         single = {
-            c.number for cards in by_channel.values() if len(cards) < HISTORY_FROM for c in cards
+            c.key for cards in by_channel.values() if len(cards) < HISTORY_FROM for c in cards
         }
         for card in due:
-            if card.number not in needs_full and card.number not in single:
+            if card.key not in needs_full and card.key not in single:
                 continue
             if self.budget.available() <= 0:
                 break
@@ -243,9 +254,9 @@ class Reconciler:
                     continue
                 seen.add(card.number)
                 if not message.complete:
-                    self._leave_to_reactions_get(card.number)
+                    self._leave_to_reactions_get(card)
                     continue
-                if self._claim(card.number, card.checked, read_at) is None:
+                if self._claim(card, read_at) is None:
                     continue  # another instance has it
                 self._apply(card, message.users_by_emoji(), read_at, report)
             cursor = page.next_cursor
@@ -255,7 +266,7 @@ class Reconciler:
         # at all (a deleted card: reactions.get says so, as today).
         for card in cards:
             if card.number not in seen:
-                self._leave_to_reactions_get(card.number)
+                self._leave_to_reactions_get(card)
         return True
 
     def _history_failed(
@@ -273,16 +284,16 @@ class Reconciler:
             # after the interval, and their closes wait no longer.
             self.status.channel_refused(channel, error.code, "read the reactions on its cards")
             for card in rest:
-                self._claim(card.number, card.checked, self.wall_clock.now())
+                self._claim(card, self.wall_clock.now())
             with self._lock:
-                self._unread_at_start.difference_update(card.number for card in rest)
+                self._unread_at_start.difference_update(card.key for card in rest)
             return True
         # Anything else (a missing scope, Slack failing): each card is read on its own.
         log.warning(
             "reading the history of %s failed; reading its cards one by one: %s", channel, error
         )
         for card in rest:
-            self._leave_to_reactions_get(card.number)
+            self._leave_to_reactions_get(card)
         return True
 
     def _match(
@@ -296,25 +307,25 @@ class Reconciler:
         card = by_number.get(tag.number)
         if card is None or card.ts != message.ts:
             return None  # not due now, or a copy of the card the bot does not track
-        if tag.group != self._policy_of(card.channel).key:
+        if tag.group != card.group:
             return None  # it says it is another group's card
         return card
 
-    def _policy_of(self, channel: str) -> Policy:
-        found = self.groups.by_channel(channel) if self.groups is not None else None
+    def _policy_of(self, card: _Due) -> Policy:
+        found = self.groups.by_key(card.group) if self.groups is not None else None
         return found or self.policy
 
-    def _leave_to_reactions_get(self, number: int) -> None:
+    def _leave_to_reactions_get(self, card: _Due) -> None:
         with self._lock:
-            self._needs_full.add(number)
+            self._needs_full.add(card.key)
 
     def _read_one(self, card: _Due, report: ReconcileReport) -> bool:
         """Read one card with reactions.get; False when the run must stop."""
-        number, channel, checked = card.number, card.channel, card.checked
-        read_at = self._claim(number, checked, self.wall_clock.now())
+        number, channel = card.number, card.channel
+        read_at = self._claim(card, self.wall_clock.now())
         if read_at is None:
             with self._lock:
-                self._needs_full.discard(number)
+                self._needs_full.discard(card.key)
             return True  # another instance has it
         self.budget.spend()
         try:
@@ -322,7 +333,7 @@ class Reconciler:
         except DeliveryError as error:
             report.failed += 1
             if error.code in TOKEN_REFUSALS:
-                self._release(number, read_at, checked)  # logged once, by the status
+                self._release(card, read_at)  # logged once, by the status
                 return False
             if error.code in CHANNEL_REFUSALS:
                 # The bot is out of the card's channel: the delivery says so once; the
@@ -330,16 +341,16 @@ class Reconciler:
                 self.status.channel_refused(
                     channel, error.code, f"read the reactions on the card of #{number}"
                 )
-                self._done(number)
+                self._done(card)
                 return True
             if not error.retryable:
                 # The card is gone or cannot be read (message_not_found, ...): trying
                 # again at every tick would only spend the budget of the others. It is
                 # read again after the interval, and its close waits no longer.
                 log.warning("the card of #%s cannot be read back: %s", number, error)
-                self._done(number)
+                self._done(card)
                 return True
-            self._release(number, read_at, checked)
+            self._release(card, read_at)
             if error.retry_after is not None:
                 self.budget.pause(error.retry_after)
                 log.warning("reactions.get is rate limited; pausing %ss", error.retry_after)
@@ -361,25 +372,25 @@ class Reconciler:
         with self.db.unit_of_work() as session:
             service = ReactionService(
                 session,
-                self._policy_of(card.channel),
+                self._policy_of(card),
                 self.renderer,
                 self.clock.now(),
                 Via.RECONCILE,
             )
             report.applied += service.reconcile(
-                lock_card(session, card.number),
+                lock_card(session, card.group, card.number),
                 card.channel,
                 reactions,
                 _microseconds(read_at),
                 self.bot_user_id,
             )
             report.queued |= service.queued
-        self._done(card.number)
+        self._done(card)
 
-    def _done(self, number: int) -> None:
+    def _done(self, card: _Due) -> None:
         with self._lock:
-            self._unread_at_start.discard(number)
-            self._needs_full.discard(number)
+            self._unread_at_start.discard(card.key)
+            self._needs_full.discard(card.key)
 
     def _due(self, limit: int) -> list[_Due]:
         # Due: not read since this process started (a start reads everything again), or not
@@ -388,12 +399,14 @@ class Reconciler:
         with self.db.unit_of_work() as session:
             rows = session.execute(
                 select(
+                    ProposalRow.group_key,
                     ProposalRow.number,
                     ProposalRow.channel_id,
                     ProposalRow.message_ts,
                     ProposalRow.reactions_checked_at,
                 )
                 .where(
+                    ProposalRow.group_key.in_(self.group_keys),
                     ProposalRow.state.in_([s.value for s in JOINABLE_STATES]),
                     ProposalRow.message_ts.is_not(None),
                     or_(
@@ -411,18 +424,23 @@ class Reconciler:
                 )
                 .limit(limit)
             ).all()
-        return [
-            _Due(n, c or self.policy.channel_id, ts, checked) for n, c, ts, checked in rows if ts
-        ]
+        channels = {key: self._channel_of(key) for key in self.group_keys}
+        return [_Due(g, n, c or channels[g], ts, checked) for g, n, c, ts, checked in rows if ts]
 
-    def _claim(self, number: int, checked: datetime | None, now: datetime) -> datetime | None:
+    def _channel_of(self, key: str) -> str:
+        found = self.groups.by_key(key) if self.groups is not None else None
+        return (found or self.policy).channel_id
+
+    def _claim(self, card: _Due, now: datetime) -> datetime | None:
         """Take the card for a reading made at `now`, unless someone read it since we looked;
         the reading's time when taken."""
+        checked = card.checked
         with self.db.unit_of_work() as session:
             claimed = session.execute(
                 update(ProposalRow)
                 .where(
-                    ProposalRow.number == number,
+                    ProposalRow.group_key == card.group,
+                    ProposalRow.number == card.number,
                     ProposalRow.reactions_checked_at.is_(None)
                     if checked is None
                     else ProposalRow.reactions_checked_at == checked,
@@ -432,16 +450,17 @@ class Reconciler:
             )
             return now if getattr(claimed, "rowcount", 0) else None
 
-    def _release(self, number: int, claimed_at: datetime, checked: datetime | None) -> None:
+    def _release(self, card: _Due, claimed_at: datetime) -> None:
         """The reading failed: leave the card due, unless someone read it meanwhile."""
         with self.db.unit_of_work() as session:
             session.execute(
                 update(ProposalRow)
                 .where(
-                    ProposalRow.number == number,
+                    ProposalRow.group_key == card.group,
+                    ProposalRow.number == card.number,
                     ProposalRow.reactions_checked_at == claimed_at,
                 )
-                .values(reactions_checked_at=checked)
+                .values(reactions_checked_at=card.checked)
                 .execution_options(synchronize_session=False)
             )
 

@@ -51,13 +51,13 @@ def month_minutes(session: Session, user_id: str, month: Month) -> int:
     return int(total or 0)
 
 
-def hours_given(session: Session, number: int) -> HoursGiven:
+def hours_given(session: Session, group_key: str, number: int) -> HoursGiven:
     """The time logged on one initiative, and by how many members."""
     minutes, members = session.execute(
         select(
             func.coalesce(func.sum(TimeEntryRow.minutes), 0),
             func.count(func.distinct(TimeEntryRow.user_id)),
-        ).where(TimeEntryRow.proposal_number == number)
+        ).where(TimeEntryRow.group_key == group_key, TimeEntryRow.proposal_number == number)
     ).one()
     return HoursGiven(number, int(minutes or 0), int(members or 0))
 
@@ -84,7 +84,7 @@ class TimeLogService:
         day = rules.check_day(worked_on or rules.today(self.now), self.now)
         title = None
         if proposal_number is not None:
-            proposal = self.session.get(ProposalRow, proposal_number)
+            proposal = self.session.get(ProposalRow, (self.policy.key, proposal_number))
             if proposal is None:
                 raise NotFound(
                     f"There is no proposal #{proposal_number}; nothing was logged. "
@@ -93,6 +93,7 @@ class TimeLogService:
             title = proposal.title
         rules.check_day_total(day, self._day_entries(user_id, day), minutes)
         row = TimeEntryRow(
+            group_key=self.policy.key,
             user_id=user_id,
             proposal_number=proposal_number,
             minutes=minutes,
@@ -108,6 +109,7 @@ class TimeLogService:
             at=self.now,
             via=self.via,
             actor_id=user_id,
+            group_key=self.policy.key,
             proposal_number=proposal_number,
             details={
                 "entry": row.id,
@@ -147,11 +149,12 @@ class TimeLogService:
                 "nothing was removed. `/mwg hours` lists yours."
             )
         proposal = (
-            self.session.get(ProposalRow, row.proposal_number)
+            self.session.get(ProposalRow, (row.group_key, row.proposal_number))
             if row.proposal_number is not None
             else None
         )
         entry = _entry(row, proposal.title if proposal else None)
+        group_key = row.group_key
         self.session.execute(delete(TimeEntryRow).where(TimeEntryRow.id == entry_id))
         ledger.record(
             self.session,
@@ -159,6 +162,7 @@ class TimeLogService:
             at=self.now,
             via=self.via,
             actor_id=user_id,
+            group_key=group_key,
             proposal_number=entry.proposal_number,
             details={
                 "entry": entry.id,
@@ -183,7 +187,11 @@ class TimeLogService:
         mine = (TimeEntryRow.user_id == user_id, _in_month(month))
         rows = self.session.execute(
             select(TimeEntryRow, ProposalRow.title)
-            .outerjoin(ProposalRow, ProposalRow.number == TimeEntryRow.proposal_number)
+            .outerjoin(
+                ProposalRow,
+                (ProposalRow.group_key == TimeEntryRow.group_key)
+                & (ProposalRow.number == TimeEntryRow.proposal_number),
+            )
             .where(*mine)
             .order_by(TimeEntryRow.worked_on, TimeEntryRow.id)
             .limit(ENTRIES_LISTED)
@@ -195,7 +203,9 @@ class TimeLogService:
             total=MonthTotal(month, int(minutes)),
             entries=tuple(_entry(row, title) for row, title in rows),
             more=max(0, count - len(rows)),
-            log_example=None if rows else members.latest_initiative(self.session, user_id),
+            log_example=None
+            if rows
+            else members.latest_initiative(self.session, self.policy.key, user_id),
         )
 
     def team(self, actor_id: str, month: Month | None = None) -> TeamHours:
@@ -211,7 +221,7 @@ class TimeLogService:
                 TimeEntryRow.user_id.label("user_id"),
                 func.sum(TimeEntryRow.minutes).label("minutes"),
             )
-            .where(_in_month(month))
+            .where(TimeEntryRow.group_key == self.policy.key, _in_month(month))
             .group_by(TimeEntryRow.user_id)
             .subquery()
         )

@@ -15,6 +15,9 @@ from mwgbot.domain.errors import no_such_proposal
 from mwgbot.services import ledger
 from mwgbot.services.policy import Policy
 
+# Ledger rows about the member alone, in no group.
+MEMBER_KINDS = frozenset({ActivityKind.ORGANIZATION_SET, ActivityKind.FORGOTTEN})
+
 
 class UseCase:
     def __init__(self, session: Session, policy: Policy, now: datetime, via: Via) -> None:
@@ -32,6 +35,7 @@ class UseCase:
             at=self.now,
             via=self.via,
             actor_id=actor_id,
+            group_key=None if kind in MEMBER_KINDS else self.policy.key,
             proposal_number=number,
             details=details,
             page_key=self.page_key,
@@ -42,9 +46,14 @@ class UseCase:
         """The group whose page (its channel canvas) a change here makes stale, if it has one."""
         return self.policy.key if self.policy.canvas else None
 
+    @property
+    def group_key(self) -> str:
+        """The group this use case acts in: the one of its policy."""
+        return self.policy.key
+
     def _locked_proposal(self, number: int) -> ProposalRow:
         """The proposal to change, as committed now; locked until commit on PostgreSQL."""
-        row = queries.lock_proposal(self.session, number)
+        row = queries.lock_proposal(self.session, self.policy.key, number)
         if row is None:
             raise no_such_proposal(number)
         return row

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from mwgbot.groups_file import DEFAULT_NAME
 from mwgbot.services import members, outbox
 from mwgbot.services.meetings import meeting_series
 from mwgbot.services.member_models import Welcome
@@ -23,7 +24,8 @@ __all__ = ["WelcomeService", "welcome_key"]
 
 
 def welcome_key(user_id: str) -> str:
-    """The outbox dedupe key of a member's one welcome."""
+    """The outbox dedupe key of a member's one welcome (per group: the outbox row is keyed by
+    its group too)."""
     return f"welcome:{user_id}"
 
 
@@ -41,7 +43,7 @@ class WelcomeService:
         """
         if channel_id != self.policy.channel_id or not user_id or user_id == bot_user_id:
             return False
-        if not members.record_channel_join(self.session, user_id, self.now):
+        if not members.record_channel_join(self.session, self.policy.key, user_id, self.now):
             return False  # a bot seen before
         if not self.policy.welcome:
             return False
@@ -49,12 +51,13 @@ class WelcomeService:
             self.session,
             kind=outbox.KIND_DM,
             now=self.now,
+            group_key=self.policy.key,
             message=self.renderer.welcome(self.welcome_for(user_id)),
             user_id=user_id,
             dedupe_key=welcome_key(user_id),
         )
         if queued:
-            members.mark_welcomed(self.session, user_id, self.now)
+            members.mark_welcomed(self.session, self.policy.key, user_id, self.now)
         return queued
 
     def welcome_for(self, user_id: str) -> Welcome:
@@ -67,5 +70,7 @@ class WelcomeService:
             consensus_min=self.policy.consensus_min,
             join_emoji=self.policy.join_emojis[0],
             calendar_url=self.policy.calendar_url,
-            log_example=members.latest_initiative(self.session, user_id),
+            log_example=members.latest_initiative(self.session, self.policy.key, user_id),
+            group_name=None if self.policy.name == DEFAULT_NAME else self.policy.name,
+            about=self.policy.about,
         )

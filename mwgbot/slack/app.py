@@ -14,7 +14,14 @@ from slack_sdk.errors import SlackApiError
 from mwgbot.services import outbox
 from mwgbot.services.bot import BotServices
 from mwgbot.slack import proposal_listeners
-from mwgbot.slack.router import CommandRouter
+from mwgbot.slack.commands import Command
+from mwgbot.slack.group_routing import (
+    SayItInAChannel,
+    group_for,
+    group_of_request,
+    say_it_in_a_channel,
+)
+from mwgbot.slack.router import CommandRouter, Invocation
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +84,19 @@ class _App(App):
     and the listeners run inside it (`process_before_response`). A global middleware would
     not do: Bolt runs middleware one after another, not around the listener."""
 
+    bot: BotServices | None = None
+
     def dispatch(self, req: BoltRequest) -> BoltResponse:
+        """As the member who sent it, in the group it belongs to (see `group_of_request`; a
+        command's group is decided by the router, which can refuse)."""
+        group = None
+        if self.bot is not None and isinstance(req.body, dict):
+            group = group_of_request(self.bot.all_groups, req.body)
         with outbox.acting_member(req.context.user_id):
-            return super().dispatch(req)
+            if self.bot is None:
+                return super().dispatch(req)
+            with self.bot.acting_in(group):
+                return super().dispatch(req)
 
 
 def build_app(
@@ -105,8 +122,15 @@ def build_app(
         token_verification_enabled=False,  # verify_slack did auth.test already
         raise_error_for_unhandled_request=False,
     )
+    app.bot = bot
 
-    router = CommandRouter()
+    def in_its_group(command: Command, named: str | None, invocation: Invocation) -> Any:
+        groups = bot.all_groups
+        group = group_for(groups, command, named, invocation.channel_id, invocation.user_id)
+        return bot.acting_in(group)
+
+    router = CommandRouter(scope=in_its_group)
+    router.describe(SayItInAChannel, say_it_in_a_channel)
     proposal_listeners.register(app, bot, router, identity.team_url)
     for register in extensions:
         register(app, bot, router)

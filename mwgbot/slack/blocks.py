@@ -155,7 +155,7 @@ def card(proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rend
                 "type": "button",
                 "action_id": ids.ACTION_JOIN,
                 "text": {"type": "plain_text", "text": "Join / leave"},
-                "value": str(proposal.number),
+                "value": f"{proposal.group_key}#{proposal.number}",
                 "style": "primary",
             }
         ]
@@ -165,7 +165,7 @@ def card(proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rend
                     "type": "button",
                     "action_id": ids.ACTION_OBJECT,
                     "text": {"type": "plain_text", "text": "Object"},
-                    "value": str(proposal.number),
+                    "value": f"{proposal.group_key}#{proposal.number}",
                 }
             )
         blocks.append(
@@ -532,7 +532,7 @@ def object_modal(proposal: ProposalSnapshot, current_reason: str | None) -> dict
     return {
         "type": "modal",
         "callback_id": ids.VIEW_OBJECT,
-        "private_metadata": str(proposal.number),
+        "private_metadata": f"{proposal.group_key}#{proposal.number}",
         "title": {"type": "plain_text", "text": f"Object to #{proposal.number}"},
         "submit": {"type": "plain_text", "text": "Object"},
         "close": {"type": "plain_text", "text": "Cancel"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import re
 from collections.abc import Callable
@@ -318,6 +319,29 @@ HELP_LINES = (
 USAGE_HINT = "Try `/mwg help` for the list of subcommands."
 
 _NUMBER = re.compile(r"#?(\d{1,9})")
+# A proposal of a named group, as typed anywhere: `edu#3` (the key in any case).
+_GROUP_NUMBER = re.compile(r"([A-Za-z0-9]{1,16})#(\d{1,9})")
+# The group a command's proposal reference named (`edu#3`), collected while one text is
+# parsed (see `parse_reference`).
+_named_group: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "mwgbot_named_group", default=None
+)
+
+
+def _proposal_number(word: str) -> int | None:
+    """`3`, `#3` or `edu#3` as a number (the group remembered); None if it is none of them."""
+    match = _NUMBER.fullmatch(word)
+    if match is not None:
+        return int(match.group(1))
+    keyed = _GROUP_NUMBER.fullmatch(word)
+    if keyed is None:
+        return None
+    named = _named_group.get()
+    if named is not None:
+        named.append(keyed.group(1).lower())
+    return int(keyed.group(2))
+
+
 LOG_USAGE = "log &lt;duration&gt; [#&lt;n&gt;] &lt;what&gt; [--date YYYY-MM-DD]"
 PROPOSE_OPTIONS = (
     Option("close", "/mwg propose &lt;title&gt; --close 7d", needs="a duration"),
@@ -351,6 +375,17 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def parse_reference(text: str) -> tuple[Command, str | None]:
+    """The command, and the group key its proposal reference named (`edu#3`: "edu"), if any."""
+    named: list[str] = []
+    token = _named_group.set(named)
+    try:
+        command = parse(text)
+    finally:
+        _named_group.reset(token)
+    return command, (named[0] if named else None)
+
+
 def parse(text: str) -> Command:
     text = unescape(text)
     if len(text) > MAX_COMMAND_TEXT:
@@ -377,10 +412,9 @@ def parse(text: str) -> Command:
 def _number(words: list[str], usage: str) -> tuple[int, list[str]]:
     if not words:
         raise UsageError(f"Which proposal? Usage: `/mwg {usage}`")
-    match = _NUMBER.fullmatch(words[0])
-    if match is None:
+    number = _proposal_number(words[0])
+    if number is None:
         raise UsageError(f"`{shown(words[0])}` is not a proposal number. Usage: `/mwg {usage}`")
-    number = int(match.group(1))
     if number < 1:
         raise UsageError("Proposal numbers start at #1.")
     return number, words[1:]
@@ -631,13 +665,12 @@ def _parse_log(words: list[str]) -> LogTime:
         minutes = time_log.parse_duration(rest[0])
         rest = rest[1:]
         number = None
-        if rest and rest[0].startswith("#"):
-            match = _NUMBER.fullmatch(rest[0])
-            if match is None or int(match.group(1)) < 1:
+        if rest and (rest[0].startswith("#") or _GROUP_NUMBER.fullmatch(rest[0])):
+            number = _proposal_number(rest[0])
+            if number is None or number < 1:
                 raise UsageError(
                     f"`{shown(rest[0])}` is not a proposal number. Usage: `/mwg {LOG_USAGE}`"
                 )
-            number = int(match.group(1))
             rest = rest[1:]
         what = time_log.check_what(" ".join(rest).strip())
     except time_log.BadTime as refusal:

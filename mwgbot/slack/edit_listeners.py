@@ -33,9 +33,10 @@ class EditForm:
 
     number: int
     seen: str  # fingerprint of the wording the form showed
+    group: str = ""  # the proposal's group (read by `group_of_request`)
 
     def dump(self) -> str:
-        return json.dumps({"number": self.number, "seen": self.seen})
+        return json.dumps({"number": self.number, "seen": self.seen, "group": self.group})
 
     @classmethod
     def load(cls, metadata: str) -> EditForm | None:
@@ -66,7 +67,9 @@ class EditHandlers:
             proposal = self.service(session, Via.COMMAND).editable(
                 command.number, invocation.user_id
             )
-        form = EditForm(proposal.number, rules.fingerprint(wording_of(proposal)))
+        form = EditForm(
+            proposal.number, rules.fingerprint(wording_of(proposal)), proposal.group_key
+        )
         self.client.views_open(
             trigger_id=invocation.trigger_id or "", view=blocks.edit_modal(proposal, form.dump())
         )

@@ -74,7 +74,7 @@ def no_decider_help(number: int) -> str:
     )
 
 
-def _how_to_decide(number: int) -> str:
+def _how_to_decide(number: int | str) -> str:
     return (
         f"`/mwg resolve {number} adopt|decline &lt;note&gt;`, or Adopt or Decline in the "
         "bot's Home tab"
@@ -122,12 +122,17 @@ def waiting_words(proposal: ProposalSnapshot, deciders: Deciders, now: datetime 
 
 
 def escalation_notice(
-    proposal: ProposalSnapshot, deciders: Deciders, waited: timedelta
+    proposal: ProposalSnapshot, deciders: Deciders, waited: timedelta, *, qualified: bool = False
 ) -> Rendered:
     """The direct message telling a decider what waits for them (`waited`: zero for the first
-    notice, the time it has waited in a reminder)."""
-    n = proposal.number
-    title = title_ref(n, proposal.title)
+    notice, the time it has waited in a reminder). `qualified`: several groups use the bot,
+    so the proposal is named `key#n`, as a command typed in the DM must name it."""
+    n: int | str = f"{proposal.group_key}#{proposal.number}" if qualified else proposal.number
+    title = (
+        f"{proposal.group_key}{title_ref(proposal.number, proposal.title)}"
+        if qualified
+        else title_ref(proposal.number, proposal.title)
+    )
     since = date_token(proposal.closed_at) if proposal.closed_at else "its close"
     if waited > timedelta(0):
         opening = (
@@ -176,8 +181,8 @@ def _waiting_item(proposal: ProposalSnapshot, now: datetime) -> list[Block]:
             "type": "actions",
             "block_id": f"home-decide-actions-{n}",
             "elements": [
-                _button(ids.ACTION_HOME_ADOPT, "Adopt", n, "primary"),
-                _button(ids.ACTION_HOME_DECLINE, "Decline", n, "danger"),
+                _button(ids.ACTION_HOME_ADOPT, "Adopt", proposal, "primary"),
+                _button(ids.ACTION_HOME_DECLINE, "Decline", proposal, "danger"),
             ],
         },
     ]
@@ -187,12 +192,12 @@ def _mrkdwn(text: str) -> dict[str, str]:
     return {"type": "mrkdwn", "text": truncate_mrkdwn(text, 2900)}
 
 
-def _button(action_id: str, label: str, number: int, style: str) -> Block:
+def _button(action_id: str, label: str, proposal: ProposalSnapshot, style: str) -> Block:
     return {
         "type": "button",
         "action_id": action_id,
         "text": {"type": "plain_text", "text": label},
-        "value": str(number),
+        "value": f"{proposal.group_key}#{proposal.number}",
         "style": style,
     }
 
@@ -226,7 +231,7 @@ def resolve_modal(proposal: ProposalSnapshot, verdict: Verdict) -> dict[str, Any
     return {
         "type": "modal",
         "callback_id": ids.VIEW_RESOLVE,
-        "private_metadata": f"{proposal.number}:{verdict.value}",
+        "private_metadata": f"{proposal.group_key}#{proposal.number}:{verdict.value}",
         "title": {"type": "plain_text", "text": truncate(f"{verb} #{proposal.number}", 24)},
         "submit": {"type": "plain_text", "text": verb},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -250,7 +255,8 @@ def resolve_modal(proposal: ProposalSnapshot, verdict: Verdict) -> dict[str, Any
 
 def read_resolve_metadata(metadata: str) -> tuple[int, Verdict] | None:
     """The proposal and verdict a decision form is about; None if the metadata is not ours."""
-    number, _, verdict = metadata.partition(":")
+    reference, _, verdict = metadata.partition(":")
+    number = reference.rpartition("#")[2]  # `mwg#3` (before groups: `3`)
     if not number.isdigit() or len(number) > 9 or int(number) < 1:
         return None
     try:

@@ -30,7 +30,7 @@ from mwgbot.slack.block_kit import (
 from mwgbot.slack.blocks import STATE_EMOJI
 from mwgbot.slack.meeting_blocks import meeting_token
 from mwgbot.slack.member_blocks import band_words, log_example
-from mwgbot.slack.text import date_token, truncate
+from mwgbot.slack.text import date_token, escape, truncate
 
 __all__ = ["home_view", "log_time_modal"]
 
@@ -103,7 +103,7 @@ def _open_proposal(proposal: ProposalSnapshot, view: HomeView) -> Block:
         "type": "button",
         "action_id": ids.ACTION_HOME_JOIN,
         "text": {"type": "plain_text", "text": "Leave" if joined else "Join"},
-        "value": str(proposal.number),
+        "value": f"{proposal.group_key}#{proposal.number}",
     }
     if not joined:
         button["style"] = "primary"
@@ -221,6 +221,43 @@ def home_view(view: HomeView, notice: str | None = None) -> dict[str, Any]:
     return {"type": "home", "blocks": blocks}
 
 
+# Slack's limit on a Home view's blocks.
+MAX_HOME_BLOCKS = 100
+
+
+def groups_home_view(
+    sections: Sequence[tuple[str, str, HomeView]], notice: str | None = None
+) -> dict[str, Any]:
+    """The Home tab with several working groups: the member's part in each group, in its own
+    section under the group's name (`sections`: key, name, view), then their time given, once.
+    With one group it is exactly `home_view`."""
+    if len(sections) == 1:
+        return home_view(sections[0][2], notice)
+    first = home_view(sections[0][2], notice)["blocks"]
+    start = next(i for i, b in enumerate(first) if b.get("block_id") == "home-actions") + 2
+    blocks: list[Block] = [section(":house: *Your working groups*"), *first[1:start]]
+    time_given = first[-2:]
+    for key, name, view in sections:
+        body = home_view(view)["blocks"]
+        begin = next(i for i, b in enumerate(body) if b.get("block_id") == "home-actions") + 2
+        part = [_in_group(block, key) for block in body[begin:-2]]
+        blocks += [section(f":busts_in_silhouette: *{escape(name)}*"), *part]
+    room = MAX_HOME_BLOCKS - len(time_given) - 1
+    if len(blocks) > room + 1:
+        blocks = [
+            *blocks[:room],
+            context("More than the Home tab holds: `/mwg list` in each group's channel."),
+        ]
+    return {"type": "home", "blocks": [*blocks, *time_given]}
+
+
+def _in_group(block: Block, key: str) -> Block:
+    """A block of one group's section: its ID names the group (IDs are unique in a view)."""
+    if "block_id" not in block:
+        return block
+    return {**block, "block_id": f"{key}-{block['block_id']}"}
+
+
 def _log_example(view: HomeView) -> str:
     """The example quotes the member's newest live initiative (`mine` lists those first,
     newest first), or none: no query of its own."""
@@ -259,7 +296,10 @@ def log_time_modal(choices: Sequence[InitiativeChoice], today: date) -> dict[str
                     "action_id": ids.INPUT,
                     "placeholder": {"type": "plain_text", "text": "Choose one (optional)"},
                     "options": [
-                        option(truncate(f"#{c.number} {c.title}", OPTION_TEXT_LIMIT), str(c.number))
+                        option(
+                            truncate(f"{c.group_key}#{c.number} {c.title}", OPTION_TEXT_LIMIT),
+                            f"{c.group_key}#{c.number}" if c.group_key else str(c.number),
+                        )
                         for c in choices[:100]
                     ],
                 },

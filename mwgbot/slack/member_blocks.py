@@ -72,6 +72,12 @@ def welcome(w: Welcome) -> Rendered:
         "providers and AXIM together to raise the platform's visibility and adoption around "
         "the world. Anyone who takes part is a member."
     )
+    if w.group_name is not None:  # a group of its own, from the groups file
+        about = f" {escape(w.about)}" if w.about else ""
+        intro = (
+            f":wave: *Welcome to {channel}, {mention(w.user_id)}!* This is the channel of the "
+            f"{escape(w.group_name)}.{about} Anyone who takes part is a member."
+        )
     decide = (
         "*How we decide:* by lazy consensus. Every proposal has a consensus window of at least "
         f"{in_words(w.consensus_min)}, so every time zone gets a fair chance. When it closes "

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -30,8 +31,11 @@ from mwgbot.domain.activity import Via
 from mwgbot.domain.errors import DomainError, NotFound
 from mwgbot.domain.proposals import Verdict
 from mwgbot.services.bot import BotServices
+from mwgbot.services.member_models import HomeView
+from mwgbot.services.policy import Policy
 from mwgbot.slack import blocks, commands, escalation_blocks, home_blocks, ids, member_blocks
 from mwgbot.slack.block_kit import title_ref
+from mwgbot.slack.group_routing import parse_ref
 from mwgbot.slack.proposal_form import field_error, input_state, input_value
 from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply, refusal_text
 from mwgbot.slack.text import clean_block, clean_line
@@ -208,8 +212,16 @@ class MemberHandlers:
         self._open(client, body, blocks.propose_modal(policy.channel_id, hint))
 
     def press_log_time(self, client: WebClient, body: dict[str, Any]) -> None:
+        groups = self.bot.all_groups
         with self.bot.db.unit_of_work() as session:
-            choices = self.bot.home(session).choices(body["user"]["id"])
+            if groups.only is not None:
+                choices = self.bot.home(session).choices(body["user"]["id"])
+            else:  # every group's, each naming its group
+                choices = []
+                for group in groups:
+                    with self.bot.acting_in(group):
+                        found = self.bot.home(session).choices(body["user"]["id"])
+                    choices += [replace(c, group_key=group.key) for c in found]
         today = time_log.today(self.bot.clock.now())
         self._open(client, body, home_blocks.log_time_modal(choices, today))
 
@@ -240,7 +252,10 @@ class MemberHandlers:
         except DomainError as refusal:
             errors[ids.BLOCK_DAY] = _field_error(refusal)
         option = _selected_option(values, ids.BLOCK_INITIATIVE)
+        group = None  # the chosen initiative's group (`edu#3`); none chosen: as the request's
         if option is not None:
+            key = parse_ref(option)[0]
+            group = self.bot.all_groups.by_key(key) if key is not None else None
             number = _number(option)
             if number is None:
                 errors[ids.BLOCK_INITIATIVE] = "Choose an initiative from the list."
@@ -248,7 +263,7 @@ class MemberHandlers:
             ack(response_action="errors", errors=errors)
             return
         try:
-            with self.bot.db.unit_of_work() as session:
+            with self.bot.db.unit_of_work() as session, self.bot.acting_in(group):
                 logged = self.bot.time_log(session, via=Via.MODAL).log(
                     user_id, minutes, what, proposal_number=number, worked_on=day
                 )
@@ -268,9 +283,16 @@ class MemberHandlers:
 
     def publish_home(self, client: WebClient, user_id: str, notice: str | None = None) -> None:
         """Read the member's Home in one unit of work, then publish it (waiting briefly)."""
+        groups = self.bot.all_groups
+        sections = []
         with self.bot.db.unit_of_work() as session:
-            view = self.bot.home(session).view(user_id)
-        payload = home_blocks.home_view(view, notice)
+            for group in groups:
+                with self.bot.acting_in(group):
+                    view = self.bot.home(session).view(user_id)
+                sections.append((group, view))
+        # Each group the member takes part in; a newcomer to all of them sees them all.
+        theirs = [(g, v) for g, v in sections if _takes_part(g, v, user_id)] or sections
+        payload = home_blocks.groups_home_view([(g.key, g.name, v) for g, v in theirs], notice)
         future = self._publisher.submit(_publish, client, user_id, payload)
         try:
             future.result(timeout=PUBLISH_WAIT_SECONDS)
@@ -286,12 +308,23 @@ def _publish(client: WebClient, user_id: str, view: dict[str, Any]) -> None:
         log.warning("publishing the Home tab of %s failed: %s", user_id, error)
 
 
+def _takes_part(group: Policy, view: HomeView, user_id: str) -> bool:
+    """Whether the member has a part in the group: proposed, joined or objected there, decides
+    there, or organizes or moderates it."""
+    return bool(
+        view.mine_total
+        or view.objections_total
+        or view.waiting_total
+        or user_id in group.organizers
+        or user_id in group.moderators
+    )
+
+
 def _number(value: object) -> int | None:
-    text = str(value or "").lstrip("#")
-    if not text.isdigit() or len(text) > 9:
-        return None
-    number = int(text)
-    return number if 1 <= number <= _MAX_NUMBER else None
+    """A Home button's proposal: `mwg#3` (its group is the request's, see `group_of_request`),
+    or `3` and `#3` as buttons posted before groups carried it."""
+    number = parse_ref(value)[1]
+    return number if number is not None and 1 <= number <= _MAX_NUMBER else None
 
 
 def _field_error(refusal: Exception) -> str:

@@ -25,6 +25,12 @@ from mwgbot.services.proposals import Change
 from mwgbot.services.reactions import ReactionEvent
 from mwgbot.services.time_log import hours_given
 from mwgbot.slack import blocks, commands, ids, member_blocks, proposal_form, slack_refusals
+from mwgbot.slack.group_routing import (
+    SayItInAChannel,
+    group_for,
+    parse_ref,
+    say_it_in_a_channel,
+)
 from mwgbot.slack.limit_text import open_limit_field_error
 from mwgbot.slack.router import INTERNAL_ERROR, CommandRouter, Invocation, Reply, refusal_text
 from mwgbot.slack.text import (
@@ -114,7 +120,7 @@ class ProposalHandlers:
     def show(self, command: commands.Show, _invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
             proposal = self.bot.proposals(session, via=Via.COMMAND).show(command.number)
-            given = hours_given(session, command.number)
+            given = hours_given(session, self.bot.policy.key, command.number)
             updates, earlier = self.bot.initiatives(session, via=Via.COMMAND).updates(
                 command.number
             )
@@ -295,7 +301,9 @@ class ProposalHandlers:
     # --- buttons and the objection modal ---------------------------------------------------
 
     def press_join(self, body: dict[str, Any]) -> None:
-        number = int(body["actions"][0]["value"])
+        number = _button_number(body)
+        if number is None:
+            return
         user_id = body["user"]["id"]
         with self.bot.db.unit_of_work() as session:
             service = self.bot.proposals(session, via=Via.BUTTON)
@@ -310,7 +318,9 @@ class ProposalHandlers:
         self.bot.wake()
 
     def press_object(self, client: WebClient, body: dict[str, Any]) -> None:
-        number = int(body["actions"][0]["value"])
+        number = _button_number(body)
+        if number is None:
+            return
         user_id = body["user"]["id"]
         with self.bot.db.unit_of_work() as session:
             service = self.bot.proposals(session, via=Via.BUTTON)
@@ -331,7 +341,10 @@ class ProposalHandlers:
         client.views_open(trigger_id=body["trigger_id"], view=blocks.object_modal(proposal, reason))
 
     def submit_object_modal(self, ack: Ack, body: dict[str, Any]) -> None:
-        number = int(body["view"]["private_metadata"])
+        number = parse_ref(body["view"].get("private_metadata"))[1]
+        if number is None:
+            ack(response_action="errors", errors={ids.BLOCK_REASON: "This form is out of date."})
+            return
         values = body["view"]["state"]["values"]
         reason = clean_line(proposal_form.input_value(values, ids.BLOCK_REASON) or "")
         if not reason:
@@ -398,6 +411,11 @@ class ProposalHandlers:
             self.bot.wake()
 
 
+def _button_number(body: dict[str, Any]) -> int | None:
+    """The proposal a card's button is about (`mwg#3`; `3` on cards posted before groups)."""
+    return parse_ref((body.get("actions") or [{}])[0].get("value"))[1]
+
+
 def tell(
     bot: BotServices, session: Session, user_id: str, text: str, channel_id: str | None = None
 ) -> None:
@@ -407,6 +425,7 @@ def tell(
         session,
         kind=outbox.KIND_EPHEMERAL,
         now=bot.clock.now(),
+        group_key=bot.policy.key,
         message=bot.renderer.note(text),
         channel_id=channel_id or bot.policy.channel_id,
         user_id=user_id,
@@ -432,9 +451,20 @@ def register(app: App, bot: BotServices, router: CommandRouter, team_url: str | 
             return
         if isinstance(parsed, commands.Propose) and parsed.title is None:
             try:
-                handlers.open_propose_modal(
-                    client, invocation.trigger_id or "", invocation.channel_id
+                group = group_for(
+                    bot.all_groups, parsed, None, invocation.channel_id, invocation.user_id
                 )
+            except SayItInAChannel as refusal:
+                ack(response_type="ephemeral", text=say_it_in_a_channel(refusal))
+                return
+            except DomainError as refusal:
+                ack(response_type="ephemeral", text=refusal_text(refusal))
+                return
+            # The form carries the group's channel: its submission is that group's.
+            channel = group.channel_id if group is not None else invocation.channel_id
+            try:
+                with bot.acting_in(group):
+                    handlers.open_propose_modal(client, invocation.trigger_id or "", channel)
             except Exception:
                 log.exception("opening the proposal form failed")
                 ack(response_type="ephemeral", text=INTERNAL_ERROR)

@@ -32,7 +32,7 @@ class RecordHandlers:
 
     def history(self, command: commands.History, _invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
-            timeline = history.timeline(session, command.number)
+            timeline = history.timeline(session, self.bot.policy.key, command.number)
         answer = record_blocks.history(timeline)
         return Reply(answer.text, answer.blocks)
 
@@ -46,6 +46,7 @@ class RecordHandlers:
                     session,
                     kind=outbox.KIND_DM,
                     now=now,
+                    group_key="",  # the member's own data, of every group
                     message=message,
                     channel_id=user,
                     user_id=user,

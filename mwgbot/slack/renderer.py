@@ -22,6 +22,10 @@ from mwgbot.slack.text import escape
 
 
 class BlockKitRenderer:
+    def __init__(self, *, several_groups: bool = False) -> None:
+        # Several groups use the bot: a direct message names a proposal `key#n`.
+        self.several_groups = several_groups
+
     def card(self, proposal: ProposalSnapshot, join_emoji: str, object_emoji: str) -> Rendered:
         return blocks.card(proposal, join_emoji, object_emoji)
 
@@ -34,7 +38,9 @@ class BlockKitRenderer:
     def escalation_notice(
         self, proposal: ProposalSnapshot, deciders: Deciders, waited: timedelta
     ) -> Rendered:
-        return escalation_blocks.escalation_notice(proposal, deciders, waited)
+        return escalation_blocks.escalation_notice(
+            proposal, deciders, waited, qualified=self.several_groups
+        )
 
     def ask_reason(self, number: int, *, withdrew_join: bool = False) -> Rendered:
         return blocks.ask_reason(number, withdrew_join=withdrew_join)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from mwgbot.domain.errors import DomainError
-from mwgbot.slack.commands import Command, UsageError, parse
+from mwgbot.slack.commands import Command, UsageError, parse_reference
 from mwgbot.slack.text import escape
 
 log = logging.getLogger(__name__)
@@ -49,8 +51,19 @@ Handler = Callable[[Any, Invocation], Reply]
 E = TypeVar("E", bound=DomainError)
 
 
+# Around each handler: the scope it runs in (the working group it acts in), from the parsed
+# command, the group key its reference named (`edu#3`), and where it was typed. Raising a
+# refusal answers the member instead.
+Scope = Callable[[Command, str | None, "Invocation"], AbstractContextManager[None]]
+
+
+def _no_scope(_command: Command, _named: str | None, _invocation: Invocation) -> Any:
+    return contextlib.nullcontext()
+
+
 class CommandRouter:
-    def __init__(self) -> None:
+    def __init__(self, scope: Scope | None = None) -> None:
+        self._scope = scope or _no_scope
         self._handlers: dict[type[Any], Handler] = {}
         self._describers: dict[type[Any], Callable[[Any], str]] = {}
 
@@ -76,11 +89,12 @@ class CommandRouter:
     def handle_text(self, text: str, invocation: Invocation) -> Reply:
         """Parse, route, and turn every refusal or failure into a short answer."""
         try:
-            command = parse(text)
+            command, named = parse_reference(text)
             handler = self._handlers.get(type(command))
             if handler is None:
                 return Reply("That subcommand is not available in this installation.")
-            return handler(command, invocation)
+            with self._scope(command, named, invocation):
+                return handler(command, invocation)
         except UsageError as refusal:
             return Reply(str(refusal))
         except DomainError as refusal:

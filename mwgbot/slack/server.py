@@ -107,7 +107,7 @@ async def read_body(request: Request, door: FrontDoor) -> bytes | Response:
 def build_http_app(
     bolt_app: App,
     db: Database,
-    calendar: Callable[[], bytes] | None = None,
+    calendar: Callable[[str | None], bytes | None] | None = None,
     door: FrontDoor | None = None,
     slack: SlackStatus | None = None,
 ) -> Starlette:
@@ -141,15 +141,21 @@ def build_http_app(
     if calendar is not None:
         make_calendar = calendar
 
-        async def calendar_ics(_request: Request) -> Response:
-            content = await run_in_threadpool(make_calendar)
+        async def calendar_ics(request: Request) -> Response:
+            key = request.path_params.get("key")
+            content = await run_in_threadpool(make_calendar, key)
+            if content is None:
+                return refuse(404, "No such group")
+            name = f"{key or 'mwg'}-meetings.ics"
             return Response(
                 content,
                 media_type="text/calendar; charset=utf-8",
-                headers={"Content-Disposition": 'inline; filename="mwg-meetings.ics"'},
+                headers={"Content-Disposition": f'inline; filename="{name}"'},
             )
 
         routes.append(Route(CALENDAR_PATH, calendar_ics, methods=["GET"]))
+        # Each group's own series; the key as the groups file spells it (any case).
+        routes.append(Route("/calendar/{key:str}.ics", calendar_ics, methods=["GET"]))
 
     async def not_here(_request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)  # Starlette raises 404 and 405 as these

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from mwgbot.db.models import ActivityRow, MemberRow, OutboxRow, TimeEntryRow
+from mwgbot.db.models import ActivityRow, GroupMemberRow, MemberRow, OutboxRow, TimeEntryRow
 from tests import slack_requests as sr
 from tests.block_kit_checks import assert_every_payload_valid
 from tests.conftest import CHANNEL, RunningBot, card_as_text
@@ -40,6 +40,12 @@ def dm_texts(bot: RunningBot, user: str) -> list[str]:
 def member(bot: RunningBot, user: str) -> MemberRow | None:
     with bot.runtime.db.unit_of_work() as session:
         return session.get(MemberRow, user)
+
+
+def group_member(bot: RunningBot, user: str, group: str = "mwg") -> GroupMemberRow | None:
+    """The member in one group: when they joined its channel, when it welcomed them."""
+    with bot.runtime.db.unit_of_work() as session:
+        return session.get(GroupMemberRow, (group, user))
 
 
 def outbox_rows(bot: RunningBot, kind: str) -> list[tuple[str | None, str, int]]:

@@ -480,6 +480,8 @@ def test_records_stream_a_page_at_a_time(bot: RunningBot) -> None:
         for number in range(1, 231):
             session.add(
                 ProposalRow(
+                    group_key="mwg",
+                    number=number,
                     title=f"Proposal {number}",
                     proposer_id="UALICE",
                     state="adopted",
@@ -520,6 +522,8 @@ def test_a_reader_that_stops_early_gets_no_traceback(bot: RunningBot, tmp_path: 
         for number in range(1, 401):
             session.add(
                 ProposalRow(
+                    group_key="mwg",
+                    number=number,
                     title=f"Proposal {number} " + "t" * 120,
                     proposer_id="UALICE",
                     state="adopted",

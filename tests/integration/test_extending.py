@@ -137,6 +137,7 @@ def previous_version_sent_notice(bot: RunningBot) -> None:
         session.add(
             OutboxRow(
                 kind="thread",
+                group_key="mwg",
                 dedupe_key="closing-soon:1",
                 proposal_number=1,
                 channel_id=CHANNEL,

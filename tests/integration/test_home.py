@@ -97,6 +97,7 @@ def seed_busy_member(bot: RunningBot, user: str) -> None:
         for n in range(301, 421):
             session.add(
                 ProposalRow(
+                    group_key="mwg",
                     number=n,
                     title=f"{HOSTILE} escalation {n}",
                     proposer_id="UBOB",
@@ -113,6 +114,7 @@ def seed_busy_member(bot: RunningBot, user: str) -> None:
             state = State.OPEN if n <= 150 else State.ADOPTED if n <= 250 else State.WITHDRAWN
             session.add(
                 ProposalRow(
+                    group_key="mwg",
                     number=n,
                     title=f"{HOSTILE} initiative {n} " + "x" * 100,
                     proposer_id=user if n > 150 else "UBOB",
@@ -126,18 +128,31 @@ def seed_busy_member(bot: RunningBot, user: str) -> None:
             )
         session.flush()
         for n in range(1, 151):
-            session.add(SignupRow(proposal_number=n, user_id=user, joined_at=START))
-            session.add(SignupRow(proposal_number=n, user_id="UCAROL", joined_at=START))
+            session.add(
+                SignupRow(group_key="mwg", proposal_number=n, user_id=user, joined_at=START)
+            )
+            session.add(
+                SignupRow(group_key="mwg", proposal_number=n, user_id="UCAROL", joined_at=START)
+            )
         session.flush()
         for n in range(301, 421):
             session.add(
-                ObjectionRow(proposal_number=n, user_id=user, reason=HOSTILE * 10, made_at=START)
+                ObjectionRow(
+                    group_key="mwg",
+                    proposal_number=n,
+                    user_id=user,
+                    reason=HOSTILE * 10,
+                    made_at=START,
+                )
             )
         for n in range(151, 161):  # joined some of their own too: each still counts once
-            session.add(SignupRow(proposal_number=n, user_id=user, joined_at=START))
+            session.add(
+                SignupRow(group_key="mwg", proposal_number=n, user_id=user, joined_at=START)
+            )
         for n in range(500):
             session.add(
                 TimeEntryRow(
+                    group_key="mwg",
                     user_id=user,
                     proposal_number=1 + n % 300,
                     minutes=15,

@@ -326,10 +326,12 @@ def test_recent_outcomes_are_the_five_newest_ends_whatever_their_kind(bot: Runni
         "Withdrawn recent": ("withdrawn", 4),
     }
     with bot.runtime.db.unit_of_work() as session:
-        for title, (state, days) in ends.items():
+        for number, (title, (state, days)) in enumerate(ends.items(), start=100):
             ended = now - timedelta(days=days)
             session.add(
                 ProposalRow(
+                    group_key="mwg",
+                    number=number,
                     title=title,
                     proposer_id="UALICE",
                     state=state,

@@ -196,6 +196,7 @@ def test_a_large_mydata_comes_in_numbered_parts_within_slacks_limits(bot: Runnin
         for day in range(400):
             session.execute(
                 insert(TimeEntryRow).values(
+                    group_key="mwg",
                     user_id="UALICE",
                     minutes=30 + day,
                     what=f"Day {day}: <!channel> & `code` " + "w" * 200,
@@ -246,7 +247,7 @@ def test_forget_me_asks_first_then_erases_and_pseudonymizes(bot: RunningBot) -> 
     # Kept, readable, under the pseudonym; others untouched.
     pseudonym = "former member 1"
     with bot.runtime.db.unit_of_work() as session:
-        assert session.get(ProposalRow, 1).proposer_id == pseudonym  # type: ignore[union-attr]
+        assert session.get(ProposalRow, ("mwg", 1)).proposer_id == pseudonym  # type: ignore[union-attr]
         joined = session.scalars(
             select(SignupRow.user_id).where(SignupRow.proposal_number == 2).order_by(SignupRow.id)
         ).all()
@@ -326,7 +327,7 @@ def test_two_forgotten_members_of_one_proposal_keep_distinct_pseudonyms(bot: Run
     ]
     bot.advance(timedelta(days=4, minutes=1))  # it still closes on its standing objections
     with bot.runtime.db.unit_of_work() as session:
-        assert session.get(ProposalRow, 1).state == "escalated"  # type: ignore[union-attr]
+        assert session.get(ProposalRow, ("mwg", 1)).state == "escalated"  # type: ignore[union-attr]
 
 
 def test_forgetting_someone_the_bot_knows_nothing_about_changes_nothing(bot: RunningBot) -> None:
@@ -431,6 +432,7 @@ def test_direct_messages_go_to_the_member_through_the_outbox(bot: RunningBot) ->
             session,
             kind=outbox.KIND_DM,
             now=bot.clock.now(),
+            group_key="",
             message=Rendered("hello"),
             channel_id="UCAROL",
             user_id="UCAROL",

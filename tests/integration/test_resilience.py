@@ -197,6 +197,7 @@ def test_passes_run_at_once_still_post_in_order(bot: RunningBot) -> None:
                 session,
                 kind=outbox.KIND_POST,
                 now=bot.clock.now(),
+                group_key="mwg",
                 message=Rendered(text=f"part {part}"),
                 channel_id=CHANNEL,
             )

@@ -224,7 +224,7 @@ def test_an_unknown_option_is_refused_and_nothing_is_posted(
 
 def proposal(bot: RunningBot, number: int) -> ProposalRow:
     with bot.runtime.db.unit_of_work() as session:
-        found = session.get(ProposalRow, number)
+        found = session.get(ProposalRow, ("mwg", number))
         assert found is not None
         session.expunge(found)
         return found

@@ -16,6 +16,7 @@ from tests.integration.member_support import (
     count,
     dm_messages,
     dm_texts,
+    group_member,
     join_channel,
     member,
     outbox_rows,
@@ -56,7 +57,9 @@ def test_a_newcomer_gets_one_welcome_that_says_how_the_group_works(bot: RunningB
     assert bot.fake.calls_to("chat.postMessage")[0].args["channel"].startswith("D")
     row = member(bot, "UDANA")
     assert row is not None
-    assert (row.joined_channel_at, row.welcomed_at, row.first_seen_at) == (START, START, START)
+    joined = group_member(bot, "UDANA")
+    assert joined is not None
+    assert (joined.joined_channel_at, joined.welcomed_at, row.first_seen_at) == (START,) * 3
     assert not row.is_bot
     assert outbox_rows(bot, "dm") == [("welcome:UDANA", "sent", 1)]
     all_valid(bot)
@@ -78,7 +81,7 @@ def test_leaving_and_joining_again_is_not_welcomed_twice(bot: RunningBot) -> Non
     join_channel(bot, "UDANA")  # Slack sends a new event, with a new event_id
     bot.settle()
     assert len(dm_messages(bot, "UDANA")) == 1
-    row = member(bot, "UDANA")
+    row = group_member(bot, "UDANA")
     assert row is not None
     assert row.joined_channel_at == START + timedelta(days=3)  # the latest join counts
     assert row.welcomed_at == START
@@ -146,7 +149,7 @@ def test_welcome_off_records_the_join_and_sends_nothing(launcher: Launcher) -> N
     bot.settle()
     assert bot.fake.calls_to("chat.postMessage") == []
     assert outbox_rows(bot, "dm") == []
-    row = member(bot, "UDANA")
+    row = group_member(bot, "UDANA")
     assert row is not None
     assert row.joined_channel_at == START  # the digest still names them
     assert row.welcomed_at is None

@@ -122,7 +122,7 @@ def test_card_shows_what_the_group_needs() -> None:
     assert ":no_entry_sign:" in text
     actions = next(b for b in card.blocks if b["type"] == "actions")["elements"]
     assert [a["action_id"] for a in actions] == [ids.ACTION_JOIN, ids.ACTION_OBJECT]
-    assert {a["value"] for a in actions} == {"7"}
+    assert {a["value"] for a in actions} == {"mwg#7"}  # the group's proposal #7
 
 
 @pytest.mark.parametrize(

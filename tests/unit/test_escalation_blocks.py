@@ -293,7 +293,7 @@ def test_the_waiting_section_lists_and_counts() -> None:
     assert [[e["action_id"] for e in a["elements"]] for a in actions] == [
         [ids.ACTION_HOME_ADOPT, ids.ACTION_HOME_DECLINE]
     ] * 2
-    assert [a["elements"][0]["value"] for a in actions] == ["1", "2"]
+    assert [a["elements"][0]["value"] for a in actions] == ["mwg#1", "mwg#2"]
 
 
 def test_objecting_by_reaction_says_it_withdrew_the_join() -> None:
