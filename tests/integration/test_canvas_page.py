@@ -313,6 +313,8 @@ def test_hundreds_of_proposals_and_long_titles_stay_far_below_the_limit(
         for n, state in enumerate(states):
             session.add(
                 ProposalRow(
+                    group_key="mwg",
+                    number=n + 1,
                     title=f"{n} {title}"[:200],
                     proposer_id=f"U{n:08d}",
                     state=state,

@@ -303,3 +303,39 @@ def test_time_logged_from_the_home_tab_goes_to_the_chosen_initiatives_group(
             select(TimeEntryRow.group_key, TimeEntryRow.proposal_number)
         ).all()
     assert [tuple(e) for e in entries] == [("edu", 1)]
+
+
+def test_a_restart_reads_every_groups_cards_back_from_each_channels_history(
+    groups_bot: RunningBot,
+) -> None:
+    """Recovery across groups: each channel's history is read once, each card counted for
+    its own group's proposal (numbers repeat across groups), by its own group's rules."""
+    from mwgbot.services.pacing import RateBudget
+    from tests.integration.test_reconcile import fresh_reconciler
+
+    for title in ("Booth", "Webinar"):
+        assert groups_bot.answer(f"propose {title} --close 4d").startswith("Proposed #")
+        assert groups_bot.answer(f"propose {title} clinic --close 15d", channel=EDU).startswith(
+            "Proposed #"
+        )
+    groups_bot.settle()
+    # While the bot is down: UBOB joins mwg#1, UCAROL joins edu#1, UDAVE objects to edu#2.
+    groups_bot.fake.add_reaction(
+        CHANNEL, str(card(groups_bot, CHANNEL, 1)["ts"]), "raised_hand", "UBOB"
+    )
+    groups_bot.fake.add_reaction(EDU, str(card(groups_bot, EDU, 1)["ts"]), "raised_hand", "UCAROL")
+    groups_bot.fake.add_reaction(EDU, str(card(groups_bot, EDU, 2)["ts"]), "no_entry_sign", "UDAVE")
+    groups_bot.fake.clear()
+    reconciler = fresh_reconciler(groups_bot, RateBudget(rate=100, capacity=100))
+    reconciler.groups = groups_bot.runtime.groups
+    reconciler.group_keys = groups_bot.runtime.groups.keys
+    reconciler.begin()
+    assert reconciler.unread_since_start() == {("mwg", 1), ("mwg", 2), ("edu", 1), ("edu", 2)}
+
+    report = reconciler.run_once()
+
+    assert (report.cards, report.history_pages, report.full_reads) == (4, 2, 0)
+    histories = [c.args["channel"] for c in groups_bot.fake.calls_to("conversations.history")]
+    assert sorted(histories) == sorted([CHANNEL, EDU])
+    assert signups(groups_bot) == {("mwg", 1, "UBOB"), ("edu", 1, "UCAROL")}
+    assert reconciler.unread_since_start() == frozenset()

@@ -266,7 +266,7 @@ def test_if_slack_cannot_be_read_the_close_waits_only_so_long(
     with caplog.at_level(logging.WARNING, logger="mwgbot.services.reconcile"):
         bot.sweep()
     assert state_of(bot, 1) == "adopted"  # on what was stored: no objection was known
-    assert "without reading back the cards of #1" in caplog.text
+    assert "without reading back the cards of mwg#1" in caplog.text
 
 
 def test_proposals_made_after_the_start_close_on_time(bot: RunningBot) -> None:

@@ -4,14 +4,8 @@ restart reads each channel's recent history back (`conversations.history`), call
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from sqlalchemy import update
-
-from mwgbot.db.models import ProposalRow
 from mwgbot.fakeslack import RecordedCall
 from mwgbot.services.pacing import RateBudget
-from mwgbot.services.policy import Groups
 from mwgbot.services.reconcile import Reconciler
 from mwgbot.slack import ids
 from tests.conftest import CHANNEL, RunningBot
@@ -101,7 +95,9 @@ def test_one_restart_reads_many_cards_back_from_the_history(bot: RunningBot) -> 
     bot.fake.clear()
 
     reconciler = restart(bot)
-    assert reconciler.unread_since_start() == frozenset(range(1, 11))  # their closes wait
+    assert reconciler.unread_since_start() == frozenset(
+        ("mwg", n) for n in range(1, 11)
+    )  # their closes wait
     report = reconciler.run_once()
 
     assert (report.cards, report.history_pages, report.full_reads) == (10, 1, 1)
@@ -234,40 +230,3 @@ def test_two_instances_reading_the_same_history_apply_each_card_once(bot: Runnin
     assert kinds == ["joined"] * 4 + ["objected"]
     bot.settle()
     assert len([e for e in bot.fake.ephemerals if e["user"] == "UDAVE"]) == 1
-
-
-def test_each_channel_is_read_by_the_rules_of_its_own_group(bot: RunningBot) -> None:
-    """Ready for several groups: a card in another group's channel carries that group's key
-    and is read by that group's emojis."""
-    cards(bot, 4)
-    edu = replace(bot.runtime.bot.policy, key="edu", channel_id="CEDU", join_emojis=("+1",))
-    groups = Groups((bot.runtime.bot.policy, edu))
-    moved = {}
-    for number in (3, 4):  # #3 and #4 are edu's cards, in edu's channel
-        metadata = {
-            "event_type": "mwg_proposal",
-            "event_payload": {"group": "edu", "number": number},
-        }
-        ts = bot.fake.add_message(
-            "CEDU", f"#{number} card", user=bot.fake.bot_user_id, metadata=metadata
-        )
-        moved[number] = ts
-        with bot.runtime.db.unit_of_work() as session:
-            session.execute(
-                update(ProposalRow)
-                .where(ProposalRow.number == number)
-                .values(channel_id="CEDU", message_ts=ts)
-            )
-        bot.fake.add_reaction("CEDU", ts, "+1", "UCAROL")
-        bot.fake.add_reaction("CEDU", ts, "raised_hand", "UBOB")  # means nothing in edu
-    bot.fake.add_reaction(CHANNEL, bot.card_ts(1), "raised_hand", "UBOB")
-    bot.fake.add_reaction(CHANNEL, bot.card_ts(2), "+1", "UCAROL")  # means nothing in mwg
-    bot.fake.clear()
-    reconciler = fresh_reconciler(bot, RateBudget(rate=100, capacity=100))
-    reconciler.groups = groups
-
-    report = reconciler.run_once()
-
-    assert (report.cards, report.history_pages, report.full_reads) == (4, 2, 0)
-    assert {c.args["channel"] for c in reads(bot, "conversations.history")} == {CHANNEL, "CEDU"}
-    assert [joined(bot, n) for n in (1, 2, 3, 4)] == [{"UBOB"}, set(), {"UCAROL"}, {"UCAROL"}]
