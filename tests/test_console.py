@@ -710,3 +710,34 @@ def test_a_session_with_only_a_skip_is_refused_too(database_url: str) -> None:
     again = console("/mwg agenda\n", env=env)
     assert again.returncode == 2
     assert "already holds an earlier console session (1 change recorded)" in again.stderr
+
+
+def test_two_groups_each_in_its_own_channel_with_its_own_numbers_and_rules() -> None:
+    out = clean(
+        console(
+            "/mwg propose Case-study webinars --close 72h\n"
+            "in #wg-educators\n"
+            "/mwg propose Course design clinic --close 72h\n"
+            "/mwg propose Course design clinic --close 14d\n"
+            "/mwg list\n"
+            "as bob\n"
+            "react raised_hand #1\n"
+            "in #marketing\n"
+            "/mwg list\n"
+            "in #nowhere\n"
+        )
+    )
+    assert "Two working groups: #marketing (Marketing, `mwg`) and #wg-educators" in out
+    assert "[#marketing] mwgbot: #1 Case-study webinars" in out
+    # The educators' minimum is 14 days: refused there, though 72h is fine in #marketing.
+    assert "A consensus window must be at least 14 days" in out
+    assert "[#wg-educators] mwgbot: #1 Course design clinic" in out  # numbers are per group
+    assert "[#wg-educators] @bob reacted :raised_hand: on #1" in out
+    assert "Joined (1): @bob" in out.split("[#wg-educators] @bob reacted", 1)[1]
+    # Each channel lists its own group.
+    educators_list, marketing_list = out.split("Open proposals")[1:3]
+    assert "Course design clinic" in educators_list
+    assert "Case-study" not in educators_list
+    assert "Case-study webinars" in marketing_list
+    assert "Course design" not in marketing_list
+    assert "? there is no #nowhere here; usage: in #marketing  or  in #wg-educators" in out

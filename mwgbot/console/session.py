@@ -10,6 +10,7 @@ as a member would see it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -35,6 +36,7 @@ from mwgbot.domain.clock import ManualClock
 from mwgbot.fakeslack import FakeSlack, RecordedCall
 from mwgbot.runtime import Runtime, build_runtime
 from mwgbot.services.pacing import RateBudget
+from mwgbot.services.policy import Groups, Policy
 from mwgbot.slack import ids
 from mwgbot.slack.bolt_request import bolt_request
 
@@ -46,6 +48,11 @@ log = logging.getLogger(__name__)
 START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 CHANNEL_ID = "CMARKETING"
 CHANNEL_NAME = "marketing"
+# The second working group the console serves, as examples/groups.toml has it: each group its
+# own channel, numbers, windows and meetings (one bot for the workspace's groups).
+SECOND_CHANNEL_ID = "CEDUCATORS"
+SECOND_CHANNEL_NAME = "wg-educators"
+CHANNEL_NAMES = {CHANNEL_ID: CHANNEL_NAME, SECOND_CHANNEL_ID: SECOND_CHANNEL_NAME}
 FIRST_MEMBER = "alice"
 MODERATOR = "dana"
 ORGANIZER = "eden"
@@ -56,6 +63,7 @@ SETTLE_ROUNDS = 20
 
 COMMANDS = (
     "as",
+    "in",
     "/mwg",
     "react",
     "unreact",
@@ -174,7 +182,9 @@ class Console:
         self.organizer_id = self.people.id_of(ORGANIZER)
         self.actor = FIRST_MEMBER
         self.actor_id = self.people.id_of(FIRST_MEMBER)
-        self.names = Names(self.people.names, {CHANNEL_ID: CHANNEL_NAME})
+        self.names = Names(self.people.names, dict(CHANNEL_NAMES))
+        # Where the member speaks: slash commands, reactions and `enter` happen in this channel.
+        self.channel_id = CHANNEL_ID
         self._lock = threading.Lock()
         self._calls: list[RecordedCall] = []
         self._seq = 0
@@ -223,7 +233,9 @@ class Console:
             log_level=self.log_level,
             mwg_canvas=True,  # the stand-in keeps the channel's canvas: `page` prints it
         )
-        self._runtime = build_runtime(settings, clock=self.clock, http=False)
+        self._runtime = build_runtime(
+            settings, clock=self.clock, http=False, groups=console_groups(settings)
+        )
         bot = self._runtime.bot
         bot.wake = _nothing  # delivery runs after each line, here, in order
         bot.delivery.card_update_interval = timedelta(0)  # show every change of a card
@@ -257,8 +269,10 @@ class Console:
         return [
             "mwgbot console: the real bot, with a stand-in Slack in this process; "
             f"nothing leaves this machine. {data}",
-            f"The channel is #{CHANNEL_NAME}. The clock reads {when(self.clock.now())} and moves "
-            "only with `clock +<duration>`.",
+            f"Two working groups: #{CHANNEL_NAME} (Marketing, `mwg`) and #{SECOND_CHANNEL_NAME} "
+            f"(Educators, `edu`); you speak in #{CHANNEL_NAME}, `in #{SECOND_CHANNEL_NAME}` to "
+            f"speak there. The clock reads {when(self.clock.now())} and moves only with "
+            "`clock +<duration>`.",
             f"{MODERATOR} is the moderator (AXIM) and {ORGANIZER} the organizer; any other name "
             f"is a member. You are {self.actor}: `as <name>` to be someone else.",
             "Type `help` for the lines the console understands, `quit` to leave.",
@@ -266,7 +280,18 @@ class Console:
 
     @property
     def prompt(self) -> str:
-        return f"{self.actor}> "
+        if self.channel_id == CHANNEL_ID:
+            return f"{self.actor}> "
+        return f"{self.actor} in #{self.channel_name}> "
+
+    @property
+    def channel_name(self) -> str:
+        return CHANNEL_NAMES.get(self.channel_id, self.channel_id)
+
+    @property
+    def group(self) -> Policy:
+        """The group of the channel the member speaks in."""
+        return self.runtime.groups.by_channel(self.channel_id) or self.runtime.groups.first
 
     # --- lines -----------------------------------------------------------------------------
 
@@ -298,6 +323,8 @@ class Console:
             self.emit(self._help())
         elif word == "as":
             self._as(args)
+        elif word == "in":
+            self._in(args)
         elif word in ("react", "unreact"):
             self._react(args, added=word == "react")
         elif word == "click":
@@ -337,11 +364,12 @@ class Console:
             ("edit #<n> stages awareness,interest", "… new adopter-journey stages (`-`: none)"),
             ("edit #<n> leads on|off", "… the flag: collects marketing leads"),
             ("edit #<n> cobranded on|off", "… the flag: co-branded with a sponsor"),
-            ("enter", f"join #{CHANNEL_NAME}: a newcomer gets the bot's welcome by DM"),
+            ("in #<channel>", f"speak in #{CHANNEL_NAME} or #{SECOND_CHANNEL_NAME} from now on"),
+            ("enter", "join the channel: a newcomer gets that group's welcome by DM"),
             ("home", "open the bot's Home tab: meetings, proposals, objections, hours"),
-            ("page", f"the group's page: the canvas of #{CHANNEL_NAME}, as the bot keeps it"),
-            ("kick", f"remove mwgbot from #{CHANNEL_NAME}: what it posts there waits"),
-            ("invite", f"`/invite @mwgbot` in #{CHANNEL_NAME}: what waits is posted at once"),
+            ("page", "the group's page: the channel's canvas, as the bot keeps it"),
+            ("kick", "remove mwgbot from the channel: what it posts there waits"),
+            ("invite", "`/invite @mwgbot` in the channel: what waits is posted at once"),
             ("clock", "the time now (UTC)"),
             (
                 "clock +<duration>",
@@ -363,13 +391,28 @@ class Console:
         """Print the channel's canvas, the group's page, as the stand-in Slack keeps it."""
         if args:
             raise LineError("usage: page   (the group's page, the channel canvas)")
-        markdown = self.fake.channel_page(CHANNEL_ID)
+        markdown = self.fake.channel_page(self.channel_id)
         if markdown is None:
-            self.emit([f"  (#{CHANNEL_NAME} has no canvas yet)"])
+            self.emit([f"  (#{self.channel_name} has no canvas yet)"])
             return
         self.emit(
-            [f"[canvas of #{CHANNEL_NAME}]", *(f"    {line}" for line in markdown.splitlines())]
+            [
+                f"[canvas of #{self.channel_name}]",
+                *(f"    {line}" for line in markdown.splitlines()),
+            ]
         )
+
+    def _in(self, args: list[str]) -> None:
+        names = {name: channel for channel, name in CHANNEL_NAMES.items()}
+        usage = f"usage: in #{CHANNEL_NAME}  or  in #{SECOND_CHANNEL_NAME}"
+        if len(args) != 1:
+            raise LineError(usage)
+        wanted = args[0].lstrip("#").lower()
+        if wanted not in names:
+            raise LineError(f"there is no #{wanted[:30]} here; {usage}")
+        self.channel_id = names[wanted]
+        group = self.group
+        self.emit([f"(you speak in #{self.channel_name}, the {group.name}'s channel)"])
 
     def _as(self, args: list[str]) -> None:
         if len(args) != 1:
@@ -399,8 +442,8 @@ class Console:
             text,
             user_id=self.actor_id,
             user_name=self.actor,
-            channel_id=CHANNEL_ID,
-            channel_name=CHANNEL_NAME,
+            channel_id=self.channel_id,
+            channel_name=self.channel_name,
             trigger_id=self._trigger_id(),
             command=ids.COMMAND,
             response_url="https://hooks.slack.com/commands/console",
@@ -420,7 +463,7 @@ class Console:
             return [f"  (only you see this) {response.body}"]
         lines = blocks_to_lines(body.get("blocks"), str(body.get("text") or ""), self.names)
         if body.get("response_type") == "in_channel":
-            return self._message(f"[#{CHANNEL_NAME}] mwgbot: ", lines, "    ")
+            return self._message(f"[#{self.channel_name}] mwgbot: ", lines, "    ")
         return self._message("  (only you see this) ", lines, "    ")
 
     # --- reactions -------------------------------------------------------------------------
@@ -457,7 +500,7 @@ class Console:
             item_user=self.fake.bot_user_id,
         )
         did = f"reacted :{emoji}: on" if added else f"took back their :{emoji}: on"
-        lines = [f"[#{CHANNEL_NAME}] @{self.actor} {did} #{number}"]
+        lines = [f"[#{self.channel_name}] @{self.actor} {did} #{number}"]
         response = self._dispatch(self._event_body(event, event_ts), payloads.JSON)
         lines += self._show(self._drain())
         if response.status != 200:
@@ -468,15 +511,15 @@ class Console:
 
     def _enter(self, args: list[str]) -> None:
         if args:
-            raise LineError(f"usage: enter   (you, {self.actor}, join #{CHANNEL_NAME})")
+            raise LineError(f"usage: enter   (you, {self.actor}, join #{self.channel_name})")
         event_ts = self._event_ts()
         event = payloads.member_joined_channel(
             user_id=self.actor_id,
-            channel_id=CHANNEL_ID,
+            channel_id=self.channel_id,
             event_ts=event_ts,
             team=self.team,
         )
-        lines = [f"[#{CHANNEL_NAME}] @{self.actor} joined the channel"]
+        lines = [f"[#{self.channel_name}] @{self.actor} joined the channel"]
         response = self._dispatch(self._event_body(event, event_ts), payloads.JSON)
         lines += self._show(self._drain())
         if response.status != 200:
@@ -490,23 +533,23 @@ class Console:
         verb = "invite" if invited else "kick"
         if args:
             raise LineError(
-                f"usage: {verb}   (you, {self.actor}, {verb} mwgbot in #{CHANNEL_NAME})"
+                f"usage: {verb}   (you, {self.actor}, {verb} mwgbot in #{self.channel_name})"
             )
         bot_id = self.fake.bot_user_id
         if not invited:
-            self.fake.kick_bot(CHANNEL_ID)
-            self.emit([f"[#{CHANNEL_NAME}] @{self.actor} removed @mwgbot from the channel"])
+            self.fake.kick_bot(self.channel_id)
+            self.emit([f"[#{self.channel_name}] @{self.actor} removed @mwgbot from the channel"])
             return
-        self.fake.invite_bot(CHANNEL_ID)
+        self.fake.invite_bot(self.channel_id)
         event_ts = self._event_ts()
         event = payloads.member_joined_channel(
             user_id=bot_id,
-            channel_id=CHANNEL_ID,
+            channel_id=self.channel_id,
             event_ts=event_ts,
             inviter=self.actor_id,
             team=self.team,
         )
-        lines = [f"[#{CHANNEL_NAME}] @{self.actor} invited @mwgbot; it joined the channel"]
+        lines = [f"[#{self.channel_name}] @{self.actor} invited @mwgbot; it joined the channel"]
         response = self._dispatch(self._event_body(event, event_ts), payloads.JSON)
         lines += self._show(self._drain())
         if response.status != 200:
@@ -572,7 +615,7 @@ class Console:
             user_id=self.actor_id,
             user_name=self.actor,
             channel_id=channel,
-            channel_name=CHANNEL_NAME,
+            channel_name=CHANNEL_NAMES.get(channel, channel),
             message_ts=ts,
             message_text=f"#{number}",
             trigger_id=self._trigger_id(),
@@ -610,8 +653,11 @@ class Console:
         button = None
         for block in home.get("blocks") or []:
             for element in block.get("elements") or []:
-                if element.get("action_id") == action_id and str(element.get("value")).endswith(
-                    str(number)
+                value = str(element.get("value"))
+                # `mwg#1` (a bare `1` on a Home tab published before groups): the channel's group.
+                if element.get("action_id") == action_id and value in (
+                    f"{self.group.key}#{number}",
+                    str(number),
                 ):
                     button = {**element, "_block_id": block.get("block_id")}
         if button is None:
@@ -784,7 +830,7 @@ class Console:
         """Move time on, stopping wherever work falls due (see `mwgbot.console.stepping`)."""
         start = self.clock.now()
         target = start + delta
-        stops = Stops(self.runtime.db, self.runtime.bot.policy, start, target)
+        stops = Stops(self.runtime.db, tuple(self.runtime.groups), start, target)
         while (now := self.clock.now()) < target:
             stop = stops.next(now)
             self.clock.set(stop)
@@ -843,9 +889,12 @@ class Console:
 
     def _card(self, number: int) -> tuple[str, str]:
         with self.runtime.db.unit_of_work() as session:
-            row = session.get(ProposalRow, (self.runtime.bot.policy.key, number))
+            row = session.get(ProposalRow, (self.group.key, number))
             if row is None:
-                raise LineError(f"there is no proposal #{number}; `/mwg list` shows them")
+                raise LineError(
+                    f"there is no proposal #{number} in #{self.channel_name}; "
+                    "`/mwg list` shows them"
+                )
             if not row.message_ts:
                 raise LineError(f"#{number} has no card in the channel yet")
             return row.channel_id or CHANNEL_ID, row.message_ts
@@ -867,8 +916,8 @@ class Console:
         return None
 
     def _where(self, channel: str) -> str:
-        if channel == CHANNEL_ID:
-            return f"#{CHANNEL_NAME}"
+        if channel in CHANNEL_NAMES:
+            return f"#{CHANNEL_NAMES[channel]}"
         name = self.people.name_of(self.fake.dm_user(channel) or channel)
         if name is not None:
             return f"DM to @{name}"
@@ -971,3 +1020,20 @@ def refuse_an_earlier_session(database_url: str) -> None:
             "clock start afresh each time, so use a fresh file (e.g. export "
             "DATABASE_URL=sqlite:///console-2.db) or unset DATABASE_URL"
         )
+
+
+def console_groups(settings: Settings) -> Groups:
+    """The console's two groups, as examples/groups.toml has them: marketing from the settings,
+    and the educators, who give a decision at least two weeks and meet on Thursdays."""
+    marketing = Policy.from_settings(settings)
+    educators = dataclasses.replace(
+        marketing,
+        key="edu",
+        name="Educators Working Group",
+        channel_id=SECOND_CHANNEL_ID,
+        consensus_min=timedelta(days=14),
+        consensus_window=timedelta(days=21),
+        meeting_first=datetime(2026, 12, 10, 16, 0, tzinfo=UTC),
+        about="Educators using Open edX share course design practice and review the tools.",
+    )
+    return Groups((marketing, educators))

@@ -20,7 +20,7 @@ does not know about still fires within that much of its time, in order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -39,17 +39,22 @@ __all__ = ["MAX_STEP", "Stops", "digest_times", "meeting_times", "next_stop", "s
 class Stops:
     """The instants at which `clock +<duration>` stops on its way from `start` to `end`."""
 
-    def __init__(self, db: Database, policy: Policy, start: datetime, end: datetime) -> None:
+    def __init__(
+        self, db: Database, policies: Sequence[Policy], start: datetime, end: datetime
+    ) -> None:
         self.db = db
-        self.policy = policy
+        self.policies = tuple(policies)
         self.end = end
         # The schedule does not change while the clock moves; proposals and the outbox may.
-        scheduled = {*meeting_times(policy, start, end), *digest_times(policy, start, end)}
+        scheduled: set[datetime] = set()
+        for policy in self.policies:
+            scheduled |= {*meeting_times(policy, start, end), *digest_times(policy, start, end)}
         self.scheduled = sorted(scheduled)
 
     def next(self, now: datetime) -> datetime:
         """Where to stop next after `now` (at most `MAX_STEP` later, never past the end)."""
-        return next_stop(now, self.end, [*self.scheduled, *stored_instants(self.db, self.policy)])
+        lead = max(policy.closing_soon_lead for policy in self.policies)
+        return next_stop(now, self.end, [*self.scheduled, *stored_instants(self.db, lead)])
 
 
 def next_stop(now: datetime, target: datetime, instants: Iterable[datetime]) -> datetime:
@@ -90,14 +95,15 @@ def digest_times(policy: Policy, start: datetime, end: datetime) -> Iterator[dat
         after = fire + timedelta(seconds=1)
 
 
-def stored_instants(db: Database, policy: Policy) -> list[datetime]:
-    """Closes and closing-soon notices of open proposals; pending outbox rows."""
+def stored_instants(db: Database, closing_soon_lead: timedelta) -> list[datetime]:
+    """Closes and closing-soon notices of open proposals (of every group); pending outbox
+    rows."""
     instants: list[datetime] = []
     with db.unit_of_work() as session:
         for closes_at in session.scalars(
             select(ProposalRow.closes_at).where(ProposalRow.state == State.OPEN.value)
         ):
-            instants += [closes_at, closes_at - policy.closing_soon_lead]
+            instants += [closes_at, closes_at - closing_soon_lead]
         instants += session.scalars(
             select(OutboxRow.available_at).where(OutboxRow.state == "pending")
         )
