@@ -136,13 +136,20 @@ def test_an_organizer_carries_a_topic_over_to_the_next_meeting(bot: RunningBot) 
     assert "carried over" in listed
     assert "added by <@UBOB>" in listed
     assert "Website refresh" not in listed
-    # It moved: carrying it again from the last meeting finds nothing.
-    assert "has no topic 2" in bot.answer("agenda carry 2", user=ORGANIZER)
-    # The last meetings list shows the meeting's topics as discussed, the carried one gone.
-    meetings = full_answer(bot, "meetings")
+    # Carrying it again says where it went, and changes nothing.
+    again = bot.answer("agenda carry 2", user=ORGANIZER)
+    assert "Topic 2 is already carried over to the meeting of" in again
+    assert "2026-12-23" in again
+    assert "has no topic 9: `/mwg meetings` lists" in bot.answer("agenda carry 9", user=ORGANIZER)
+    assert ledger.new() == []
+    # The meeting's record keeps both topics as discussed, the carried one marked so.
+    body = bot.command("meetings").json()
+    meetings = blocks_text(body["blocks"])
     assert "Website refresh" in meetings
     assert "discussed" in meetings
-    assert "Conference booth" not in meetings
+    [booth] = [line for line in meetings.splitlines() if "Conference booth" in line]
+    assert "discussed, carried over to the meeting of <!date^" in booth
+    assert [t for t, _ in tokens(booth)] == [DEC_23]
 
 
 def test_limits_and_usage_are_refused_with_no_ledger_row(bot: RunningBot) -> None:

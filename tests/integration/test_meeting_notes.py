@@ -180,6 +180,8 @@ def test_export_meetings_in_three_formats(
     bot.answer("agenda add Budget <b>2027</b> & more", user="UBOB")
     through_the_meeting(bot)
     bot.answer(f"notes {NOTES} Summary, with a comma", user=ORGANIZER)
+    # Carried over: the topic stays on the meeting that discussed it, and goes on to the next.
+    assert "carried over" in bot.answer("agenda carry 1", user=ORGANIZER)
     bot.answer("agenda add For the next one")
 
     result = mwgbot_command("export", "meetings", "--format", "json", cwd=tmp_path, env=serve_env)
@@ -194,11 +196,16 @@ def test_export_meetings_in_three_formats(
             "text": "Budget <b>2027</b> & more",
             "added_by": "UBOB",
             "carried_over": False,
+            "carried_to": "2026-12-23T15:00:00Z",
         }
     ]
     assert first["notes"][0]["link"] == NOTES
     assert first["notes"][0]["summary"] == "Summary, with a comma"
     assert data[1]["notes"] == []
+    assert [(t["text"], t["carried_over"], t["carried_to"]) for t in data[1]["topics"]] == [
+        ("Budget <b>2027</b> & more", True, None),
+        ("For the next one", False, None),
+    ]
 
     result = mwgbot_command("export", "meetings", "--format", "csv", cwd=tmp_path, env=serve_env)
     assert result.returncode == 0, result.stderr
@@ -207,7 +214,10 @@ def test_export_meetings_in_three_formats(
         ("2026-12-09T15:00:00Z", "topic"),
         ("2026-12-09T15:00:00Z", "notes"),
         ("2026-12-23T15:00:00Z", "topic"),
+        ("2026-12-23T15:00:00Z", "topic"),
     ]
+    assert rows[0]["carried_to"] == "2026-12-23T15:00:00Z"
+    assert rows[2]["carried_to"] == ""
     assert rows[1]["link"] == NOTES
     assert rows[1]["text"] == "Summary, with a comma"
 
@@ -227,6 +237,7 @@ def test_export_meetings_in_three_formats(
     assert markdown.startswith("# Meetings\n")
     assert "## 2026-12-09 15:00 UTC" in markdown
     assert "Budget \\<b\\>2027\\</b\\> &amp; more" in markdown
+    assert "(carried over to 2026-12-23 15:00 UTC)" in markdown
     assert f"<{NOTES}>" in markdown
 
     # The decisions export is unchanged by all this.
