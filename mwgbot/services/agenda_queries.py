@@ -224,8 +224,8 @@ def return_topics(
     session: Session, group_key: str, meeting: datetime, now: datetime, actor_id: str
 ) -> tuple[list[tuple[int, datetime, int, str]], list[datetime]]:
     """Bring back to ``meeting`` (a skipped meeting just restored) the topics its skip carried
-    away, following them over later skips: each copy where they stand now is taken off
-    (``removed_by`` the restorer) and the topic stands again under its own number. Gives
+    away, following them over later skips: each copy on the way, and where they stand now, is
+    taken off (``removed_by`` the restorer) and the topic stands again under its own number. Gives
     ``(number, from meeting, from number, added by)`` for each, and the meetings (begun
     already) where others stay. A copy someone removed since stays removed."""
     rows = session.scalars(
@@ -241,18 +241,23 @@ def return_topics(
     returned: list[tuple[int, datetime, int, str]] = []
     left: list[datetime] = []
     for row in rows:
-        copy = _copy_of(session, group_key, row)
+        chain = [_copy_of(session, group_key, row)]
         for _step in range(_CHAIN_LIMIT):
-            if copy is None or copy.removed_at is not None or copy.carried_to is None:
+            last = chain[-1]
+            if last is None or last.removed_at is not None or last.carried_to is None:
                 break
-            copy = _copy_of(session, group_key, copy)
+            chain.append(_copy_of(session, group_key, last))
+        copy = chain[-1]
         if copy is None or copy.removed_at is not None or copy.carried_to is not None:
             continue
         if copy.meeting_at <= now:
             left.append(copy.meeting_at)
             continue
-        copy.removed_at = now
-        copy.removed_by = actor_id
+        # Every copy on the way (on meetings skipped since) goes too: the topic is back.
+        for step in chain:
+            if step is not None:
+                step.removed_at = now
+                step.removed_by = actor_id
         row.carried_to = None
         returned.append((row.number, copy.meeting_at, copy.number, row.added_by))
     session.flush()
