@@ -280,7 +280,7 @@ def _export_meetings(settings: Settings, groups: Groups, args: argparse.Namespac
                     for m in noted_meetings(session, policy.key)
                     if since_at is None or m >= since_at
                 ]
-                topics = topics_by_meeting(session, policy.key, meetings)
+                topics = topics_by_meeting(session, policy.key, meetings, with_carried=True)
                 notes = notes_by_meeting(session, policy.key, meetings)
                 records += [
                     meeting_log.MeetingRecord(

@@ -3,8 +3,9 @@ wiki page, CSV (RFC 4180) for a spreadsheet, JSON for programs. Pure writers ove
 MeetingRecords, mirroring the decision log (`mwgbot.decision_log`); people by user ID.
 
 JSON: an array of ``{"group", "meeting", "topics": [{"number", "text", "added_by",
-"carried_over"}], "notes": [{"link", "summary", "added_by", "added_at"}]}``, oldest meeting
-first. CSV: one row per topic and per note, in that order within each meeting.
+"carried_over", "carried_to"}], "notes": [{"link", "summary", "added_by", "added_at"}]}``,
+oldest meeting first; ``carried_to`` is the meeting a topic discussed there went on to.
+CSV: one row per topic and per note, in that order within each meeting.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ CSV_COLUMNS = (
     "carried_over",
     "link",
     "added_at",
+    "carried_to",
 )
 
 
@@ -62,6 +64,7 @@ def as_json(record: MeetingRecord) -> dict[str, Any]:
                 "text": t.text,
                 "added_by": t.added_by,
                 "carried_over": t.carried_over,
+                "carried_to": timestamp(t.carried_to) if t.carried_to else None,
             }
             for t in record.topics
         ],
@@ -98,7 +101,18 @@ def write_csv(out: TextIO, records: Iterable[MeetingRecord]) -> int:
         when = timestamp(record.meeting)
         for t in record.topics:
             writer.writerow(
-                [record.group, when, "topic", t.number, t.text, t.added_by, t.carried_over, "", ""]
+                [
+                    record.group,
+                    when,
+                    "topic",
+                    t.number,
+                    t.text,
+                    t.added_by,
+                    t.carried_over,
+                    "",
+                    "",
+                    timestamp(t.carried_to) if t.carried_to else "",
+                ]
             )
         for n in record.notes:
             writer.writerow(
@@ -112,6 +126,7 @@ def write_csv(out: TextIO, records: Iterable[MeetingRecord]) -> int:
                     "",
                     n.link,
                     timestamp(n.added_at),
+                    "",
                 ]
             )
         count += 1
@@ -139,6 +154,8 @@ def write_markdown(
             out.write("Topics:\n\n")
             for t in record.topics:
                 carried = " (carried over)" if t.carried_over else ""
+                if t.carried_to is not None:
+                    carried += f" (carried over to {_minute(t.carried_to)})"
                 out.write(f"{t.number}. {md(t.text)}, added by {md(t.added_by)}{carried}\n")
             out.write("\n")
         if record.notes:

@@ -47,8 +47,9 @@ def check_room(count: int, meeting_words: str) -> None:
     if count >= MAX_TOPICS:
         raise NotPossible(
             f"The meeting of {meeting_words} already has {MAX_TOPICS} topics, the most one "
-            "meeting can hold. Ask an organizer to carry one to a later meeting, or raise it "
-            "in the channel."
+            "meeting can hold; nothing changed. Make room by removing one of yours with "
+            "`/mwg agenda remove <n>` (organizers can remove any), or add it once this "
+            "meeting has started: it then goes to the next one."
         )
 
 

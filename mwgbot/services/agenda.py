@@ -24,6 +24,8 @@ from mwgbot.domain.initiatives import validate_link
 from mwgbot.domain.meetings import MeetingSeries, ReminderSlot
 from mwgbot.services import outbox
 from mwgbot.services.agenda_queries import (
+    first_activity,
+    kept,
     note_of,
     notes_between,
     notes_by_meeting,
@@ -36,8 +38,8 @@ from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Rendered, Renderer
 from mwgbot.services.read_models import (
     AgendaTopic,
-    MeetingNote,
     MeetingNotes,
+    NoteAttached,
     PastMeeting,
     TopicChange,
     Topics,
@@ -148,20 +150,24 @@ class AgendaService(UseCase):
                 return TopicChange(meeting, topic, carried_from, carried_from_number)
         raise NotPossible("Many topics are being added at this moment; please try again.")
 
-    def _locked_topic(self, meeting: datetime, number: int) -> AgendaTopicRow:
+    def _locked_topic(
+        self, meeting: datetime, number: int, *, past: bool = False
+    ) -> AgendaTopicRow:
+        """Topic ``number`` of ``meeting``, locked; of a ``past`` meeting, one carried over
+        since too (the caller says so)."""
         row = self.session.scalar(
             select(AgendaTopicRow)
             .where(
-                *standing(self._key),
+                *(kept(self._key) if past else standing(self._key)),
                 AgendaTopicRow.meeting_at == meeting,
                 AgendaTopicRow.number == number,
             )
             .with_for_update()
         )
         if row is None:
+            lister = "`/mwg meetings`" if past else "`/mwg agenda`"
             raise NotFound(
-                f"The meeting of {_day(meeting)} has no topic {number}: `/mwg agenda` lists "
-                "its topics."
+                f"The meeting of {_day(meeting)} has no topic {number}: {lister} lists its topics."
             )
         return row
 
@@ -191,7 +197,13 @@ class AgendaService(UseCase):
         last = series.previous_meeting(self.now)
         if last is None:
             raise NotPossible("No meeting has taken place yet; nothing to carry over.")
-        row = self._locked_topic(last, number)
+        row = self._locked_topic(last, number, past=True)
+        if row.carried_to is not None:
+            raise NotPossible(
+                f"Topic {number} is already carried over to the meeting of "
+                f"{_day(row.carried_to)}; nothing changed. `/mwg agenda` lists that "
+                "meeting's topics."
+            )
         target = series.next_meeting(self.now)
         row.carried_to = target
         self.session.flush()
@@ -210,10 +222,12 @@ class AgendaService(UseCase):
 
     # --- notes -------------------------------------------------------------------------------
 
-    def add_note(self, link: str, summary: str | None, actor_id: str) -> MeetingNote:
-        """Attach a link to the notes or recording of the most recent meeting that started,
-        and post it in that meeting's thread."""
-        meeting = self.series().previous_meeting(self.now)
+    def add_note(self, link: str, summary: str | None, actor_id: str) -> NoteAttached:
+        """Attach a link to the notes or recording of the most recent meeting that started
+        and was not skipped, and post it in that meeting's thread (in the channel when it had
+        no reminder); a link already attached to it is refused."""
+        series = self.series()
+        meeting = series.previous_meeting(self.now)
         if meeting is None:
             raise NotPossible("No meeting has taken place yet, so there are no notes to attach.")
         authors = self.session.scalars(
@@ -227,6 +241,18 @@ class AgendaService(UseCase):
             actor_id, self.policy.organizers, self.policy.moderators, frozenset(authors)
         )
         link = validate_link(link)
+        attached = self.session.scalar(
+            select(MeetingNoteRow.id).where(
+                MeetingNoteRow.group_key == self._key,
+                MeetingNoteRow.meeting_at == meeting,
+                MeetingNoteRow.link == link,
+            )
+        )
+        if attached is not None:
+            raise NotPossible(
+                f"That link is already attached to the meeting of {_day(meeting)}; nothing "
+                "changed. `/mwg meetings` lists its notes."
+            )
         row = MeetingNoteRow(
             group_key=self._key,
             meeting_at=meeting,
@@ -246,24 +272,41 @@ class AgendaService(UseCase):
             note=row.id,
         )
         note = note_of(row)
+        in_thread = self.reminder_thread(meeting) is not None
         self._post_in_thread(meeting, self.renderer.meeting_note(note), dedupe_key=None)
-        return note
+        skipped = tuple(
+            m
+            for m in series.occurrences(
+                meeting + _ONE_MICROSECOND, self.now + _ONE_MICROSECOND, include_skipped=True
+            )
+            if series.is_skipped(m)
+        )
+        return NoteAttached(note, in_thread, skipped)
 
     def past_meetings(self, count: int = MEETINGS_LISTED) -> tuple[PastMeeting, ...]:
-        """The last ``count`` meetings that took place (skipped ones left out), newest first,
-        with their topics and notes."""
+        """The last ``count`` meetings that started since the group's record began (skipped
+        ones marked), newest first, with their topics (the carried ones marked) and notes."""
         series = self.series()
-        meetings: list[datetime] = []
-        cursor = self.now
-        while len(meetings) < count:
-            meeting = series.previous_meeting(cursor)
-            if meeting is None:
-                break
-            meetings.append(meeting)
-            cursor = meeting - _ONE_MICROSECOND
-        topics = topics_by_meeting(self.session, self._key, meetings)
-        notes = notes_by_meeting(self.session, self._key, meetings)
-        return tuple(PastMeeting(m, topics.get(m, Topics()), notes.get(m, ())) for m in meetings)
+        first = first_activity(self.session, self._key)
+        if first is None:
+            return ()
+        try:
+            window = series.occurrences(
+                self.now - series.every * (count + 1),
+                self.now + _ONE_MICROSECOND,
+                include_skipped=True,
+            )
+        except OverflowError:
+            window = []
+        length = self.policy.meeting_length
+        meetings = [m for m in window[-count:] if m + length > first][::-1]
+        held = [m for m in meetings if not series.is_skipped(m)]
+        topics = topics_by_meeting(self.session, self._key, held, with_carried=True)
+        notes = notes_by_meeting(self.session, self._key, held)
+        return tuple(
+            PastMeeting(m, topics.get(m, Topics()), notes.get(m, ()), skipped=series.is_skipped(m))
+            for m in meetings
+        )
 
     def notes_since(self, since: datetime | None, until: datetime) -> MeetingNotes:
         return notes_between(self.session, self._key, since, until)
@@ -284,10 +327,41 @@ class AgendaService(UseCase):
             key = notes_ask_key(self._key, meeting)
             if outbox.queued_keys(self.session, self.policy.key, [key]):
                 continue
+            if self._has_notes(meeting):
+                self._moot_ask(key)
+                continue
             message = self.renderer.notes_ask(meeting, sorted(self.policy.organizers))
             if self._post_in_thread(meeting, message, dedupe_key=key):
                 asked.append(meeting)
         return asked
+
+    def _has_notes(self, meeting: datetime) -> bool:
+        found = self.session.scalar(
+            select(MeetingNoteRow.id)
+            .where(MeetingNoteRow.group_key == self._key, MeetingNoteRow.meeting_at == meeting)
+            .limit(1)
+        )
+        return found is not None
+
+    def _moot_ask(self, key: str) -> None:
+        """The ask is recorded under its key, never to be sent: notes came first."""
+        queries.insert_ignoring_duplicates(
+            self.session,
+            OutboxRow,
+            {
+                "kind": outbox.KIND_THREAD,
+                "dedupe_key": key,
+                "proposal_number": None,
+                "channel_id": self.policy.channel_id,
+                "user_id": None,
+                "payload": {"note": "notes were attached before the meeting's end"},
+                "state": outbox.STATE_SKIPPED,
+                "attempts": 0,
+                "uncertain": False,
+                "available_at": self.now,
+                "created_at": self.now,
+            },
+        )
 
     def reminder_thread(self, meeting: datetime) -> str | None:
         """The ``ts`` of the last reminder posted for ``meeting`` in the group's channel."""

@@ -22,7 +22,12 @@ from mwgbot.domain.errors import NotAllowed, NotPossible
 from mwgbot.domain.meetings import MeetingSeries, ReminderSlot, check_meeting_day, due_reminders
 from mwgbot.domain.proposals import State
 from mwgbot.services import listings, outbox
-from mwgbot.services.agenda_queries import move_topics, recent_notes, topics_by_meeting
+from mwgbot.services.agenda_queries import (
+    move_topics,
+    recent_notes,
+    return_topics,
+    topics_by_meeting,
+)
 from mwgbot.services.policy import Policy
 from mwgbot.services.ports import Renderer
 from mwgbot.services.read_models import Agenda, MeetingChange, NextMeetings
@@ -187,9 +192,34 @@ class MeetingService(UseCase):
         )
         removed = bool(getattr(result, "rowcount", 0))
         series = series.without_skipped([meeting.date()])
-        change = MeetingChange(meeting, False, removed, series.next_meeting(self.now))
+        returned: list[tuple[int, datetime, int, str]] = []
+        left: list[datetime] = []
         if removed:
             self._record_meeting(ActivityKind.MEETING_RESTORED, actor_id, meeting)
+            # The topics its skip carried away come back, unless their meeting has begun.
+            returned, left = return_topics(
+                self.session, self.policy.key, meeting, self.now, actor_id
+            )
+            for topic, from_meeting, from_topic, added_by in returned:
+                self._record(
+                    ActivityKind.TOPIC_CARRIED,
+                    None,
+                    actor_id,
+                    meeting=meeting.isoformat(),
+                    topic=topic,
+                    from_meeting=from_meeting.isoformat(),
+                    from_topic=from_topic,
+                    added_by=added_by,
+                )
+        change = MeetingChange(
+            meeting,
+            False,
+            removed,
+            series.next_meeting(self.now),
+            topics_returned=len(returned),
+            topics_left=tuple(left),
+        )
+        if removed:
             self._notify(change, actor_id)
         return change
 

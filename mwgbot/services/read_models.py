@@ -19,6 +19,7 @@ __all__ = [
     "MeetingNote",
     "MeetingNotes",
     "NextMeetings",
+    "NoteAttached",
     "PastMeeting",
     "TopicChange",
     "Topics",
@@ -60,6 +61,8 @@ class AgendaTopic:
     text: str
     added_by: str  # a user ID
     carried_over: bool = False
+    # Set on the meeting it was discussed at: the meeting it was carried over to since.
+    carried_to: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,17 @@ class PastMeeting:
     meeting: datetime
     topics: Topics = Topics()
     notes: tuple[MeetingNote, ...] = ()
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class NoteAttached:
+    """What `/mwg notes` did: the note, whether it went in the meeting's reminder thread (else
+    in the channel), and the meetings skipped since the one it is attached to."""
+
+    note: MeetingNote
+    in_thread: bool
+    skipped_since: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,6 +208,9 @@ class MeetingChange:
     changed: bool
     next_meeting: datetime
     topics_moved: int = 0  # agenda topics of a skipped meeting carried to the next one held
+    topics_returned: int = 0  # on a restore: the topics the skip carried away, brought back
+    # On a restore: topics the skip carried away that stay where they are (a meeting begun).
+    topics_left: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -590,8 +590,10 @@ AGENDA_USAGE = (
 
 def _topic_number(words: list[str], verb: str) -> int:
     usage = f"`/mwg agenda {verb} &lt;n&gt;`; `/mwg agenda` lists the topics."
-    if len(words) != 1:
+    if not words:
         raise UsageError(f"Which topic? Usage: {usage}")
+    if len(words) > 1:
+        raise UsageError(f"Give one topic number, one at a time. Usage: {usage}")
     match = _NUMBER.fullmatch(words[0])
     if match is None or int(match.group(1)) < 1:
         raise UsageError(f"`{shown(words[0])}` is not a topic number. Usage: {usage}")
@@ -602,6 +604,8 @@ def _parse_agenda(words: list[str]) -> AgendaList | AgendaAdd | AgendaRemove | A
     if not words:
         return AgendaList()
     verb, rest = words[0].lower(), words[1:]
+    if verb == "list" and not rest:
+        return AgendaList()
     if verb == "add":
         text = " ".join(rest).strip()
         if not text:
@@ -611,9 +615,20 @@ def _parse_agenda(words: list[str]) -> AgendaList | AgendaAdd | AgendaRemove | A
         return AgendaRemove(_topic_number(rest, "remove"))
     if verb == "carry":
         return AgendaCarry(_topic_number(rest, "carry"))
+    near = difflib.get_close_matches(verb[:30], _AGENDA_VERBS, n=1, cutoff=0.6)
+    if near:
+        raise UsageError(
+            f"`{shown(verb, 30)}` is not an agenda subcommand: did you mean `{near[0]}`? "
+            + AGENDA_USAGE
+        )
     raise UsageError(AGENDA_USAGE)
 
 
+_AGENDA_VERBS = ("add", "remove", "carry", "list")
+
+
+# A summary that starts with a link is a second link, not a summary.
+_LINK_START = re.compile(r"^<?https?://", re.IGNORECASE)
 NOTES_USAGE = "Usage: `/mwg notes &lt;link&gt; [&lt;summary&gt;]`"
 
 
@@ -626,6 +641,12 @@ def _parse_notes(words: list[str]) -> Notes:
         link, summary = formatted.group(1), formatted.group(2).strip()
     else:
         link, summary = words[0], " ".join(words[1:]).strip()
+    second = summary.split(" ", 1)[0]
+    if _LINK_START.match(second):
+        raise UsageError(
+            f"One link per `/mwg notes`; nothing was attached. Send `{shown(second, 60)}` in a "
+            f"second `/mwg notes`. {NOTES_USAGE}"
+        )
     _bounded(link, MAX_LINK, "That link")
     return Notes(link, _bounded(summary, MAX_NOTE_SUMMARY, "That summary") or None)
 

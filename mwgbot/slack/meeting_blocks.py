@@ -18,6 +18,7 @@ from mwgbot.services.read_models import (
     MeetingNote,
     MeetingNotes,
     NextMeetings,
+    NoteAttached,
     PastMeeting,
     TopicChange,
     Topics,
@@ -52,6 +53,7 @@ __all__ = [
     "meetings_answer",
     "next_message",
     "next_text",
+    "note_attached",
     "notes_ask",
     "reminder",
     "topic_added",
@@ -287,6 +289,18 @@ def meeting_change(change: MeetingChange, actor_id: str) -> Rendered:
             f":calendar: The {GROUP} meeting of {meeting_token(change.meeting)} is *back on* "
             f"(restored by organizer {mention(actor_id)})."
         )
+        if change.topics_returned:
+            n = change.topics_returned
+            text += (
+                f" The {n} agenda topic{'s' if n != 1 else ''} its skip carried over "
+                f"{'are' if n != 1 else 'is'} back on it: `/mwg agenda`."
+            )
+        if change.topics_left:
+            where = ", ".join(meeting_token(m) for m in change.topics_left[:MAX_LISTED])
+            text += (
+                f" Topics its skip carried over to the meeting of {where} stay there, as that "
+                "meeting has begun: `/mwg meetings` lists them."
+            )
     return Rendered(text=text, blocks=[section(text)])
 
 
@@ -402,6 +416,8 @@ def topic_line(topic: AgendaTopic, *, excerpt: int | None = None, discussed: boo
         line += " · _carried over_"
     if discussed:
         line += " · discussed"
+    if topic.carried_to is not None:
+        line += f", carried over to the meeting of {meeting_token(topic.carried_to)}"
     return line
 
 
@@ -519,13 +535,38 @@ def meeting_note(note: MeetingNote) -> Rendered:
     return Rendered(text=text, blocks=[section(text)])
 
 
+def note_attached(attached: NoteAttached) -> str:
+    """The `/mwg notes` answer: which meeting (the most recent one held, with the skipped
+    ones since), and where the link was posted."""
+    when = meeting_token(attached.note.meeting)
+    skipped = ""
+    if attached.skipped_since:
+        shown = attached.skipped_since[:MAX_LISTED]
+        days = ", ".join(meeting_token(m) for m in shown)
+        verb = "was" if len(attached.skipped_since) == 1 else "were"
+        skipped = f" (the most recent meeting held: {days} {verb} skipped)"
+    where = "in its thread" if attached.in_thread else "in the channel (it had no reminder thread)"
+    return (
+        f"The notes are attached to the meeting of {when}{skipped} and posted {where}; "
+        "`/mwg meetings` lists them."
+    )
+
+
 def meetings_answer(meetings: Sequence[PastMeeting]) -> Rendered:
     """`/mwg meetings`: the last meetings, newest first, with their topics and notes."""
     if not meetings:
-        text = "No meeting has taken place yet."
+        text = (
+            "No meeting has taken place since the group's record began. "
+            "`/mwg next` shows the next one."
+        )
         return Rendered(text=text, blocks=[section(text)])
-    parts = [f":calendar: *The last {len(meetings)} meetings*, newest first"]
+    n = len(meetings)
+    heading = f"*The last {n} meetings*" if n != 1 else "*The last meeting*"
+    parts = [f":calendar: {heading}, newest first"]
     for past in meetings:
+        if past.skipped:
+            parts.append(f"*{meeting_token(past.meeting)}*: _skipped_")
+            continue
         lines = topic_lines(past.topics, excerpt=TOPIC_EXCERPT, discussed=True)
         if not lines:
             lines = ["_No topics were added._"]

@@ -81,14 +81,10 @@ class MeetingHandlers:
 
     def notes(self, command: commands.Notes, invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:
-            note = self.bot.agenda(session, via=Via.COMMAND).add_note(
+            attached = self.bot.agenda(session, via=Via.COMMAND).add_note(
                 command.link, command.summary, invocation.user_id
             )
-        return Reply(
-            f"The notes are attached to the meeting of {meeting_blocks.meeting_token(note.meeting)}"
-            " and posted in its thread; `/mwg meetings` lists them.",
-            changed=True,
-        )
+        return Reply(meeting_blocks.note_attached(attached), changed=True)
 
     def meetings(self, _command: commands.Meetings, _invocation: Invocation) -> Reply:
         with self.bot.db.unit_of_work() as session:

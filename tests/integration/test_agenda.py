@@ -136,13 +136,20 @@ def test_an_organizer_carries_a_topic_over_to_the_next_meeting(bot: RunningBot) 
     assert "carried over" in listed
     assert "added by <@UBOB>" in listed
     assert "Website refresh" not in listed
-    # It moved: carrying it again from the last meeting finds nothing.
-    assert "has no topic 2" in bot.answer("agenda carry 2", user=ORGANIZER)
-    # The last meetings list shows the meeting's topics as discussed, the carried one gone.
-    meetings = full_answer(bot, "meetings")
+    # Carrying it again says where it went, and changes nothing.
+    again = bot.answer("agenda carry 2", user=ORGANIZER)
+    assert "Topic 2 is already carried over to the meeting of" in again
+    assert "2026-12-23" in again
+    assert "has no topic 9: `/mwg meetings` lists" in bot.answer("agenda carry 9", user=ORGANIZER)
+    assert ledger.new() == []
+    # The meeting's record keeps both topics as discussed, the carried one marked so.
+    body = bot.command("meetings").json()
+    meetings = blocks_text(body["blocks"])
     assert "Website refresh" in meetings
     assert "discussed" in meetings
-    assert "Conference booth" not in meetings
+    [booth] = [line for line in meetings.splitlines() if "Conference booth" in line]
+    assert "discussed, carried over to the meeting of <!date^" in booth
+    assert [t for t, _ in tokens(booth)] == [DEC_23]
 
 
 def test_limits_and_usage_are_refused_with_no_ledger_row(bot: RunningBot) -> None:
@@ -157,7 +164,27 @@ def test_limits_and_usage_are_refused_with_no_ledger_row(bot: RunningBot) -> Non
         assert f"Topic *{i + 1}*" in bot.answer(f"agenda add topic {i + 1}", user=f"UMEMBER{i}")
     full = bot.answer("agenda add one too many")
     assert f"already has {MAX_TOPICS} topics" in full
-    assert kinds(ledger.new()) == ["topic_added"] * MAX_TOPICS
+    # The way out it names works: remove a topic of yours, then the topic goes on.
+    assert "`/mwg agenda remove &lt;n&gt;`" in full
+    assert "carry" not in full
+    assert "is off the agenda" in bot.answer("agenda remove 3", user="UMEMBER2")
+    assert "Topic *21*" in bot.answer("agenda add one too many")
+    assert kinds(ledger.new()) == ["topic_added"] * MAX_TOPICS + ["topic_removed", "topic_added"]
+
+
+def test_agenda_typos_get_a_hint_and_list_lists(bot: RunningBot) -> None:
+    ledger = Ledger(bot)
+    assert "did you mean `add`?" in bot.answer("agenda ad typo topic")
+    assert "did you mean `list`?" in bot.answer("agenda lst")
+    assert "did you mean `remove`?" in bot.answer("agenda remov 1")
+    assert "did you mean" not in bot.answer("agenda frobnicate")
+    bot.answer("agenda add Real topic")
+    assert "Real topic" in full_answer(bot, "agenda list")
+    several = bot.answer("agenda remove 1 2")
+    assert "Give one topic number" in several
+    assert "Which topic?" not in several
+    assert "Which topic?" in bot.answer("agenda remove")
+    assert kinds(ledger.new()) == ["topic_added"]
 
 
 def test_a_topic_goes_to_the_meeting_after_a_skipped_one(bot: RunningBot) -> None:
@@ -224,6 +251,58 @@ def test_skipping_a_meeting_carries_its_topics_to_the_next_one_held(bot: Running
     bot.settle()
     notice = [m for m in bot.fake.messages(CHANNEL) if "*skipped*" in str(m.get("text", ""))]
     assert "2 agenda topics are carried over" in str(notice[-1]["text"])
-    # Restoring the meeting leaves them where they went; a new topic goes to 9 December.
+    # Restoring the meeting brings them back, under their own numbers, one ledger row each.
     bot.answer("meeting unskip 2026-12-09", user=ORGANIZER)
-    assert tokens(bot.answer("agenda add Back on"))[0][0] == DEC_9
+    rows = ledger.new()
+    assert kinds(rows) == ["meeting_restored", "topic_carried", "topic_carried"]
+    assert [
+        (
+            r.details["meeting"],
+            r.details["topic"],
+            r.details["from_meeting"],
+            r.details["from_topic"],
+        )
+        for r in rows[1:]
+    ] == [
+        (DEC_9.isoformat(), 1, DEC_23.isoformat(), 1),
+        (DEC_9.isoformat(), 2, DEC_23.isoformat(), 2),
+    ]
+    back = full_answer(bot, "agenda")
+    assert tokens(back)[0][0] == DEC_9
+    assert "Sponsor list" in back
+    assert "Newsletter" in back
+    assert "carried over" not in back
+    bot.settle()
+    restored = [m for m in bot.fake.messages(CHANNEL) if "*back on*" in str(m.get("text", ""))]
+    assert "The 2 agenda topics its skip carried over are back on it" in str(restored[-1]["text"])
+    # 23 December has none of them left; a new topic goes to 9 December, numbered after them.
+    back_on = bot.answer("agenda add Back on")
+    assert tokens(back_on)[0][0] == DEC_9
+    assert "Topic *3*" in back_on
+    advance(bot, DEC_9 + timedelta(minutes=5) - bot.clock.now())
+    assert "No topics yet" in full_answer(bot, "agenda")
+
+
+def test_unskip_brings_topics_back_over_two_skips(bot: RunningBot) -> None:
+    bot.answer("agenda add Topic for Dec 9")
+    bot.answer("meeting skip 2026-12-09", user=ORGANIZER)
+    bot.answer("meeting skip 2026-12-23", user=ORGANIZER)
+    assert "Topic for Dec 9" in full_answer(bot, "agenda")  # on 6 January now
+    ledger = Ledger(bot)
+    bot.answer("meeting unskip 2026-12-09", user=ORGANIZER)
+    [restored, carried] = ledger.new()
+    assert restored.kind == "meeting_restored"
+    assert carried.kind == "topic_carried"
+    assert carried.details["meeting"] == DEC_9.isoformat()
+    assert carried.details["from_meeting"] == datetime(2027, 1, 6, 15, tzinfo=UTC).isoformat()
+    listed = full_answer(bot, "agenda")
+    assert tokens(listed)[0][0] == DEC_9
+    assert "Topic for Dec 9" in listed
+    # Restoring 23 December as well finds nothing to bring back; 6 January has nothing left,
+    # and the record of 23 December shows no copy of it.
+    bot.answer("meeting unskip 2026-12-23", user=ORGANIZER)
+    assert kinds(ledger.new()) == ["meeting_restored"]
+    advance(bot, DEC_23 + timedelta(minutes=5) - bot.clock.now())
+    assert "No topics yet" in full_answer(bot, "agenda")
+    record = full_answer(bot, "meetings")
+    assert record.count("Topic for Dec 9") == 2  # 9 December only, in the text and its block

@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from icalendar import Calendar
+from sqlalchemy import select
 
+from mwgbot.db.models import OutboxRow
 from mwgbot.domain.clock import ManualClock
+from mwgbot.services.agenda import notes_ask_key
 from tests.conftest import CHANNEL, RunningBot
 from tests.integration.meeting_support import (
     Launcher,
@@ -114,6 +117,8 @@ def test_notes_show_in_the_thread_in_meetings_in_the_digest_and_the_calendar(
         f"notes {NOTES} Decisions on the website and the booth <!channel>", user=ORGANIZER
     )
     assert "attached to the meeting of <!date^" in answer
+    assert "posted in its thread" in answer
+    assert "skipped" not in answer
     # A member who added a topic to that meeting may add notes too: the recording.
     assert "attached" in bot.answer(f"notes <{RECORDING}>", user="UBOB")
     rows = ledger.new()
@@ -180,6 +185,8 @@ def test_export_meetings_in_three_formats(
     bot.answer("agenda add Budget <b>2027</b> & more", user="UBOB")
     through_the_meeting(bot)
     bot.answer(f"notes {NOTES} Summary, with a comma", user=ORGANIZER)
+    # Carried over: the topic stays on the meeting that discussed it, and goes on to the next.
+    assert "carried over" in bot.answer("agenda carry 1", user=ORGANIZER)
     bot.answer("agenda add For the next one")
 
     result = mwgbot_command("export", "meetings", "--format", "json", cwd=tmp_path, env=serve_env)
@@ -194,11 +201,16 @@ def test_export_meetings_in_three_formats(
             "text": "Budget <b>2027</b> & more",
             "added_by": "UBOB",
             "carried_over": False,
+            "carried_to": "2026-12-23T15:00:00Z",
         }
     ]
     assert first["notes"][0]["link"] == NOTES
     assert first["notes"][0]["summary"] == "Summary, with a comma"
     assert data[1]["notes"] == []
+    assert [(t["text"], t["carried_over"], t["carried_to"]) for t in data[1]["topics"]] == [
+        ("Budget <b>2027</b> & more", True, None),
+        ("For the next one", False, None),
+    ]
 
     result = mwgbot_command("export", "meetings", "--format", "csv", cwd=tmp_path, env=serve_env)
     assert result.returncode == 0, result.stderr
@@ -207,7 +219,10 @@ def test_export_meetings_in_three_formats(
         ("2026-12-09T15:00:00Z", "topic"),
         ("2026-12-09T15:00:00Z", "notes"),
         ("2026-12-23T15:00:00Z", "topic"),
+        ("2026-12-23T15:00:00Z", "topic"),
     ]
+    assert rows[0]["carried_to"] == "2026-12-23T15:00:00Z"
+    assert rows[2]["carried_to"] == ""
     assert rows[1]["link"] == NOTES
     assert rows[1]["text"] == "Summary, with a comma"
 
@@ -227,9 +242,88 @@ def test_export_meetings_in_three_formats(
     assert markdown.startswith("# Meetings\n")
     assert "## 2026-12-09 15:00 UTC" in markdown
     assert "Budget \\<b\\>2027\\</b\\> &amp; more" in markdown
+    assert "(carried over to 2026-12-23 15:00 UTC)" in markdown
     assert f"<{NOTES}>" in markdown
 
     # The decisions export is unchanged by all this.
     result = mwgbot_command("export", "decisions", "--format", "json", cwd=tmp_path, env=serve_env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
+
+
+def test_notes_before_the_meetings_end_moot_its_ask(bot: RunningBot) -> None:
+    bot.answer("agenda add Sponsors")
+    through_the_meeting(bot)
+    assert "in its thread" in bot.answer(f"notes {NOTES}", user=ORGANIZER)
+    to(bot, DEC_9 + timedelta(hours=3))
+    assert asks(bot) == []
+    # The ask is recorded under its key, never sent: later sweeps do not send it either.
+    with bot.runtime.db.unit_of_work() as session:
+        [state] = session.scalars(
+            select(OutboxRow.state).where(OutboxRow.dedupe_key == notes_ask_key("mwg", DEC_9))
+        ).all()
+    assert state == "skipped"
+    to(bot, DEC_9 + timedelta(hours=12))
+    assert asks(bot) == []
+
+
+def test_the_same_link_twice_and_two_links_at_once_are_refused(bot: RunningBot) -> None:
+    through_the_meeting(bot)
+    ledger = Ledger(bot)
+    assert "attached" in bot.answer(f"notes {RECORDING} Recording", user=ORGANIZER)
+    again = bot.answer(f"notes {RECORDING} Recording", user=ORGANIZER)
+    assert "That link is already attached to the meeting of" in again
+    assert "nothing changed" in again
+    assert "already attached" in bot.answer(f"notes <{RECORDING}>", user="UMODERATOR")
+    for text in (f"notes {NOTES} {RECORDING}", f"notes <{NOTES}> <{RECORDING}> both"):
+        two = bot.answer(text, user=ORGANIZER)
+        assert "One link per `/mwg notes`" in two
+        assert "nothing was attached" in two
+    assert [r.kind for r in ledger.new()] == ["notes_added"]
+    meetings = full_answer(bot, "meetings")
+    assert meetings.count(RECORDING) == 2  # once, in the text and its block
+    assert NOTES not in meetings
+
+
+def test_notes_after_a_skipped_meeting_name_it_and_say_where_they_were_posted(
+    bot: RunningBot,
+) -> None:
+    bot.answer("agenda add Sponsors")
+    bot.answer("meeting skip 2026-12-09", user=ORGANIZER)
+    to(bot, DEC_9 + timedelta(hours=7))
+    ledger = Ledger(bot)
+    answer = bot.answer(f"notes {NOTES} eden's notes", user=ORGANIZER)
+    [row] = ledger.new()
+    assert row.details["meeting"] == datetime(2026, 11, 25, 15, tzinfo=UTC).isoformat()
+    assert "the most recent meeting held" in answer
+    assert "2026-12-09" in answer
+    assert "was skipped" in answer
+    assert "posted in the channel" in answer
+    assert "in its thread" not in answer
+    bot.settle()
+    [posted] = [m for m in bot.fake.messages(CHANNEL) if NOTES in str(m.get("text", ""))]
+    assert not posted.get("thread_ts")
+
+
+def test_meetings_lists_the_groups_own_meetings_and_shows_skipped_ones(bot: RunningBot) -> None:
+    # A fresh group has held no meeting: the ones before its record are not listed.
+    fresh = bot.answer("meetings")
+    assert "No meeting has taken place since the group's record began" in fresh
+    assert "/mwg notes" not in fresh
+    bot.answer("agenda add Sponsors")
+    bot.answer("meeting skip 2026-12-09", user=ORGANIZER)
+    to(bot, DEC_23 + timedelta(hours=2))
+    body = bot.command("meetings").json()
+    shown = [str(b["text"]["text"]) for b in body["blocks"]]
+    assert "The last 2 meetings" in shown[0]
+    assert "2026-12-23" in shown[1]
+    assert "Sponsors" in shown[1]
+    assert "2026-12-09" in shown[2]
+    assert "skipped" in shown[2]
+    assert "/mwg notes" not in shown[2]
+    assert "2026-11-25" not in "\n".join(shown)
+    # Bounded: months later, only the last few are listed.
+    for _ in range(4):
+        to(bot, bot.clock.now() + timedelta(weeks=4))
+    many = bot.command("meetings").json()["blocks"]
+    assert len(many) == 1 + 5

@@ -11,6 +11,7 @@ from mwgbot.services.read_models import (
     Agenda,
     AgendaTopic,
     Digest,
+    MeetingChange,
     MeetingNote,
     MeetingNotes,
     NextMeetings,
@@ -114,3 +115,35 @@ def test_the_last_meetings_and_the_digest_list_notes() -> None:
     assert "https://n.example/0" in part
     assert "more" in part
     assert_valid_message(mb.digest(digest))
+
+
+def test_carried_topics_and_skipped_meetings_in_the_last_meetings() -> None:
+    carried = Topics.of(
+        [
+            AgendaTopic(i + 1, WORST, f"UMEMBER{i}", carried_over=True, carried_to=FOLLOWING)
+            for i in range(MAX_TOPICS)
+        ]
+    )
+    answer = mb.meetings_answer(
+        [PastMeeting(MEETING, carried), PastMeeting(MEETING - timedelta(days=14), skipped=True)]
+    )
+    assert_valid_message(answer)
+    first, skipped = answer.blocks[1]["text"]["text"], answer.blocks[2]["text"]["text"]
+    assert "carried over to the meeting of <!date^" in first
+    assert skipped.endswith("_skipped_")
+    assert "The last 2 meetings" in answer.text
+    assert "The last meeting*" in mb.meetings_answer([PastMeeting(MEETING)]).text
+
+
+def test_a_restore_notice_says_where_the_topics_are() -> None:
+    back = mb.meeting_change(
+        MeetingChange(MEETING, False, True, MEETING, topics_returned=1), "UORGANIZER"
+    )
+    assert_valid_message(back)
+    assert "The 1 agenda topic its skip carried over is back on it" in back.text
+    left = mb.meeting_change(
+        MeetingChange(MEETING, False, True, MEETING, topics_left=(FOLLOWING,)), "UORGANIZER"
+    )
+    assert_valid_message(left)
+    assert "stay there" in left.text
+    assert "`/mwg meetings`" in left.text
