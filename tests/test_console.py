@@ -198,7 +198,8 @@ def test_the_tour_runs_cleanly() -> None:
         "Logged 2h30m on #1 Case-study webinar series for 2026-12-07",
         "Your time in December 2026: 1h in 1 entry",
         "The team's time in December 2026: 3h30m from 2 members who logged time.",
-        "[App Home of @bob] :house: Your Marketing Working Group",
+        "[App Home of @bob] :house: Your working groups",
+        "[#wg-educators] mwgbot: #1 Course design clinic",
         "closes Thu 2026-12-10 09:00 UTC · 1 joined, 0 objecting · you joined  [Leave]",
         ":wave: Joined the channel (1): welcome, @frank!",
         ":seedling: Their first proposal: welcome!",
@@ -250,9 +251,10 @@ def test_the_month_gets_the_right_answers() -> None:
         "so at the close it goes to the organizers (@eden) to decide",
         # The only moderator proposed #3: the organizers decide it, and are told by DM.
         "#2 Newsletter swap with partners is escalated to @dana",
-        "[DM to @dana] mwgbot: :warning: #2 Newsletter swap with partners waits for your decision",
+        "[DM to @dana] mwgbot: :warning: mwg#2 Newsletter swap with partners waits for your "
+        "decision",
         "#3 Rename the quarterly report is escalated to the organizers (@eden)",
-        "[DM to @eden] mwgbot: :warning: #3 Rename the quarterly report waits for your decision",
+        "[DM to @eden] mwgbot: :warning: mwg#3 Rename the quarterly report waits for your decision",
         "You proposed #3, so you do not decide it: no other moderator can, so the organizers do.",
         "escalated 1 hour ago, waiting for @dana",
         # Consensus found after the close counts.

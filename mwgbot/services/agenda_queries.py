@@ -266,10 +266,12 @@ def return_topics(
 
 def first_activity(session: Session, group_key: str) -> datetime | None:
     """When the group's record begins: its first ledger row or proposal, or the earliest
-    meeting that has topics or notes. (The ledger and proposals have no group column yet.)"""
+    meeting that has topics or notes."""
     found = [
-        session.scalar(select(func.min(ActivityRow.at))),
-        session.scalar(select(func.min(ProposalRow.created_at))),
+        session.scalar(select(func.min(ActivityRow.at)).where(ActivityRow.group_key == group_key)),
+        session.scalar(
+            select(func.min(ProposalRow.created_at)).where(ProposalRow.group_key == group_key)
+        ),
         session.scalar(select(func.min(AgendaTopicRow.meeting_at)).where(*kept(group_key))),
         session.scalar(
             select(func.min(MeetingNoteRow.meeting_at)).where(MeetingNoteRow.group_key == group_key)

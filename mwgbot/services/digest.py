@@ -115,6 +115,7 @@ class DigestService:
             },
         )
         return Digest(
+            group_name=self.policy.name,
             as_of=self.now,
             since=since,
             uncovered_stages=tuple(s for s in Stage if s not in covered),

@@ -9,7 +9,9 @@ time, whichever sweep, restart or instance gets there first.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -56,6 +58,10 @@ def reminder_key(slot: ReminderSlot) -> str:
 
 
 class MeetingService(UseCase):
+    def _change(self, *args: Any, **kwargs: Any) -> MeetingChange:
+        """A skip's or unskip's outcome, naming the group it is about."""
+        return dataclasses.replace(MeetingChange(*args, **kwargs), group_name=self.policy.name)
+
     def __init__(
         self, session: Session, policy: Policy, renderer: Renderer, now: datetime, via: Via
     ) -> None:
@@ -113,6 +119,7 @@ class MeetingService(UseCase):
             self.session, [ProposalRow.group_key == key, ProposalRow.state == State.OPEN.value]
         )
         return Agenda(
+            group_name=self.policy.name,
             meeting=meeting,
             following=following,
             previous=previous,
@@ -134,7 +141,7 @@ class MeetingService(UseCase):
         """Cancel the meeting on ``day`` (UTC date); a notice goes to the channel."""
         series, meeting = self._meeting_on(day, actor_id, "skip")
         if series.is_skipped(meeting):
-            return MeetingChange(meeting, True, False, series.next_meeting(self.now))
+            return self._change(meeting, True, False, series.next_meeting(self.now))
         inserted = queries.insert_ignoring_duplicates(
             self.session,
             MeetingSkipRow,
@@ -163,7 +170,7 @@ class MeetingService(UseCase):
                     from_topic=from_topic,
                     added_by=added_by,
                 )
-        change = MeetingChange(
+        change = self._change(
             meeting, True, inserted, series.next_meeting(self.now), topics_moved=len(moved)
         )
         if inserted:
@@ -183,7 +190,7 @@ class MeetingService(UseCase):
         """Restore a skipped meeting; a notice goes to the channel."""
         series, meeting = self._meeting_on(day, actor_id, "unskip")
         if not series.is_skipped(meeting):
-            return MeetingChange(meeting, False, False, series.next_meeting(self.now))
+            return self._change(meeting, False, False, series.next_meeting(self.now))
         result = self.session.execute(
             delete(MeetingSkipRow).where(
                 MeetingSkipRow.group_key == self.group_key,
@@ -211,7 +218,7 @@ class MeetingService(UseCase):
                     from_topic=from_topic,
                     added_by=added_by,
                 )
-        change = MeetingChange(
+        change = self._change(
             meeting,
             False,
             removed,

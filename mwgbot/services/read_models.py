@@ -164,6 +164,8 @@ class Agenda:
     dropped: Listing = Listing()
     # Topics members put on this meeting's agenda (`/mwg agenda add`).
     topics: Topics = Topics()
+    # The group it is about, as messages name it.
+    group_name: str = "Marketing Working Group"
 
     @property
     def empty(self) -> bool:
@@ -211,6 +213,8 @@ class MeetingChange:
     topics_returned: int = 0  # on a restore: the topics the skip carried away, brought back
     # On a restore: topics the skip carried away that stay where they are (a meeting begun).
     topics_left: tuple[datetime, ...] = ()
+    # The group it is about, as messages name it.
+    group_name: str = "Marketing Working Group"
 
 
 @dataclass(frozen=True)
@@ -270,6 +274,8 @@ class Digest:
     updates: Updates = Updates()
     # Links to meetings' notes and recordings added since the previous digest.
     notes: MeetingNotes = MeetingNotes()
+    # The group it is about, as messages name it.
+    group_name: str = "Marketing Working Group"
 
     @property
     def quiet(self) -> bool:

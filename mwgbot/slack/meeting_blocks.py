@@ -63,7 +63,6 @@ __all__ = [
     "topics_parts",
 ]
 
-GROUP = "Marketing Working Group"
 REASON_LIMIT = 200
 # The digest quotes the start of each update; `/mwg show <n>` has them whole.
 UPDATE_EXCERPT = 120
@@ -259,7 +258,7 @@ def next_text(view: NextMeetings) -> str:
 def reminder(agenda: Agenda) -> Rendered:
     """The reminder posted in the channel before a meeting."""
     head = (
-        f":calendar: *{GROUP} meeting* {meeting_token(agenda.meeting)}: "
+        f":calendar: *{escape(agenda.group_name)} meeting* {meeting_token(agenda.meeting)}: "
         f"starts in {in_words(agenda.meeting - agenda.as_of)}. Everyone is welcome."
     )
     parts = agenda_parts(agenda)
@@ -274,7 +273,8 @@ def meeting_change(change: MeetingChange, actor_id: str) -> Rendered:
     """The channel notice of a skipped or restored meeting."""
     if change.skipped:
         text = (
-            f":no_entry_sign: The {GROUP} meeting of {meeting_token(change.meeting)} is "
+            f":no_entry_sign: The {escape(change.group_name)} meeting of "
+            f"{meeting_token(change.meeting)} is "
             f"*skipped* (organizer {mention(actor_id)}). "
             f"The next meeting is {meeting_token(change.next_meeting)}."
         )
@@ -286,7 +286,8 @@ def meeting_change(change: MeetingChange, actor_id: str) -> Rendered:
             )
     else:
         text = (
-            f":calendar: The {GROUP} meeting of {meeting_token(change.meeting)} is *back on* "
+            f":calendar: The {escape(change.group_name)} meeting of "
+            f"{meeting_token(change.meeting)} is *back on* "
             f"(restored by organizer {mention(actor_id)})."
         )
         if change.topics_returned:
@@ -334,11 +335,12 @@ def digest_sections(d: Digest) -> list[str]:
     since = f" since {date_token(d.since)}" if d.since is not None else ""
     if d.quiet:
         line = (
-            f":zzz: *{GROUP} digest:* nothing new{since}: no proposals, outcomes, updates or "
+            f":zzz: *{escape(d.group_name)} digest:* nothing new{since}: no proposals, outcomes, "
+            "updates or "
             "newcomers, and nothing open or waiting. Start one with `/mwg propose &lt;title&gt;`."
         )
         return [line]
-    parts = [f":newspaper: *{GROUP} digest*{since}", *_new_members(d)]
+    parts = [f":newspaper: *{escape(d.group_name)} digest*{since}", *_new_members(d)]
     if d.new:
         lines = [
             f"• {title_ref(p.number, p.title)} by "
