@@ -93,6 +93,7 @@ def as_json(record: DecisionRecord) -> dict[str, Any]:
         if decision is None
         else {
             "by": _person(decision.by),
+            "as": decision.role,
             "verdict": decision.verdict,
             "note": decision.note,
             "decided_at": timestamp(decision.at),
@@ -245,7 +246,7 @@ def _section(record: DecisionRecord) -> list[str]:
         decision = record.decision
         verb = "adopted" if decision.verdict == "adopt" else "declined"
         lines.append(
-            f"- **Decided:** {_minute(decision.at)}, {verb} by moderator "
+            f"- **Decided:** {_minute(decision.at)}, {verb} by {decision.role} "
             f"{_md_person(decision.by)}: {md(decision.note)}"
         )
     elif record.decided_at:  # escalated, then no one needed to decide

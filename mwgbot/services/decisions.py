@@ -90,6 +90,7 @@ class DecisionEntry:
     verdict: str  # adopt | decline
     note: str
     at: datetime
+    role: str = "moderator"  # or "organizer", when no moderator could decide it
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,11 @@ class DecisionLog:
                 .where(
                     tuple_(ActivityRow.group_key, ActivityRow.proposal_number).in_(numbers),
                     ActivityRow.kind.in_(
-                        [ActivityKind.OBJECTED.value, ActivityKind.OBJECTION_WITHDRAWN.value]
+                        [
+                            ActivityKind.OBJECTED.value,
+                            ActivityKind.OBJECTION_WITHDRAWN.value,
+                            ActivityKind.DECIDED.value,  # in which role the decider decided
+                        ]
                     ),
                 )
                 .order_by(ActivityRow.id)
@@ -290,11 +295,17 @@ class DecisionLog:
         )
         decision = None
         if row.decided_by and row.verdict and row.decided_at:
+            roles = [
+                str(details.get("as"))
+                for _actor, kind, _at, details in page.history[(row.group_key, row.number)]
+                if kind == ActivityKind.DECIDED.value and details.get("as")
+            ]
             decision = DecisionEntry(
                 self._person(row.decided_by, page),
                 row.verdict,
                 row.decision_note or "",
                 row.decided_at,
+                roles[-1] if roles else "moderator",
             )
         delivered = row.state == "delivered"
         dropped = row.state == "dropped"
@@ -332,7 +343,7 @@ class DecisionLog:
         withdrawn: dict[str, tuple[str | None, datetime | None, datetime]] = {}
         last: dict[str, tuple[str | None, datetime | None]] = {}
         for actor, kind, at, details in page.history[number]:
-            if actor is None:
+            if actor is None or kind == ActivityKind.DECIDED.value:
                 continue
             if kind == ActivityKind.OBJECTED.value:
                 reason, made = last.get(actor, (None, None))

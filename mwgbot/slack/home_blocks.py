@@ -142,9 +142,11 @@ def _topics(view: HomeView) -> Block:
     )
 
 
-def home_view(view: HomeView, notice: str | None = None) -> dict[str, Any]:
+def home_view(
+    view: HomeView, notice: str | None = None, group_name: str = "Marketing Working Group"
+) -> dict[str, Any]:
     """The viewer's Home tab; ``notice`` (mrkdwn built by the bot) answers a button press."""
-    blocks: list[Block] = [section(":house: *Your Marketing Working Group*")]
+    blocks: list[Block] = [section(f":house: *Your {escape(group_name)}*")]
     if notice:
         blocks.append(section(f":information_source: {notice}"))
     blocks.append(
@@ -232,7 +234,7 @@ def groups_home_view(
     section under the group's name (`sections`: key, name, view), then their time given, once.
     With one group it is exactly `home_view`."""
     if len(sections) == 1:
-        return home_view(sections[0][2], notice)
+        return home_view(sections[0][2], notice, group_name=sections[0][1])
     first = home_view(sections[0][2], notice)["blocks"]
     start = next(i for i, b in enumerate(first) if b.get("block_id") == "home-actions") + 2
     blocks: list[Block] = [section(":house: *Your working groups*"), *first[1:start]]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from mwgbot.domain.errors import DomainError
@@ -88,17 +89,66 @@ class CommandRouter:
 
     def handle_text(self, text: str, invocation: Invocation) -> Reply:
         """Parse, route, and turn every refusal or failure into a short answer."""
+        named: str | None = None
+        number: int | None = None
         try:
             command, named = parse_reference(text)
+            number = _number_of(command)
             handler = self._handlers.get(type(command))
             if handler is None:
                 return Reply("That subcommand is not available in this installation.")
             with self._scope(command, named, invocation):
-                return handler(command, invocation)
+                return qualified(handler(command, invocation), named, number)
         except UsageError as refusal:
             return Reply(str(refusal))
         except DomainError as refusal:
-            return Reply(self._text_of(refusal))
+            return qualified(Reply(self._text_of(refusal)), named, number)
         except Exception:
             log.exception("/mwg %r from %s failed", text[:200], invocation.user_id)
             return Reply(INTERNAL_ERROR)
+
+
+def _number_of(command: Command) -> int | None:
+    number = getattr(command, "number", None)
+    if number is None:
+        number = getattr(command, "proposal_number", None)
+    return number if isinstance(number, int) else None
+
+
+def qualified(reply: Reply, key: str | None, number: int | None) -> Reply:
+    """A command that named its proposal `key#n` is answered in the same terms: every `#n` of
+    that number and every example command on it say `key#n`, so that a hint typed as shown
+    acts on the same group's proposal wherever it is typed (a bare number would be the
+    channel's own group's)."""
+    if key is None or number is None:
+        return reply
+    return replace(
+        reply,
+        text=_qualify(reply.text, key, number),
+        blocks=[_qualify_block(block, key, number) for block in reply.blocks],
+    )
+
+
+def _qualify(text: str, key: str, number: int) -> str:
+    text = re.sub(rf"(?<![\w#]){_HASH}{number}(?!\d)", f"{key}#{number}", text)
+    return re.sub(rf"(`/mwg [a-z-]+ ){number}(?![\d#])", rf"\g<1>{key}#{number}", text)
+
+
+_HASH = "#"
+# Fields of a block that are identifiers, not words a member reads.
+_NOT_WORDS = frozenset({"action_id", "block_id", "value", "url", "type"})
+
+
+def _qualify_block(value: Any, key: str, number: int) -> Any:
+    if isinstance(value, str):
+        return _qualify(value, key, number)
+    if isinstance(value, list):
+        return [_qualify_block(item, key, number) for item in value]
+    if isinstance(value, dict):
+        return {
+            k: v
+            if k in ("action_id", "block_id", "value", "url")
+            else _qualify_block(v, key, number)
+            for k, v in value.items()
+        }
+    return value

@@ -229,6 +229,19 @@ def test_the_decision_log_says_how_it_was_adopted(bot: RunningBot) -> None:
     ) in page.getvalue()
 
 
+def test_the_decision_log_names_an_organizer_as_an_organizer(launcher: Launcher) -> None:
+    """A new member's finding: the export said "declined by moderator" for an organizer."""
+    bot = launcher.start(mwg_moderators="UDANA", mwg_organizers="UEDEN")
+    escalate(bot, "UDANA", "UCAROL")
+    assert bot.answer("resolve 1 decline later", user="UEDEN").startswith("#1 is declined")
+    log = DecisionLog(bot.runtime.db, bot.clock.now(), use_names=False)
+    [record] = list(log.records())
+    assert as_json(record)["decision"]["as"] == "organizer"
+    page = io.StringIO()
+    write_markdown(page, log.records, count=1, exported_at=bot.clock.now(), names=False)
+    assert ", declined by organizer UEDEN: later" in page.getvalue()
+
+
 def test_by_removing_the_objecting_reaction(bot: RunningBot) -> None:
     assert "Proposed #1" in bot.answer("propose Escalate me --close 4d")
     bot.react(1, "UCAROL", emoji="no_entry_sign")

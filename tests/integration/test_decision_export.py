@@ -223,6 +223,7 @@ def test_json_reads_back_against_its_documented_shape(history: RunningBot, tmp_p
     assert declined["title"] == "Webinar | Q3"
     assert declined["decision"] == {
         "by": {"id": "UMODERATOR", "name": "user-umoderator", "organization": None},
+        "as": "moderator",
         "verdict": "decline",
         "note": "Not this quarter",
         "decided_at": "2026-12-06T12:01:00Z",

@@ -339,3 +339,32 @@ def test_a_restart_reads_every_groups_cards_back_from_each_channels_history(
     assert sorted(histories) == sorted([CHANNEL, EDU])
     assert signups(groups_bot) == {("mwg", 1, "UBOB"), ("edu", 1, "UCAROL")}
     assert reconciler.unread_since_start() == frozenset()
+
+
+def test_an_answer_about_key_n_names_it_so_its_hints_act_on_the_same_group(
+    groups_bot: RunningBot,
+) -> None:
+    """A new member's finding: `/mwg object mwg#1 …` typed in the educators' channel answered
+    "`/mwg unobject 1` withdraws it", and that hint withdrew the educators' #1 objection."""
+    propose_in_both(groups_bot)
+    answer = groups_bot.answer("object mwg#1 no budget", user="UCAROL", channel=EDU)
+    assert "Your objection to mwg#1 is recorded" in answer
+    assert "`/mwg unobject mwg#1` withdraws it." in answer
+    assert "You joined edu#1" in groups_bot.answer("join edu#1", user="UDANA")
+    # A bare number in a group's channel is still that group's, and said so plainly.
+    assert "Your objection to #1 is recorded" in groups_bot.answer(
+        "object 1 survey first", user="UCAROL", channel=EDU
+    )
+
+
+def test_a_member_of_one_group_sees_that_groups_name_on_the_home_tab(
+    groups_bot: RunningBot,
+) -> None:
+    propose_in_both(groups_bot)
+    react(groups_bot, EDU, 1, "UGINA", "raised_hand")
+    groups_bot.settle()
+    open_home(groups_bot, "UGINA")
+    groups_bot.fake.wait_until(lambda: home_of(groups_bot, "UGINA", required=False) is not None)
+    text = home_text(groups_bot, "UGINA")
+    assert ":house: *Your Educators Working Group*" in text
+    assert "Marketing Working Group" not in text
