@@ -319,20 +319,26 @@ def cmd_export(settings: Settings, groups: Groups, args: argparse.Namespace) -> 
 
     since = _since(args.since)
     since_at = datetime.combine(since, time(), UTC) if since else None
-    group = None
-    if args.group is not None:
-        found = groups.by_key(args.group)
-        if found is None:
-            keys = ", ".join(groups.keys)
-            print(
-                f"mwgbot: --group: there is no group {args.group!r} (groups: {keys})",
-                file=sys.stderr,
-            )
-            return 2
-        group = found.key
-    with_group = len(groups) > 1 and group is None
     db = _existing_database(settings)
     try:
+        # The groups configured, and those the data holds (a database written with a groups
+        # file, exported without it: the console's, say).
+        from mwgbot.db.models import ProposalRow
+
+        with db.unit_of_work() as session:
+            stored = set(session.scalars(select(ProposalRow.group_key).distinct()))
+        known = sorted({*groups.keys, *stored})
+        group = None
+        if args.group is not None:
+            group = args.group.lower()
+            if group not in known:
+                print(
+                    f"mwgbot: --group: there is no group {args.group!r} "
+                    f"(groups: {', '.join(known)})",
+                    file=sys.stderr,
+                )
+                return 2
+        with_group = len(known) > 1 and group is None
         names: NameSource | None = None
         note = None
         if not args.ids:
@@ -365,6 +371,7 @@ def cmd_export(settings: Settings, groups: Groups, args: argparse.Namespace) -> 
                         exported_at=now,
                         since=since,
                         names=not args.ids,
+                        with_group=with_group,
                     )
         except BrokenPipeError:
             return 1  # the reader went away, as Python itself answers EPIPE

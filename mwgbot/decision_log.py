@@ -219,9 +219,14 @@ def _objection_summary(record: DecisionRecord) -> str:
     return ", ".join(parts) or "none"
 
 
-def _summary_row(record: DecisionRecord) -> str:
+def _ref(record: DecisionRecord, with_group: bool) -> str:
+    """`#n`, or `key#n` when the log holds several groups (each numbers from 1)."""
+    return f"{record.group}#{record.number}" if with_group else f"#{record.number}"
+
+
+def _summary_row(record: DecisionRecord, with_group: bool = False) -> str:
     cells = [
-        str(record.number),
+        _ref(record, with_group) if with_group else str(record.number),
         md(record.title),
         record.outcome,
         _day(record.proposed_at),
@@ -234,8 +239,8 @@ def _summary_row(record: DecisionRecord) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _section(record: DecisionRecord) -> list[str]:
-    lines = [f"## #{record.number} {md(record.title)}", ""]
+def _section(record: DecisionRecord, with_group: bool = False) -> list[str]:
+    lines = [f"## {_ref(record, with_group)} {md(record.title)}", ""]
     lines.append(f"- **Outcome:** {record.outcome}")
     lines.append(f"- **Proposed:** {_minute(record.proposed_at)} by {_md_person(record.proposer)}")
     if record.closed_at:
@@ -298,8 +303,10 @@ def write_markdown(
     exported_at: datetime,
     since: date | None = None,
     names: bool = True,
+    with_group: bool = False,
 ) -> int:
-    """A summary table, then one section per proposal; `records` is read twice."""
+    """A summary table, then one section per proposal; `records` is read twice. With several
+    groups (`with_group`), each proposal is named `key#n`."""
     scope = f", proposed or settled on or after {since.isoformat()}" if since else ""
     who = "Slack display name where known, else user ID" if names else "Slack user ID"
     out.write("# Decision log\n\n")
@@ -314,9 +321,9 @@ def write_markdown(
     out.write("| ---: | --- | --- | --- | --- | --- | --- | ---: | --- |\n")
     written = 0
     for record in records():
-        out.write(_summary_row(record) + "\n")
+        out.write(_summary_row(record, with_group) + "\n")
         written += 1
     out.write("\n")
     for record in records():
-        out.write("\n".join(_section(record)) + "\n")
+        out.write("\n".join(_section(record, with_group)) + "\n")
     return written

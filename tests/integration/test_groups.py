@@ -368,3 +368,42 @@ def test_a_member_of_one_group_sees_that_groups_name_on_the_home_tab(
     text = home_text(groups_bot, "UGINA")
     assert ":house: *Your Educators Working Group*" in text
     assert "Marketing Working Group" not in text
+
+
+def test_an_export_without_the_groups_file_still_tells_the_groups_apart(
+    groups_bot: RunningBot, tmp_path: Path
+) -> None:
+    """A new member's finding: the console's two groups, exported with nothing but
+    DATABASE_URL, came out in one table with two #1s, and `--group edu` was refused."""
+    import os
+    import subprocess
+    import sys
+
+    propose_in_both(groups_bot)
+    groups_bot.advance(timedelta(days=22))  # both adopted
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "DATABASE_URL": groups_bot.runtime.settings.database_url,
+    }
+
+    def export(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "mwgbot.cli", "export", "decisions", "--ids", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    markdown = export()
+    assert "| edu#1 | Course design clinic | adopted |" in markdown
+    assert "| mwg#1 | Booth at the conference | adopted |" in markdown
+    assert "## edu#1 Course design clinic" in markdown
+    rows = export("--group", "EDU", "--format", "csv").strip().splitlines()
+    assert len(rows) == 2
+    assert rows[1].startswith("1,Course design clinic,adopted,")
