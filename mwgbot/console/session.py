@@ -622,19 +622,23 @@ class Console:
             response_url="https://hooks.slack.com/actions/console",
             team=self.team,
         )
+        self._press(payload, reason)
+
+    def _press(self, payload: dict[str, Any], text: str) -> None:
+        """Send a button press as Slack does; the form it opens is sent with `text`, if any."""
         response = self._dispatch(payloads.interactivity_body(payload), payloads.FORM)
         calls = self._drain()
         opened = [c for c in calls if c.method == "views.open"]
         lines: list[str] = []
         if response.status != 200:
             lines.append(f"  (the bot failed to handle the button: HTTP {response.status})")
-        if opened and reason:
+        if opened and text:
             lines += self._show(c for c in calls if c.method != "views.open")
-            lines += self._submit(opened[-1].args.get("view") or {}, reason)
+            lines += self._submit(opened[-1].args.get("view") or {}, text)
         else:
             lines += self._show(calls)
-            if reason:
-                lines.append("  (no form opened, so the reason was not used)")
+            if text:
+                lines.append("  (no form opened, so the text was not used)")
         self.emit(lines + self._settle())
 
     def _click_home(self, word: str, number: int, note: str) -> None:
@@ -681,22 +685,7 @@ class Console:
             trigger_id=self._trigger_id(),
             team=self.team,
         )
-        response = self._dispatch(payloads.interactivity_body(payload), payloads.FORM)
-        calls = self._drain()
-        opened = [c for c in calls if c.method == "views.open"]
-        lines: list[str] = []
-        if response.status != 200:
-            lines.append(f"  (the bot failed to handle the button: HTTP {response.status})")
-        if opened and note:
-            lines += self._show(c for c in calls if c.method != "views.open")
-            lines += self._submit(opened[-1].args.get("view") or {}, note)
-        else:
-            lines += self._show(calls)
-            if opened:
-                lines.append(
-                    f"  (in the console, `click {word} #{number} because <note>` sends it)"
-                )
-        self.emit(lines + self._settle())
+        self._press(payload, note)
 
     def _submit_open_form(self, args: list[str]) -> None:
         """`submit [<text>]`: the form opened last, sent as it is (its first text box filled
@@ -993,7 +982,12 @@ class Console:
                 "  (the console cannot fill in this form; type the command instead, "
                 "e.g. `/mwg propose <title> --close 7d`)"
             )
-        elif view.get("submit") and view.get("callback_id") != ids.VIEW_RESOLVE:
+        elif view.get("callback_id") == ids.VIEW_RESOLVE:
+            lines.append(
+                "  (in the console, `click adopt|decline #<n> because <note>` sends it with "
+                "your note)"
+            )
+        elif view.get("submit"):
             lines.append("  (in the console, `submit <text>` sends this form with its first box)")
         return lines
 
