@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, Self, TypeVar
 
 from mwgbot.domain.proposals import ProposalSnapshot, Stage
 
 __all__ = [
     "Agenda",
     "AgendaTopic",
+    "Bounded",
     "Digest",
     "Listing",
     "MeetingChange",
@@ -28,19 +30,23 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Listing:
-    """At most a bounded number of proposals, and how many there are in all."""
+T = TypeVar("T")
 
-    items: tuple[ProposalSnapshot, ...] = ()
+
+@dataclass(frozen=True)
+class Bounded(Generic[T]):
+    """At most a bounded number of things (the first ones, in their order), and how many
+    there are in all: what every list the bot shows is cut to."""
+
+    items: tuple[T, ...] = ()
     total: int = 0
 
     @classmethod
-    def of(cls, items: Sequence[ProposalSnapshot]) -> Listing:
+    def of(cls, items: Sequence[T]) -> Self:
         """All of them, listed."""
         return cls(tuple(items), len(items))
 
-    def __iter__(self) -> Iterator[ProposalSnapshot]:
+    def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
     @property
@@ -50,6 +56,11 @@ class Listing:
 
     def __bool__(self) -> bool:
         return self.total > 0
+
+
+@dataclass(frozen=True)
+class Listing(Bounded[ProposalSnapshot]):
+    """At most a bounded number of proposals, and how many there are in all."""
 
 
 @dataclass(frozen=True)
@@ -66,25 +77,8 @@ class AgendaTopic:
 
 
 @dataclass(frozen=True)
-class Topics:
+class Topics(Bounded[AgendaTopic]):
     """At most a bounded number of a meeting's topics, in their order, and how many in all."""
-
-    items: tuple[AgendaTopic, ...] = ()
-    total: int = 0
-
-    @classmethod
-    def of(cls, items: Sequence[AgendaTopic]) -> Topics:
-        return cls(tuple(items), len(items))
-
-    def __iter__(self) -> Iterator[AgendaTopic]:
-        return iter(self.items)
-
-    @property
-    def more(self) -> int:
-        return max(0, self.total - len(self.items))
-
-    def __bool__(self) -> bool:
-        return self.total > 0
 
 
 @dataclass(frozen=True)
@@ -119,21 +113,8 @@ class NoteAttached:
 
 
 @dataclass(frozen=True)
-class MeetingNotes:
+class MeetingNotes(Bounded[MeetingNote]):
     """The notes added over a window (the digest's), oldest first, and how many in all."""
-
-    items: tuple[MeetingNote, ...] = ()
-    total: int = 0
-
-    def __iter__(self) -> Iterator[MeetingNote]:
-        return iter(self.items)
-
-    @property
-    def more(self) -> int:
-        return max(0, self.total - len(self.items))
-
-    def __bool__(self) -> bool:
-        return self.total > 0
 
 
 @dataclass(frozen=True)
@@ -229,21 +210,8 @@ class UpdateNote:
 
 
 @dataclass(frozen=True)
-class Updates:
+class Updates(Bounded[UpdateNote]):
     """The first progress updates of a window, oldest first, and how many there are in all."""
-
-    items: tuple[UpdateNote, ...] = ()
-    total: int = 0
-
-    def __iter__(self) -> Iterator[UpdateNote]:
-        return iter(self.items)
-
-    @property
-    def more(self) -> int:
-        return max(0, self.total - len(self.items))
-
-    def __bool__(self) -> bool:
-        return self.total > 0
 
 
 @dataclass(frozen=True)
