@@ -11,6 +11,10 @@ with history can be told from what grows with live work.
   python bench/history.py                       # SQLite and PostgreSQL, about 5 minutes
   python bench/history.py --postgres off --repeat 10
 
+A fourth column, '10 groups', copies the seeded history into nine more groups (ten in all, the
+bot serving `mwg`): issue 17's goal is each command in one group at most 1.5x its time with one
+group's history (the '10g/1g' ratio).
+
 Nothing is asserted: it prints the median time of each operation and the ratios.
 """
 
@@ -44,7 +48,21 @@ SHAPES = {
     "empty": None,
     "live only": Shape(proposals=352, signups=3_520),
     "history": Shape(),
+    "10 groups": Shape(),  # the same history copied into nine more groups
 }
+# Tables whose rows belong to a group: what "10 groups" copies from `mwg` into the others.
+GROUP_TABLES = (
+    "groups",
+    "proposals",
+    "signups",
+    "objections",
+    "reaction_marks",
+    "proposal_updates",
+    "time_entries",
+    "activity",
+    "outbox",
+)
+OTHER_GROUPS = tuple(f"g{n}" for n in range(1, 10))
 
 
 @dataclass
@@ -176,11 +194,13 @@ def live_numbers(runtime: Any) -> tuple[int, int]:
     bot = runtime.bot
     with bot.db.unit_of_work() as session:
         open_number = session.scalar(
-            select(ProposalRow.number).where(ProposalRow.state == "open").limit(1)
+            select(ProposalRow.number)
+            .where(ProposalRow.group_key == "mwg", ProposalRow.state == "open")
+            .limit(1)
         )
         active = session.scalar(
             select(ProposalRow.number)
-            .where(ProposalRow.state == "adopted")
+            .where(ProposalRow.group_key == "mwg", ProposalRow.state == "adopted")
             .order_by(ProposalRow.number.desc())
             .limit(1)
         )
@@ -191,18 +211,43 @@ def live_numbers(runtime: Any) -> tuple[int, int]:
             active = service.propose("UBENCHPROP", "An initiative").number
             session.execute(
                 ProposalRow.__table__.update()
-                .where(ProposalRow.number == active)
+                .where(ProposalRow.group_key == "mwg", ProposalRow.number == active)
                 .values(state="adopted", closed_at=bot.clock.now())
             )
     return int(open_number), int(active)
 
 
-def measure(database_url: str, shape: Shape | None, repeat: int) -> dict[str, float]:
+def copy_into_groups(engine: Any, keys: tuple[str, ...]) -> None:
+    """Every group-owned row of `mwg` once more in each of `keys` (new IDs, same numbers):
+    ten groups' history, of which the bot serves `mwg`."""
+    from sqlalchemy import inspect, text
+
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in GROUP_TABLES:
+            columns = inspector.get_columns(table)
+            key_column = "key" if table == "groups" else "group_key"
+            names = [c["name"] for c in columns if c["name"] != "id"]
+            for key in keys:
+                chosen = ", ".join(f"'{key}'" if n == key_column else n for n in names)
+                connection.execute(
+                    text(
+                        f"INSERT INTO {table} ({', '.join(names)}) SELECT {chosen} "
+                        f"FROM {table} WHERE {key_column} = 'mwg'"
+                    )
+                )
+
+
+def measure(
+    database_url: str, shape: Shape | None, repeat: int, groups: int = 1
+) -> dict[str, float]:
     migrate.upgrade(database_url)
     if shape is not None:
         engine = create_engine(database_url)
         started = time.perf_counter()
         seed(engine, shape, datetime.now(UTC))
+        if groups > 1:
+            copy_into_groups(engine, OTHER_GROUPS[: groups - 1])
         engine.dispose()
         print(f"  seeded in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     medians: dict[str, float] = {}
@@ -250,7 +295,10 @@ def main() -> int:
                 url, drop = make(label.replace(" ", "-"))
                 try:
                     results[backend][label] = measure(
-                        normalize_database_url(url), shape, args.repeat
+                        normalize_database_url(url),
+                        shape,
+                        args.repeat,
+                        groups=10 if label == "10 groups" else 1,
                     )
                 finally:
                     drop()
@@ -264,15 +312,17 @@ def main() -> int:
         )
         header = (
             f"{'operation':<32} {'empty':>9} {'live only':>10} {'history':>9} "
-            f"{'history/empty':>14} {'history/live':>13}"
+            f"{'history/empty':>14} {'history/live':>13} {'10 groups':>10} {'10g/1g':>7}"
         )
         print(header)
         print("-" * len(header))
         empty, live, full = by_shape["empty"], by_shape["live only"], by_shape["history"]
+        ten = by_shape["10 groups"]
         for name in empty:
             print(
                 f"{name:<32} {empty[name]:>9.2f} {live[name]:>10.2f} {full[name]:>9.2f} "
-                f"{ratio(full[name], empty[name]):>14} {ratio(full[name], live[name]):>13}"
+                f"{ratio(full[name], empty[name]):>14} {ratio(full[name], live[name]):>13} "
+                f"{ten[name]:>10.2f} {ratio(ten[name], full[name]):>7}"
             )
     return 0
 
