@@ -368,11 +368,6 @@ def _not_a_decider(
     if actor_id == proposer_id:
         return f"You proposed #{number}, so you do not decide it: {deciders}. Nothing changed."
     if objects:
-        deciders = (
-            "another moderator does"
-            if eligible.role is DeciderRole.MODERATORS
-            else "no other moderator can, so the organizers do"
-        )
         return (
             f"You object to #{number}, so you do not decide it: {deciders}. To let it pass, "
             f"withdraw your objection (`/mwg unobject {number}`). Nothing changed."

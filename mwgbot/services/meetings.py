@@ -9,9 +9,7 @@ time, whichever sweep, restart or instance gets there first.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -58,10 +56,6 @@ def reminder_key(slot: ReminderSlot) -> str:
 
 
 class MeetingService(UseCase):
-    def _change(self, *args: Any, **kwargs: Any) -> MeetingChange:
-        """A skip's or unskip's outcome, naming the group it is about."""
-        return dataclasses.replace(MeetingChange(*args, **kwargs), group_name=self.policy.name)
-
     def __init__(
         self, session: Session, policy: Policy, renderer: Renderer, now: datetime, via: Via
     ) -> None:
@@ -141,7 +135,9 @@ class MeetingService(UseCase):
         """Cancel the meeting on ``day`` (UTC date); a notice goes to the channel."""
         series, meeting = self._meeting_on(day, actor_id, "skip")
         if series.is_skipped(meeting):
-            return self._change(meeting, True, False, series.next_meeting(self.now))
+            return MeetingChange(
+                meeting, True, False, series.next_meeting(self.now), group_name=self.policy.name
+            )
         inserted = queries.insert_ignoring_duplicates(
             self.session,
             MeetingSkipRow,
@@ -170,8 +166,13 @@ class MeetingService(UseCase):
                     from_topic=from_topic,
                     added_by=added_by,
                 )
-        change = self._change(
-            meeting, True, inserted, series.next_meeting(self.now), topics_moved=len(moved)
+        change = MeetingChange(
+            meeting,
+            True,
+            inserted,
+            series.next_meeting(self.now),
+            topics_moved=len(moved),
+            group_name=self.policy.name,
         )
         if inserted:
             # Reminders queued for it but not yet sent are moot now; a restore queues them anew.
@@ -190,7 +191,9 @@ class MeetingService(UseCase):
         """Restore a skipped meeting; a notice goes to the channel."""
         series, meeting = self._meeting_on(day, actor_id, "unskip")
         if not series.is_skipped(meeting):
-            return self._change(meeting, False, False, series.next_meeting(self.now))
+            return MeetingChange(
+                meeting, False, False, series.next_meeting(self.now), group_name=self.policy.name
+            )
         result = self.session.execute(
             delete(MeetingSkipRow).where(
                 MeetingSkipRow.group_key == self.group_key,
@@ -218,13 +221,14 @@ class MeetingService(UseCase):
                     from_topic=from_topic,
                     added_by=added_by,
                 )
-        change = self._change(
+        change = MeetingChange(
             meeting,
             False,
             removed,
             series.next_meeting(self.now),
             topics_returned=len(returned),
             topics_left=tuple(left),
+            group_name=self.policy.name,
         )
         if removed:
             self._notify(change, actor_id)

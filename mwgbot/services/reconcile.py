@@ -312,7 +312,10 @@ class Reconciler:
         return card
 
     def _policy_of(self, card: _Due) -> Policy:
-        found = self.groups.by_key(card.group) if self.groups is not None else None
+        return self._group(card.group)
+
+    def _group(self, key: str) -> Policy:
+        found = self.groups.by_key(key) if self.groups is not None else None
         return found or self.policy
 
     def _leave_to_reactions_get(self, card: _Due) -> None:
@@ -424,12 +427,8 @@ class Reconciler:
                 )
                 .limit(limit)
             ).all()
-        channels = {key: self._channel_of(key) for key in self.group_keys}
+        channels = {key: self._group(key).channel_id for key in self.group_keys}
         return [_Due(g, n, c or channels[g], ts, checked) for g, n, c, ts, checked in rows if ts]
-
-    def _channel_of(self, key: str) -> str:
-        found = self.groups.by_key(key) if self.groups is not None else None
-        return (found or self.policy).channel_id
 
     def _claim(self, card: _Due, now: datetime) -> datetime | None:
         """Take the card for a reading made at `now`, unless someone read it since we looked;

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from mwgbot.domain.errors import DomainError
 from mwgbot.slack.commands import Command, UsageError, parse_reference
+from mwgbot.slack.group_routing import proposal_number_of
 from mwgbot.slack.text import escape
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class CommandRouter:
         number: int | None = None
         try:
             command, named = parse_reference(text)
-            number = _number_of(command)
+            number = proposal_number_of(command)
             handler = self._handlers.get(type(command))
             if handler is None:
                 return Reply("That subcommand is not available in this installation.")
@@ -106,13 +107,6 @@ class CommandRouter:
         except Exception:
             log.exception("/mwg %r from %s failed", text[:200], invocation.user_id)
             return Reply(INTERNAL_ERROR)
-
-
-def _number_of(command: Command) -> int | None:
-    number = getattr(command, "number", None)
-    if number is None:
-        number = getattr(command, "proposal_number", None)
-    return number if isinstance(number, int) else None
 
 
 def qualified(reply: Reply, key: str | None, number: int | None) -> Reply:
